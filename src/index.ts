@@ -13,3 +13,8 @@ export * as cri from "./cri.js";
 // --- errors -----------------------------------------------------------------
 export { CrikitError, ErrorCode, isCrikitError, hasErrorCode, errorCodeOf, notFound, alreadyExists, invalidArgument, failedPrecondition, unimplemented } from "./errors.js";
 export type { ErrorCodeName } from "./errors.js";
+
+// --- status, references, runtime options ---
+export { ExitReason, SandboxState, SpecialExitCode, containerStateName, exitReason, parseContainerState, parsePodSandboxState, podSandboxStateName, resourcesFromSpec, toCriSandboxState, unknownContainerStatus, unknownSandboxState } from "./status/index.js";
+export type { ContainerStateName, ExitFacts, PodSandboxStateName, SpecInteger, SpecLinuxResourcesInput, SpecResourcesInput, SpecWindowsResourcesInput, UnknownContainerStatus } from "./status/index.js";
+// --- end status, references, runtime options ---

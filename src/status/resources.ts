@@ -1,0 +1,166 @@
+/**
+ * Resource status from an OCI runtime spec.
+ *
+ * ContainerStatus reports the resources a container actually runs with. They
+ * are read back from the OCI spec the container was created (or last updated)
+ * with, field by field, in the way CRI-O's `Container.SetResources` and
+ * containerd's CRI plugin do:
+ *
+ * | CRI `LinuxContainerResources` | OCI runtime spec                         |
+ * | ----------------------------- | ---------------------------------------- |
+ * | cpu_period                    | linux.resources.cpu.period               |
+ * | cpu_quota                     | linux.resources.cpu.quota                |
+ * | cpu_shares                    | linux.resources.cpu.shares               |
+ * | cpuset_cpus / cpuset_mems     | linux.resources.cpu.cpus / .mems         |
+ * | memory_limit_in_bytes         | linux.resources.memory.limit             |
+ * | memory_swap_limit_in_bytes    | linux.resources.memory.swap              |
+ * | hugepage_limits[]             | linux.resources.hugepageLimits[]         |
+ * | unified                       | linux.resources.unified                  |
+ * | oom_score_adj                 | process.oomScoreAdj                      |
+ *
+ * | CRI `WindowsContainerResources` | OCI runtime spec                       |
+ * | ------------------------------- | -------------------------------------- |
+ * | cpu_shares / cpu_count / cpu_maximum | windows.resources.cpu.shares / .count / .maximum |
+ * | memory_limit_in_bytes           | windows.resources.memory.limit         |
+ *
+ * Hugepage sizes pass through unchanged: the runtime spec and the CRI both
+ * write them as `<size><unit-prefix>B` ("64KB", "2MB", "1GB").
+ *
+ * Choice where the peers differ: CRI-O reports `oom_score_adj` only when the
+ * spec has `linux.resources`; here the Linux part is also reported when only
+ * `process.oomScoreAdj` is set, because the value is real and the kubelet
+ * compares it. A spec with neither gives no Linux part, and one with no
+ * resources at all gives `undefined`.
+ *
+ * The input is typed structurally ({@link SpecResourcesInput}) so any full
+ * OCI spec type satisfies it; numbers may be `number` or `bigint`.
+ *
+ * @packageDocumentation
+ */
+import { create } from "@bufbuild/protobuf";
+import {
+  ContainerResourcesSchema,
+  HugepageLimitSchema,
+  LinuxContainerResourcesSchema,
+  WindowsContainerResourcesSchema,
+} from "../cri.js";
+import type { ContainerResources, HugepageLimit, LinuxContainerResources, WindowsContainerResources } from "../cri.js";
+
+/**
+ * An integer from a parsed OCI spec: JSON gives `number`, a 64-bit aware
+ * parser may give `bigint`.
+ *
+ * @public
+ */
+export type SpecInteger = number | bigint;
+
+/**
+ * The parts of `linux.resources` (runtime-spec v1.2) that resource status reads.
+ *
+ * @public
+ */
+export interface SpecLinuxResourcesInput {
+  readonly cpu?: {
+    readonly shares?: SpecInteger | undefined;
+    readonly quota?: SpecInteger | undefined;
+    readonly period?: SpecInteger | undefined;
+    readonly cpus?: string | undefined;
+    readonly mems?: string | undefined;
+  } | undefined;
+  readonly memory?: {
+    readonly limit?: SpecInteger | undefined;
+    readonly swap?: SpecInteger | undefined;
+  } | undefined;
+  readonly hugepageLimits?: ReadonlyArray<{ readonly pageSize: string; readonly limit: SpecInteger }> | undefined;
+  readonly unified?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The parts of `windows.resources` (runtime-spec v1.2) that resource status reads.
+ *
+ * @public
+ */
+export interface SpecWindowsResourcesInput {
+  readonly cpu?: {
+    readonly count?: SpecInteger | undefined;
+    readonly shares?: SpecInteger | undefined;
+    readonly maximum?: SpecInteger | undefined;
+  } | undefined;
+  readonly memory?: {
+    readonly limit?: SpecInteger | undefined;
+  } | undefined;
+}
+
+/**
+ * The minimal structural view of an OCI runtime spec that
+ * {@link resourcesFromSpec} reads. A full runtime-spec type satisfies it.
+ *
+ * @public
+ */
+export interface SpecResourcesInput {
+  readonly process?: { readonly oomScoreAdj?: SpecInteger | undefined } | undefined;
+  readonly linux?: { readonly resources?: SpecLinuxResourcesInput | undefined } | undefined;
+  readonly windows?: { readonly resources?: SpecWindowsResourcesInput | undefined } | undefined;
+}
+
+function int64(v: SpecInteger | undefined): bigint {
+  return v === undefined ? 0n : BigInt(v);
+}
+
+function linuxFromSpec(
+  res: SpecLinuxResourcesInput | undefined,
+  oomScoreAdj: SpecInteger | undefined,
+): LinuxContainerResources | undefined {
+  if (res === undefined && oomScoreAdj === undefined) return undefined;
+  const hugepageLimits: HugepageLimit[] = (res?.hugepageLimits ?? []).map((h) =>
+    create(HugepageLimitSchema, { pageSize: h.pageSize, limit: BigInt(h.limit) }),
+  );
+  return create(LinuxContainerResourcesSchema, {
+    cpuPeriod: int64(res?.cpu?.period),
+    cpuQuota: int64(res?.cpu?.quota),
+    cpuShares: int64(res?.cpu?.shares),
+    cpusetCpus: res?.cpu?.cpus ?? "",
+    cpusetMems: res?.cpu?.mems ?? "",
+    memoryLimitInBytes: int64(res?.memory?.limit),
+    memorySwapLimitInBytes: int64(res?.memory?.swap),
+    oomScoreAdj: int64(oomScoreAdj),
+    hugepageLimits,
+    unified: { ...(res?.unified ?? {}) },
+  });
+}
+
+function windowsFromSpec(res: SpecWindowsResourcesInput | undefined): WindowsContainerResources | undefined {
+  if (res === undefined) return undefined;
+  return create(WindowsContainerResourcesSchema, {
+    cpuShares: int64(res.cpu?.shares),
+    cpuCount: int64(res.cpu?.count),
+    cpuMaximum: int64(res.cpu?.maximum),
+    memoryLimitInBytes: int64(res.memory?.limit),
+  });
+}
+
+/**
+ * The CRI `ContainerResources` a container runs with, read from its OCI spec.
+ *
+ * @remarks
+ * Returns `undefined` when the spec has no Linux resources, no
+ * `process.oomScoreAdj` and no Windows resources. Fields the spec leaves out
+ * are the CRI zero values ("not specified").
+ *
+ * @example
+ * ```ts
+ * const resources = resourcesFromSpec(JSON.parse(configJson));
+ * resources?.linux?.memoryLimitInBytes; // 268435456n
+ * ```
+ *
+ * @public
+ */
+export function resourcesFromSpec(spec: SpecResourcesInput): ContainerResources | undefined {
+  const linux = linuxFromSpec(spec.linux?.resources, spec.process?.oomScoreAdj);
+  const windows = windowsFromSpec(spec.windows?.resources);
+  if (linux === undefined && windows === undefined) return undefined;
+  return create(ContainerResourcesSchema, {
+    ...(linux === undefined ? {} : { linux }),
+    ...(windows === undefined ? {} : { windows }),
+  });
+}
