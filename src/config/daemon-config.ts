@@ -1,0 +1,270 @@
+/**
+ * The daemon configuration: one TOML file, validated against a JSON Schema
+ * (with ajv, which also fills in the defaults, so the schema below is the one
+ * place where each default lives and is documented).
+ *
+ * ```toml
+ * root = "/var/lib/crikit"          # persistent: images, records
+ * state = "/run/crikit"             # volatile: bundles, sockets, exit files
+ * socket = "/run/crikit/crikit.sock"
+ * log_level = "info"
+ * cgroup_driver = "cgroupfs"        # or "systemd"
+ * sandbox_mode = "auto"             # "infra", "infra-less" or "auto"
+ * default_runtime = "runc"
+ *
+ * [runtimes.runc]
+ * type = "io.containerd.runc.v2"
+ * binary = "runc"
+ * pod_annotations = ["io.kubernetes.cri.*"]
+ * [runtimes.runc.options]
+ * SystemdCgroup = false
+ *
+ * [cni]
+ * bin_dirs = ["/usr/lib/cni", "/opt/cni/bin"]
+ * conf_dir = "/etc/crikit/net.d"
+ *
+ * [registry.mirrors."docker.io"]
+ * endpoints = ["http://127.0.0.1:5000"]
+ * [registry.auths."127.0.0.1:5000"]
+ * username = "u"
+ * password = "p"
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseToml } from "smol-toml";
+import { isAbsolute, normalize } from "node:path";
+import { invalidArgument } from "../errors.js";
+
+/** A runtime handler: how containers of a RuntimeClass are run. @public */
+export interface RuntimeHandlerConfig {
+  /** Runtime type, which selects how `options` decode (for instance `io.containerd.runc.v2`). */
+  type: string;
+  /** The OCI runtime binary (runc, crun, ...), a path or a name on PATH. */
+  binary: string;
+  /** The runtime's `--root` state directory; defaults to `<state>/runtimes/<name>`. */
+  root?: string;
+  /** Go `path.Match` patterns of pod annotations passed through to the OCI spec. */
+  pod_annotations: string[];
+  /** Go `path.Match` patterns of container annotations passed through to the OCI spec. */
+  container_annotations: string[];
+  /** The runtime type's options, as a TOML table. */
+  options: Record<string, unknown>;
+}
+
+/** A registry host's mirrors. @public */
+export interface RegistryMirrorConfig {
+  /** Mirror endpoints (`http://` or `https://`), tried in order before the registry itself. */
+  endpoints: string[];
+}
+
+/** Credentials for a registry host. @public */
+export interface RegistryAuthConfig {
+  username?: string;
+  password?: string;
+  /** base64 of `username:password`. */
+  auth?: string;
+  identity_token?: string;
+}
+
+/** The daemon configuration, with every default filled in. @public */
+export interface DaemonConfig {
+  root: string;
+  state: string;
+  socket: string;
+  log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  cgroup_driver: "cgroupfs" | "systemd";
+  sandbox_mode: "auto" | "infra" | "infra-less";
+  /** The pause process for infra-mode sandboxes, bind-mounted from the host. */
+  pause_binary: string;
+  /** Clamp negative oom_score_adj values to what the daemon itself may set. */
+  restrict_oom_score_adj: boolean;
+  default_runtime: string;
+  runtimes: Record<string, RuntimeHandlerConfig>;
+  cni: { bin_dirs: string[]; conf_dir: string; netns_dir: string; plugin_timeout_ms: number };
+  registry: {
+    insecure: string[];
+    mirrors: Record<string, RegistryMirrorConfig>;
+    auths: Record<string, RegistryAuthConfig>;
+  };
+  image: { pull_timeout_ms: number; platform: { os: string; architecture: string; variant?: string } };
+  stream: { address: string; port: number };
+  /** Maximum gRPC message size in bytes. */
+  max_message_bytes: number;
+}
+
+const stringArray = { type: "array", items: { type: "string" } } as const;
+
+/**
+ * The JSON Schema of {@link DaemonConfig}, with the defaults.
+ *
+ * @public
+ */
+export const daemonConfigSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    root: { type: "string", default: "/var/lib/crikit", description: "persistent state: images, records" },
+    state: { type: "string", default: "/run/crikit", description: "volatile state: bundles, exit files, sockets" },
+    socket: { type: "string", default: "/run/crikit/crikit.sock", description: "the CRI gRPC unix socket" },
+    log_level: { enum: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "info" },
+    cgroup_driver: { enum: ["cgroupfs", "systemd"], default: "cgroupfs" },
+    sandbox_mode: {
+      enum: ["auto", "infra", "infra-less"],
+      default: "auto",
+      description: "auto: infra-less unless the pod shares one PID namespace",
+    },
+    pause_binary: { type: "string", default: "/usr/bin/catatonit" },
+    restrict_oom_score_adj: { type: "boolean", default: true },
+    default_runtime: { type: "string", default: "runc" },
+    runtimes: {
+      type: "object",
+      default: { runc: {} },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          type: { type: "string", default: "io.containerd.runc.v2" },
+          binary: { type: "string", default: "runc" },
+          root: { type: "string" },
+          pod_annotations: { ...stringArray, default: [] },
+          container_annotations: { ...stringArray, default: [] },
+          options: { type: "object", default: {} },
+        },
+      },
+    },
+    cni: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        bin_dirs: { ...stringArray, default: ["/usr/lib/cni", "/opt/cni/bin"] },
+        conf_dir: { type: "string", default: "/etc/crikit/net.d" },
+        netns_dir: { type: "string", default: "/var/run/netns" },
+        plugin_timeout_ms: { type: "integer", minimum: 1, default: 60000 },
+      },
+    },
+    registry: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        insecure: { ...stringArray, default: [] },
+        mirrors: {
+          type: "object",
+          default: {},
+          additionalProperties: {
+            type: "object",
+            additionalProperties: false,
+            required: ["endpoints"],
+            properties: { endpoints: stringArray },
+          },
+        },
+        auths: {
+          type: "object",
+          default: {},
+          additionalProperties: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              username: { type: "string" },
+              password: { type: "string" },
+              auth: { type: "string" },
+              identity_token: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+    image: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        pull_timeout_ms: { type: "integer", minimum: 1, default: 1800000 },
+        platform: {
+          type: "object",
+          default: {},
+          additionalProperties: false,
+          properties: {
+            os: { type: "string", default: "linux" },
+            architecture: { type: "string", default: "amd64" },
+            variant: { type: "string" },
+          },
+        },
+      },
+    },
+    stream: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        address: { type: "string", default: "127.0.0.1" },
+        port: { type: "integer", minimum: 0, maximum: 65535, default: 0 },
+      },
+    },
+    max_message_bytes: { type: "integer", minimum: 4096, default: 16 * 1024 * 1024 },
+  },
+} as const;
+
+let validate: ReturnType<Ajv["compile"]> | undefined;
+
+function describeError(e: ErrorObject): string {
+  const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
+  if (e.keyword === "additionalProperties") return `${where}: unknown key ${JSON.stringify(e.params["additionalProperty"])}`;
+  if (e.keyword === "enum") return `${where}: must be one of ${(e.params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  return `${where}: ${e.message ?? "invalid"}`;
+}
+
+/**
+ * Validates a parsed configuration object and fills in the defaults.
+ *
+ * @throws `InvalidArgument` naming the offending key: an unknown key, a wrong
+ *   type, relative or equal root and state directories, a default runtime that
+ *   is not configured.
+ * @public
+ */
+export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
+  const cfg = structuredClone(input);
+  validate ??= new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
+  if (!validate(cfg)) {
+    throw invalidArgument(`invalid configuration: ${(validate.errors ?? []).map(describeError).join("; ")}`, "config");
+  }
+  const c = cfg as unknown as DaemonConfig;
+  for (const key of ["root", "state"] as const) {
+    if (!isAbsolute(c[key])) throw invalidArgument(`${key} must be an absolute path, got ${JSON.stringify(c[key])}`, key);
+    c[key] = normalize(c[key]).replace(/\/+$/, "") || "/";
+  }
+  if (c.root === c.state) throw invalidArgument(`root and state must be different directories, both are ${JSON.stringify(c.root)}`, "state");
+  if (!isAbsolute(c.socket)) throw invalidArgument(`socket must be an absolute path, got ${JSON.stringify(c.socket)}`, "socket");
+  if (!(c.default_runtime in c.runtimes)) {
+    throw invalidArgument(`default_runtime ${JSON.stringify(c.default_runtime)} is not among runtimes (${Object.keys(c.runtimes).join(", ")})`, "default_runtime");
+  }
+  for (const [name, rt] of Object.entries(c.runtimes)) {
+    rt.root ??= `${c.state}/runtimes/${name}`;
+  }
+  return c;
+}
+
+/**
+ * Parses TOML text into a {@link DaemonConfig}, defaults filled in.
+ *
+ * @throws `InvalidArgument` for a TOML syntax error (with its line) or an
+ *   invalid value.
+ * @public
+ */
+export function parseDaemonConfig(toml: string): DaemonConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseToml(toml) as Record<string, unknown>;
+  } catch (err) {
+    throw invalidArgument(`configuration is not valid TOML: ${(err as Error).message.split("\n")[0]}`, "config");
+  }
+  return resolveDaemonConfig(raw);
+}
+
+/** The configuration with every default. @public */
+export function defaultDaemonConfig(): DaemonConfig {
+  return resolveDaemonConfig({});
+}

@@ -1,0 +1,76 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { defaultDaemonConfig, parseDaemonConfig } from "../../src/config/index.js";
+import { hasErrorCode } from "../../src/errors.js";
+
+describe("daemon configuration", () => {
+  it("has defaults that need no file", () => {
+    const c = defaultDaemonConfig();
+    assert.equal(c.root, "/var/lib/crikit");
+    assert.equal(c.state, "/run/crikit");
+    assert.equal(c.socket, "/run/crikit/crikit.sock");
+    assert.equal(c.cgroup_driver, "cgroupfs");
+    assert.equal(c.default_runtime, "runc");
+    assert.deepEqual(c.runtimes["runc"], {
+      type: "io.containerd.runc.v2",
+      binary: "runc",
+      root: "/run/crikit/runtimes/runc",
+      pod_annotations: [],
+      container_annotations: [],
+      options: {},
+    });
+    assert.deepEqual(c.cni.bin_dirs, ["/usr/lib/cni", "/opt/cni/bin"]);
+    assert.equal(c.max_message_bytes, 16 * 1024 * 1024);
+    assert.equal(c.image.platform.os, "linux");
+  });
+
+  it("reads a full file and keeps what it sets", () => {
+    const c = parseDaemonConfig(`
+root = "/srv/crikit/"
+state = "/run/x"
+default_runtime = "crun"
+sandbox_mode = "infra"
+[runtimes.crun]
+binary = "/usr/bin/crun"
+pod_annotations = ["example.com/*"]
+[runtimes.crun.options]
+SystemdCgroup = false
+BinaryName = "crun"
+[registry]
+insecure = ["127.0.0.1:5000"]
+[registry.mirrors."docker.io"]
+endpoints = ["http://127.0.0.1:5000"]
+[registry.auths."127.0.0.1:5000"]
+username = "u"
+password = "p"
+`);
+    assert.equal(c.root, "/srv/crikit");
+    assert.equal(c.sandbox_mode, "infra");
+    assert.equal(c.runtimes["crun"]?.binary, "/usr/bin/crun");
+    assert.equal(c.runtimes["crun"]?.root, "/run/x/runtimes/crun");
+    assert.deepEqual(c.runtimes["crun"]?.options, { SystemdCgroup: false, BinaryName: "crun" });
+    assert.deepEqual(c.runtimes["crun"]?.pod_annotations, ["example.com/*"]);
+    assert.equal(c.runtimes["runc"], undefined);
+    assert.deepEqual(c.registry.mirrors["docker.io"]?.endpoints, ["http://127.0.0.1:5000"]);
+    assert.equal(c.registry.auths["127.0.0.1:5000"]?.username, "u");
+  });
+
+  const bad: Array<{ desc: string; toml: string; want: RegExp }> = [
+    { desc: "an unknown key is named", toml: `rootdir = "/x"`, want: /unknown key "rootdir"/ },
+    { desc: "a nested unknown key is named with its path", toml: `[cni]\nconfdir = "/x"`, want: /cni: unknown key "confdir"/ },
+    { desc: "a wrong type is named", toml: `max_message_bytes = "big"`, want: /max_message_bytes: must be integer/ },
+    { desc: "an enum lists its values", toml: `cgroup_driver = "cgroupv2"`, want: /cgroup_driver: must be one of "cgroupfs", "systemd"/ },
+    { desc: "a relative root is refused", toml: `root = "var/lib/crikit"`, want: /root must be an absolute path/ },
+    { desc: "equal root and state are refused", toml: `root = "/x"\nstate = "/x/"`, want: /root and state must be different/ },
+    { desc: "a default runtime that is not configured is refused", toml: `default_runtime = "kata"`, want: /default_runtime "kata" is not among runtimes/ },
+    { desc: "a TOML syntax error is reported", toml: `root = `, want: /not valid TOML/ },
+  ];
+  for (const c of bad) {
+    it(`refuses bad input: ${c.desc}`, () => {
+      assert.throws(
+        () => parseDaemonConfig(c.toml),
+        (e: unknown) => hasErrorCode(e, "InvalidArgument") && c.want.test((e as Error).message),
+      );
+    });
+  }
+});
