@@ -1,0 +1,526 @@
+/**
+ * The image service behind the CRI ImageService RPCs: pull, status, list,
+ * remove, filesystem usage, and the image config for spec generation.
+ *
+ * Layout under `root`:
+ *
+ * ```
+ * content/     the content store (blobs/sha256/<hex>)
+ * snapshots/   unpacked layers by chain ID (see Snapshotter)
+ * images/      one JSON record per image (see ImageRecord)
+ * ```
+ *
+ * Pull: resolve the tag or digest to a manifest (through an index for the
+ * wanted platform), store index, manifest and config, download the layers
+ * (three at a time, each retried and verified), unpack them bottom up into
+ * chain-ID snapshots (checking each layer's diff ID against the config), then
+ * write the record. Concurrent pulls of one reference share one pull; a blob
+ * or snapshot wanted by two pulls is produced once.
+ *
+ * Names: the image ID is the config digest. Pulling a tag moves it to the new
+ * image. Removal: by ID or repo digest, the image goes with all its names; by
+ * a repo tag, only that tag goes while the image has other tags (the image
+ * itself goes with its last tag). This follows the issue's "removing one of
+ * several tags keeps the image" and CRI-O; containerd instead drops every
+ * name of the image. An image vanishes from status and list at once; its
+ * blobs and snapshots are collected right after unless another image or a
+ * container (see `inUse`) still needs them.
+ *
+ * @packageDocumentation
+ */
+import { execa } from "execa";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { CrikitError } from "../errors.js";
+import { ContentStore } from "./content-store.js";
+import { chainIds as computeChainIds, isSha256Digest } from "./digest.js";
+import { formatImageReference, parseImageReference, referenceName, type ImageReference } from "./image-reference.js";
+import { ImageRecordFiles, type ImageRecord } from "./image-records.js";
+import { MediaType, layerCompression, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from "./media-types.js";
+import { hostPlatform, selectPlatform } from "./platform.js";
+import { RegistryClient, type ImageLogger, type PullProgress, type RegistryAuth, type RegistryClientOptions } from "./registry-client.js";
+import { Snapshotter } from "./snapshotter.js";
+import { applyLayer } from "./unpack.js";
+
+/**
+ * Options of {@link ImageService}.
+ *
+ * @public
+ */
+export interface ImageServiceOptions {
+  /** Root directory for content, snapshots and records. */
+  root: string;
+  /**
+   * The registry client, or options to build one.
+   * @defaultValue a client with default options
+   */
+  registry?: RegistryClient | RegistryClientOptions;
+  /**
+   * The platform to select from multi-platform images.
+   * @defaultValue {@link hostPlatform}()
+   */
+  platform?: Platform;
+  /**
+   * Time limit of one pull in ms; 0 for none.
+   * @defaultValue `0`
+   */
+  pullTimeoutMs?: number;
+  /**
+   * References (or IDs) of images that are pinned when pulled (the sandbox image).
+   * @defaultValue `[]`
+   */
+  pinnedImages?: string[];
+  /**
+   * Image IDs that containers use; their snapshots are never collected.
+   * @defaultValue none
+   */
+  inUse?: () => Iterable<string>;
+  /**
+   * Parallel layer downloads per pull.
+   * @defaultValue `3`
+   */
+  maxConcurrentDownloads?: number;
+  /** Logger; silent by default. */
+  logger?: ImageLogger;
+}
+
+/**
+ * Options of {@link ImageService.pull}.
+ *
+ * @public
+ */
+export interface PullOptions {
+  auth?: RegistryAuth;
+  signal?: AbortSignal;
+  /** Called as blobs download. */
+  onProgress?: (p: PullProgress) => void;
+  /** Pin the image. */
+  pinned?: boolean;
+}
+
+/**
+ * What {@link ImageService.pull} returns.
+ *
+ * @public
+ */
+export interface PullResult {
+  /** The image ID (config digest); the CRI `image_ref`. */
+  imageRef: string;
+  image: ImageRecord;
+}
+
+/**
+ * The parts of the image config that container spec generation uses.
+ *
+ * @public
+ */
+export interface ImageSpecConfig {
+  user: string;
+  env: string[];
+  entrypoint: string[];
+  cmd: string[];
+  workingDir: string;
+  /** Volume paths. */
+  volumes: string[];
+  labels: Record<string, string>;
+  /** For instance `SIGTERM`, or "" when the image sets none. */
+  stopSignal: string;
+  exposedPorts: string[];
+}
+
+/**
+ * Image filesystem usage, as CRI `ImageFsInfo` wants it.
+ *
+ * @public
+ */
+export interface ImageFsUsage {
+  /** The directory that holds the images. */
+  mountpoint: string;
+  usedBytes: number;
+  inodesUsed: number;
+  /** ms since the epoch. */
+  timestamp: number;
+}
+
+const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Pulls, stores, lists and removes images.
+ *
+ * @public
+ */
+export class ImageService {
+  readonly root: string;
+  readonly content: ContentStore;
+  readonly snapshots: Snapshotter;
+  readonly registry: RegistryClient;
+  readonly #records: ImageRecordFiles;
+  readonly #platform: Platform;
+  readonly #timeoutMs: number;
+  readonly #pinnedRefs: Set<string>;
+  readonly #inUse: () => Iterable<string>;
+  readonly #maxDownloads: number;
+  readonly #log: ImageLogger;
+  readonly #images = new Map<string, ImageRecord>();
+  readonly #pulls = new Map<string, Promise<PullResult>>();
+  #ready: Promise<void> | undefined;
+  #gc: Promise<void> = Promise.resolve();
+
+  constructor(options: ImageServiceOptions) {
+    this.root = options.root;
+    this.content = new ContentStore({ root: join(options.root, "content") });
+    this.snapshots = new Snapshotter({ root: join(options.root, "snapshots") });
+    this.#records = new ImageRecordFiles(join(options.root, "images"));
+    this.registry = options.registry instanceof RegistryClient ? options.registry : new RegistryClient(options.registry ?? {});
+    this.#platform = options.platform ?? hostPlatform();
+    this.#timeoutMs = options.pullTimeoutMs ?? 0;
+    this.#pinnedRefs = new Set((options.pinnedImages ?? []).map((r) => (isSha256Digest(r) ? r : formatImageReference(parseImageReference(r, "pinnedImages")))));
+    this.#inUse = options.inUse ?? (() => []);
+    this.#maxDownloads = Math.max(1, options.maxConcurrentDownloads ?? 3);
+    this.#log = options.logger ?? silent;
+  }
+
+  /** Creates the directories and loads the records from disk. Idempotent. */
+  init(): Promise<void> {
+    this.#ready ??= (async () => {
+      await this.content.init();
+      await this.snapshots.init();
+      await this.#records.init();
+      for (const rec of await this.#records.load()) this.#images.set(rec.id, rec);
+    })();
+    return this.#ready;
+  }
+
+  /**
+   * Pulls `image` (a reference) and returns its ID. Concurrent pulls of one
+   * reference share one pull.
+   */
+  async pull(image: string, options: PullOptions = {}): Promise<PullResult> {
+    await this.init();
+    const ref = parseImageReference(image);
+    const key = formatImageReference(ref);
+    const running = this.#pulls.get(key);
+    if (running !== undefined) return running;
+    const p = this.#pull(ref, options);
+    this.#pulls.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.#pulls.delete(key);
+    }
+  }
+
+  async #pull(ref: ImageReference, options: PullOptions): Promise<PullResult> {
+    const signals = [options.signal, this.#timeoutMs > 0 ? AbortSignal.timeout(this.#timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const call = { ...(options.auth ? { auth: options.auth } : {}), ...(signal ? { signal } : {}) };
+    const name = formatImageReference(ref);
+    this.#log.info({ image: name }, "pulling image");
+    try {
+      const top = await this.registry.fetchManifest(ref, ref.digest ?? ref.tag ?? "latest", call);
+      await this.content.write(top.bytes, top.digest);
+      const blobs = [top.digest];
+      let manifestDigest = top.digest;
+      let manifest: ImageManifest;
+      if (top.mediaType === MediaType.ociIndex || top.mediaType === MediaType.dockerManifestList) {
+        const index = parseJson<ImageIndex>(top.bytes, "image index");
+        const chosen = selectPlatform(index.manifests ?? [], this.#platform);
+        if (chosen === undefined) {
+          const want = `${this.#platform.os}/${this.#platform.architecture}${this.#platform.variant ? `/${this.#platform.variant}` : ""}`;
+          throw new CrikitError("NotFound", `image ${name} has no manifest for platform ${want}`);
+        }
+        const m = await this.registry.fetchManifest(ref, chosen.digest, call);
+        await this.content.write(m.bytes, m.digest);
+        blobs.push(m.digest);
+        manifestDigest = m.digest;
+        manifest = parseJson<ImageManifest>(m.bytes, "image manifest");
+      } else if (top.mediaType === MediaType.ociManifest || top.mediaType === MediaType.dockerManifest) {
+        manifest = parseJson<ImageManifest>(top.bytes, "image manifest");
+      } else {
+        throw new CrikitError("InvalidArgument", `image ${name} has unsupported manifest type "${top.mediaType}"`, { details: { field: "image" } });
+      }
+      if (!manifest.config || !Array.isArray(manifest.layers)) throw new CrikitError("DataLoss", `manifest of ${name} lacks config or layers`);
+      await this.#fetchBlob(ref, manifest.config, call, options.onProgress);
+      const config = await this.content.readJson<ImageConfigFile>(manifest.config.digest);
+      const diffIds = config.rootfs?.diff_ids ?? [];
+      if (diffIds.length !== manifest.layers.length) {
+        throw new CrikitError("DataLoss", `image ${name}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}`);
+      }
+      for (const l of manifest.layers) {
+        if (layerCompression(l.mediaType) === undefined) throw new CrikitError("InvalidArgument", `image ${name} has a layer of unsupported type "${l.mediaType}"`, { details: { field: "image" } });
+      }
+      const chain = computeChainIds(diffIds);
+      // Downloads run ahead, a few at a time; layers are unpacked bottom up as they arrive.
+      const downloads = new Map<number, Promise<void>>();
+      let next = 0;
+      const startMore = (): void => {
+        while (next < manifest.layers.length && downloads.size - this.#unpacked < this.#maxDownloads) {
+          const i = next++;
+          const d = manifest.layers[i] as Descriptor;
+          const p = this.#snapshotNeeded(chain[i] as string).then((need) => (need ? this.#fetchBlob(ref, d, call, options.onProgress) : undefined));
+          p.catch(() => undefined);
+          downloads.set(i, p);
+        }
+      };
+      this.#unpacked = 0;
+      startMore();
+      for (let i = 0; i < manifest.layers.length; i++) {
+        await downloads.get(i);
+        const layer = manifest.layers[i] as Descriptor;
+        const chainId = chain[i] as string;
+        await this.snapshots.prepare(chainId, async (dir) => {
+          const res = await applyLayer(dir, Readable.from(this.content.createReadStream(layer.digest)), {
+            compression: layerCompression(layer.mediaType) ?? "none",
+            lowerDirs: this.snapshots.lowerDirs(chain.slice(0, i)),
+            ...(signal ? { signal } : {}),
+          });
+          if (res.diffId !== diffIds[i]) {
+            throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
+          }
+        });
+        this.#unpacked++;
+        startMore();
+      }
+      blobs.push(manifest.config.digest, ...manifest.layers.map((l) => l.digest));
+      const id = manifest.config.digest;
+      const size = top.bytes.byteLength + manifest.config.size + manifest.layers.reduce((a, l) => a + l.size, 0);
+      const prev = this.#images.get(id);
+      const repoTags = new Set(prev?.repoTags ?? []);
+      const repoDigests = new Set(prev?.repoDigests ?? []);
+      if (ref.tag !== undefined) repoTags.add(`${referenceName(ref)}:${ref.tag}`);
+      repoDigests.add(`${referenceName(ref)}@${top.digest}`);
+      const pinned = (prev?.pinned ?? false) || options.pinned === true || this.#pinnedRefs.has(name) || this.#pinnedRefs.has(id) || [...repoTags].some((t) => this.#pinnedRefs.has(t));
+      const rec: ImageRecord = {
+        id,
+        repoTags: [...repoTags].sort(),
+        repoDigests: [...repoDigests].sort(),
+        manifestDigest,
+        blobs: [...new Set([...(prev?.blobs ?? []), ...blobs])],
+        layers: manifest.layers.map((l) => l.digest),
+        chainIds: chain,
+        size,
+        pinned,
+        config,
+        pulledAt: prev?.pulledAt ?? Date.now(),
+      };
+      // A tag names one image: take it from any other image that had it.
+      const moved: ImageRecord[] = [];
+      for (const other of this.#images.values()) {
+        if (other.id === id || ref.tag === undefined) continue;
+        const t = `${referenceName(ref)}:${ref.tag}`;
+        if (other.repoTags.includes(t)) moved.push({ ...other, repoTags: other.repoTags.filter((x) => x !== t) });
+      }
+      await this.#records.save(rec);
+      this.#images.set(id, rec);
+      for (const o of moved) {
+        await this.#records.save(o);
+        this.#images.set(o.id, o);
+      }
+      this.#log.info({ image: name, id }, "pulled image");
+      return { imageRef: id, image: rec };
+    } catch (err) {
+      if (signal?.aborted && !(err instanceof CrikitError)) {
+        const reason: unknown = signal.reason;
+        const timedOut = (reason as { name?: string } | undefined)?.name === "TimeoutError";
+        throw new CrikitError(timedOut ? "DeadlineExceeded" : "Canceled", `pull of ${name} ${timedOut ? "timed out" : "was canceled"}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  #unpacked = 0;
+
+  async #snapshotNeeded(chainId: string): Promise<boolean> {
+    return !(await this.snapshots.has(chainId));
+  }
+
+  async #fetchBlob(ref: ImageReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
+    if (await this.content.has(d.digest)) return;
+    await this.registry.withRetry(
+      `blob ${d.digest}`,
+      () =>
+        this.content.ingest(d.digest, d.size, () => this.registry.openBlob(ref, d.digest, call), {
+          ...(call.signal ? { signal: call.signal } : {}),
+          ...(onProgress ? { onProgress: (written: number) => onProgress({ digest: d.digest, written, total: d.size }) } : {}),
+        }),
+      call.signal,
+    );
+  }
+
+  /**
+   * The image that `ref` names: an image ID (`sha256:<hex>` or bare hex), a
+   * repo tag or a repo digest, normalised. Undefined when absent.
+   */
+  async status(ref: string): Promise<ImageRecord | undefined> {
+    await this.init();
+    return this.#resolve(ref)?.image;
+  }
+
+  #resolve(ref: string): { image: ImageRecord; by: "id" | "tag" | "digest"; name: string } | undefined {
+    const id = /^[a-f0-9]{64}$/.test(ref) ? `sha256:${ref}` : ref;
+    const byId = this.#images.get(id);
+    if (byId !== undefined) return { image: byId, by: "id", name: id };
+    let r: ImageReference;
+    try {
+      r = parseImageReference(ref);
+    } catch {
+      return undefined;
+    }
+    if (r.digest !== undefined) {
+      const n = `${referenceName(r)}@${r.digest}`;
+      for (const img of this.#images.values()) if (img.repoDigests.includes(n)) return { image: img, by: "digest", name: n };
+      return undefined;
+    }
+    const n = `${referenceName(r)}:${r.tag ?? "latest"}`;
+    for (const img of this.#images.values()) if (img.repoTags.includes(n)) return { image: img, by: "tag", name: n };
+    return undefined;
+  }
+
+  /** All images, or those `filter` names (an ID, tag or digest reference), sorted by ID. */
+  async list(filter?: { image?: string }): Promise<ImageRecord[]> {
+    await this.init();
+    if (filter?.image) {
+      const one = this.#resolve(filter.image);
+      return one === undefined ? [] : [one.image];
+    }
+    return [...this.#images.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * Removes the image `ref` names; no error if absent. By a tag while the
+   * image has other tags, only the tag is removed. Disk space is reclaimed
+   * before this resolves.
+   */
+  async remove(ref: string): Promise<void> {
+    await this.init();
+    const hit = this.#resolve(ref);
+    if (hit === undefined) return;
+    const img = hit.image;
+    if (hit.by === "tag" && img.repoTags.length > 1) {
+      const rec = { ...img, repoTags: img.repoTags.filter((t) => t !== hit.name) };
+      await this.#records.save(rec);
+      this.#images.set(rec.id, rec);
+      return;
+    }
+    this.#images.delete(img.id);
+    await this.#records.delete(img.id);
+    this.#log.info({ id: img.id }, "removed image");
+    await this.collectGarbage();
+  }
+
+  /**
+   * Removes blobs and snapshots that no image (and no in-use image) needs.
+   * Pinned images are never removed, and their content is always kept.
+   */
+  collectGarbage(): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.#pulls.size > 0) return; // a pull may be using unreferenced content right now
+      const blobs = new Set<string>();
+      const snaps = new Set<string>();
+      for (const img of this.#images.values()) {
+        for (const b of img.blobs) blobs.add(b);
+        for (const c of img.chainIds) snaps.add(c);
+      }
+      for (const used of this.#inUse()) for (const c of this.#images.get(used)?.chainIds ?? []) snaps.add(c);
+      for (const b of await this.content.list()) if (!blobs.has(b)) await this.content.delete(b);
+      for (const c of await this.snapshots.list()) if (!snaps.has(c)) await this.snapshots.remove(c);
+    };
+    this.#gc = this.#gc.then(run, run);
+    return this.#gc;
+  }
+
+  /** Sets or clears the pin of an image (pinned images are kept by {@link ImageService.prune}). */
+  async setPinned(ref: string, pinned: boolean): Promise<void> {
+    await this.init();
+    const hit = this.#resolve(ref);
+    if (hit === undefined) throw new CrikitError("NotFound", `image "${ref}" not found`);
+    const rec = { ...hit.image, pinned };
+    await this.#records.save(rec);
+    this.#images.set(rec.id, rec);
+  }
+
+  /**
+   * Removes every image that is neither pinned nor in `keep` (IDs), for
+   * image garbage collection by the runtime. Returns the removed IDs.
+   */
+  async prune(keep: Iterable<string> = []): Promise<string[]> {
+    await this.init();
+    const k = new Set([...keep, ...this.#inUse()]);
+    const gone: string[] = [];
+    for (const img of [...this.#images.values()]) {
+      if (img.pinned || k.has(img.id)) continue;
+      this.#images.delete(img.id);
+      await this.#records.delete(img.id);
+      gone.push(img.id);
+    }
+    if (gone.length > 0) await this.collectGarbage();
+    return gone;
+  }
+
+  /** The image config parts for container spec generation; NotFound if absent. */
+  async specConfig(ref: string): Promise<ImageSpecConfig> {
+    const img = await this.status(ref);
+    if (img === undefined) throw new CrikitError("NotFound", `image "${ref}" not found`, { details: { field: "image" } });
+    return imageSpecConfig(img.config);
+  }
+
+  /** Usage of the image filesystem (content and snapshots). */
+  async fsInfo(options: { signal?: AbortSignal } = {}): Promise<ImageFsUsage> {
+    await this.init();
+    const opts = { cwd: this.root, ...(options.signal ? { cancelSignal: options.signal } : {}) };
+    const bytes = await execa("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
+    const inodes = await execa("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
+    const sum = (out: string): number => out.split("\n").reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
+    return { mountpoint: this.root, usedBytes: sum(String(bytes.stdout)), inodesUsed: sum(String(inodes.stdout)), timestamp: Date.now() };
+  }
+
+  /** Lower dirs of an image's rootfs, top first. */
+  async lowerDirs(ref: string): Promise<string[]> {
+    const img = await this.status(ref);
+    if (img === undefined) throw new CrikitError("NotFound", `image "${ref}" not found`, { details: { field: "image" } });
+    return this.snapshots.lowerDirs(img.chainIds);
+  }
+
+  /**
+   * Mounts a container rootfs: an overlay of the image's layers with the
+   * container's own upper and work dirs.
+   */
+  async mountRootfs(ref: string, target: string, dirs: { upperDir: string; workDir: string; signal?: AbortSignal }): Promise<void> {
+    const img = await this.status(ref);
+    if (img === undefined) throw new CrikitError("NotFound", `image "${ref}" not found`, { details: { field: "image" } });
+    await this.snapshots.mount({ chainIds: img.chainIds, target, upperDir: dirs.upperDir, workDir: dirs.workDir, ...(dirs.signal ? { signal: dirs.signal } : {}) });
+  }
+
+  /** Unmounts a rootfs mounted by {@link ImageService.mountRootfs}. */
+  async unmountRootfs(target: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.snapshots.unmount(target, options);
+  }
+}
+
+/**
+ * The spec-relevant parts of an image config, with empty defaults.
+ *
+ * @public
+ */
+export function imageSpecConfig(config: ImageConfigFile): ImageSpecConfig {
+  const c = config.config ?? {};
+  return {
+    user: c.User ?? "",
+    env: c.Env ?? [],
+    entrypoint: c.Entrypoint ?? [],
+    cmd: c.Cmd ?? [],
+    workingDir: c.WorkingDir ?? "",
+    volumes: Object.keys(c.Volumes ?? {}).sort(),
+    labels: c.Labels ?? {},
+    stopSignal: c.StopSignal ?? "",
+    exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
+  };
+}
+
+function parseJson<T>(bytes: Buffer, what: string): T {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as T;
+  } catch (err) {
+    throw new CrikitError("DataLoss", `${what} is not valid JSON`, { cause: err });
+  }
+}
