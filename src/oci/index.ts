@@ -1,0 +1,17 @@
+/**
+ * The OCI runtime adapter: runc or crun through conmon.
+ *
+ * @packageDocumentation
+ */
+export { OciRuntime, ExitReason } from "./oci-runtime.js";
+export type { OciRuntimeOptions, OciLogger, CreateContainerInput, OciCallOptions, ContainerStatus, ExitReasonName, RecoveryResult } from "./oci-runtime.js";
+export { createRuntimeCli } from "./runtime-cli.js";
+export type { RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState } from "./runtime-cli.js";
+export { RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage } from "./runtime-command-error.js";
+export type { RuntimeErrorKind, RuntimeCommandFailure } from "./runtime-command-error.js";
+export { buildConmonArgs, parseConmonSyncMessage, runConmon } from "./conmon.js";
+export type { ConmonArgsInput, RunConmonOptions } from "./conmon.js";
+export { runExecSync } from "./exec-sync.js";
+export type { ExecSyncInput, ExecSyncResult } from "./exec-sync.js";
+export { parseCriLogLine, parseCriLog, joinCriLogLines } from "./cri-log.js";
+export type { CriLogRecord } from "./cri-log.js";

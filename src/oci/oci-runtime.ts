@@ -1,0 +1,788 @@
+/**
+ * The OCI runtime adapter: runc or crun driven through conmon, with
+ * containers that outlive the daemon.
+ *
+ * State directory layout (`stateDir`):
+ *
+ * ```
+ * containers/ID/meta.json    what we know (bundle, log path, times), written atomically
+ * containers/ID/conmon.pid   conmon's pid (-P)
+ * containers/ID/pid          the container's init pid (-p)
+ * containers/ID/exit         exit code, written by conmon (-0 persist dir)
+ * containers/ID/oom          created by conmon on an OOM kill
+ * containers/ID/vanished     our own record of a container that disappeared
+ * exits/ID                   exit code, written by conmon (--exit-dir)
+ * sockets/ID -> BUNDLE       conmon's attach-socket link (--socket-dir-path)
+ * ```
+ *
+ * Container lifecycle (the `state` of {@link ContainerStatus}):
+ *
+ * ```
+ *  create ──> created ──start──> running ──(exit | stop)──> exited ──remove──> (gone)
+ *                │                 │  ▲
+ *                │               pause resume
+ *                │                 ▼  │
+ *                │               paused
+ *                └──────stop──────────────────────────────> exited
+ * ```
+ *
+ * `exited` is decided by the exit file alone: conmon writes it when the
+ * container's init exits, whether or not the daemon runs, and its mtime is
+ * the finish time. The reason is `OOMKilled` when conmon left an `oom` file,
+ * `Completed` for exit code 0 and `Error` otherwise. A container with no
+ * exit file that the runtime no longer knows (or reports stopped while its
+ * conmon is gone) has vanished: it is reported exited with code 255 and
+ * reason `Unknown`, at the time we first noticed.
+ *
+ * Stop sends the stop signal, waits the grace period for the exit file, then
+ * sends SIGKILL (to all the container's processes) and waits again. Removing
+ * a running container stops it first (grace 0 unless given), then runs
+ * `delete --force`, waits for conmon to exit and removes the state.
+ *
+ * Negative `process.oomScoreAdj` in a bundle is clamped to 0 when this
+ * process lacks CAP_SYS_RESOURCE (the runtime would otherwise fail with
+ * "can't get final child's PID from pipe").
+ *
+ * @packageDocumentation
+ */
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile, open, constants as fsConstants } from "node:fs/promises";
+import { join, isAbsolute, delimiter } from "node:path";
+import { access } from "node:fs/promises";
+import { CrikitError, invalidArgument, notFound, failedPrecondition } from "../errors.js";
+import { createRuntimeCli } from "./runtime-cli.js";
+import type { RuntimeCli } from "./runtime-cli.js";
+import { isRuntimeCommandError } from "./runtime-command-error.js";
+import { buildConmonArgs, runConmon } from "./conmon.js";
+import { runExecSync } from "./exec-sync.js";
+import type { ExecSyncResult } from "./exec-sync.js";
+import { hasEffectiveCapability, isAlive, killQuietly } from "./proc.js";
+
+/**
+ * A pino-compatible logger subset.
+ *
+ * @public
+ */
+export interface OciLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Options of {@link OciRuntime}.
+ *
+ * @public
+ */
+export interface OciRuntimeOptions {
+  /** Where the adapter keeps its per-container state (see the file header). Must survive daemon restarts. */
+  stateDir: string;
+  /**
+   * The OCI runtime binary, a name in PATH or a path (runc and crun work).
+   * @defaultValue `"runc"`
+   */
+  runtime?: string;
+  /**
+   * The runtime's `--root`.
+   * @defaultValue the runtime's default
+   */
+  runtimeRoot?: string;
+  /**
+   * Use the systemd cgroup manager (runtime `--systemd-cgroup`, conmon `-s`).
+   * @defaultValue `false`
+   */
+  systemdCgroup?: boolean;
+  /**
+   * The conmon binary.
+   * @defaultValue `"conmon"`
+   */
+  conmon?: string;
+  /**
+   * How long `create` waits for the runtime (through conmon), in ms.
+   * @defaultValue `60000`
+   */
+  startTimeoutMs?: number;
+  /**
+   * How long {@link OciRuntime.execSync} waits for pipes held open by a
+   * background child after the command exited, in ms.
+   * @defaultValue `1000`
+   */
+  execDrainMs?: number;
+  /** conmon's `--log-level`. @defaultValue conmon's default */
+  conmonLogLevel?: string;
+  /** A logger; silent by default. */
+  logger?: OciLogger;
+}
+
+/**
+ * What to create.
+ *
+ * @public
+ */
+export interface CreateContainerInput {
+  /** Container id: letters, digits, `_`, `.`, `-`, starting with a letter or digit. */
+  id: string;
+  /** The OCI bundle (a directory with config.json and the rootfs). */
+  bundle: string;
+  /** The CRI log path (conmon writes the CRI log format there). */
+  logPath: string;
+  /** A name for conmon's own logs. @defaultValue the id */
+  name?: string;
+  /** Allocate a terminal. @defaultValue false */
+  terminal?: boolean;
+  /** Keep stdin open for attach. @defaultValue false */
+  stdin?: boolean;
+  /** Keep stdin open after the first attach ends. @defaultValue false */
+  leaveStdinOpen?: boolean;
+  /** Let conmon rotate the log at this size (bytes). @defaultValue no limit */
+  logSizeMax?: number;
+  /** Override {@link OciRuntimeOptions.startTimeoutMs}. */
+  startTimeoutMs?: number;
+  /** Free-form facts kept with the container and returned by {@link OciRuntime.recover}. */
+  labels?: Record<string, string>;
+}
+
+/**
+ * Options of waiting calls.
+ *
+ * @public
+ */
+export interface OciCallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Why a container exited.
+ *
+ * @public
+ */
+export const ExitReason = {
+  Completed: "Completed",
+  Error: "Error",
+  OOMKilled: "OOMKilled",
+  Unknown: "Unknown",
+} as const;
+
+/**
+ * A value of {@link ExitReason}.
+ *
+ * @public
+ */
+export type ExitReasonName = (typeof ExitReason)[keyof typeof ExitReason];
+
+/**
+ * A container's state as the adapter reports it.
+ *
+ * @public
+ */
+export interface ContainerStatus {
+  id: string;
+  state: "created" | "running" | "paused" | "exited";
+  /** Host pid of the init process (0 when unknown). */
+  pid: number;
+  bundle: string;
+  logPath: string;
+  createdAt: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+  exitCode?: number;
+  reason?: ExitReasonName;
+  /** A human explanation, for instance for a vanished container. */
+  message?: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * What {@link OciRuntime.recover} found.
+ *
+ * @public
+ */
+export interface RecoveryResult {
+  /** Every container of the state directory with its current status. */
+  containers: (ContainerStatus & { monitorAlive: boolean })[];
+  /** Ids the runtime knows that the state directory does not (left by a crash during create). */
+  orphans: string[];
+}
+
+/** @internal */
+interface ContainerMeta {
+  id: string;
+  bundle: string;
+  logPath: string;
+  createdAt: string;
+  startedAt?: string;
+  pid: number;
+  conmonPid: number;
+  labels: Record<string, string>;
+}
+
+const idRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const capSysResource = 24;
+
+/**
+ * The OCI runtime adapter (see the file header for the state directory and
+ * the lifecycle).
+ *
+ * @remarks
+ * A new instance over the same `stateDir`, `runtime` and `runtimeRoot` picks
+ * up containers started by an earlier instance (or process) through
+ * {@link OciRuntime.recover}; there is nothing to load first, every call reads
+ * the state directory. `close()` makes later calls reject with `Unavailable`;
+ * containers keep running.
+ *
+ * @example
+ * ```ts
+ * await using rt = new OciRuntime({ stateDir: "/var/lib/crikit/oci", runtime: "runc" });
+ * await rt.create({ id, bundle, logPath });
+ * await rt.start(id);
+ * const { stdout, exitCode } = await rt.execSync(id, ["cat", "/etc/hostname"], { timeoutMs: 5000 });
+ * await rt.stop(id, { timeoutMs: 10_000 });
+ * await rt.remove(id);
+ * ```
+ *
+ * @public
+ */
+export class OciRuntime {
+  /** The runtime CLI this adapter drives. */
+  readonly cli: RuntimeCli;
+  readonly #opts: OciRuntimeOptions;
+  readonly #log: OciLogger | undefined;
+  readonly #processCache = new Map<string, Record<string, unknown>>();
+  #runtimePath: string | undefined;
+  #closed = false;
+  #lifetime = new AbortController();
+
+  constructor(options: OciRuntimeOptions) {
+    if (!isAbsolute(options.stateDir)) throw invalidArgument("stateDir must be an absolute path", "stateDir");
+    this.#opts = options;
+    this.#log = options.logger;
+    this.cli = createRuntimeCli({
+      binary: options.runtime ?? "runc",
+      ...(options.runtimeRoot !== undefined ? { root: options.runtimeRoot } : {}),
+      ...(options.systemdCgroup !== undefined ? { systemdCgroup: options.systemdCgroup } : {}),
+    });
+  }
+
+  /** The state directory. */
+  get stateDir(): string {
+    return this.#opts.stateDir;
+  }
+
+  /** Directory of one container's state. */
+  containerDir(id: string): string {
+    return join(this.#opts.stateDir, "containers", id);
+  }
+
+  /** The exit file conmon writes for `id`. */
+  exitFile(id: string): string {
+    return join(this.#opts.stateDir, "exits", id);
+  }
+
+  /** The attach socket conmon listens on for `id` (in the bundle). */
+  async attachSocketPath(id: string): Promise<string> {
+    const meta = await this.#meta(id);
+    return join(meta.bundle, "attach");
+  }
+
+  /**
+   * Create a container: start conmon, which runs the runtime's `create` and
+   * then watches the container. Resolves with the init pid once the
+   * container is in the `created` state.
+   */
+  async create(input: CreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
+    this.#check();
+    if (!idRe.test(input.id)) throw invalidArgument(`container id "${input.id}" is not valid: use letters, digits, "_", "." and "-"`, "id");
+    if (!isAbsolute(input.bundle)) throw invalidArgument("bundle must be an absolute path", "bundle");
+    if (!isAbsolute(input.logPath)) throw invalidArgument("log_path must resolve to an absolute path", "logPath");
+    const signal = this.#signal(options.signal);
+    signal.throwIfAborted();
+    const dir = this.containerDir(input.id);
+    const exits = join(this.#opts.stateDir, "exits");
+    const sockets = join(this.#opts.stateDir, "sockets");
+    try {
+      await mkdir(dir, { recursive: false });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new CrikitError("AlreadyExists", `container "${input.id}" already exists`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      await mkdir(join(this.#opts.stateDir, "containers"), { recursive: true });
+      await mkdir(dir);
+    }
+    await mkdir(exits, { recursive: true });
+    await mkdir(sockets, { recursive: true });
+    await rm(this.exitFile(input.id), { force: true });
+    try {
+      await this.#clampOomScoreAdj(input.bundle);
+      const runtimePath = await this.#resolveRuntime();
+      const args = buildConmonArgs({
+        id: input.id,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        runtimePath,
+        runtimeArgs: this.cli.globalArgs,
+        bundle: input.bundle,
+        containerPidFile: join(dir, "pid"),
+        conmonPidFile: join(dir, "conmon.pid"),
+        logPath: input.logPath,
+        exitDir: exits,
+        socketDir: sockets,
+        persistDir: dir,
+        ...(input.terminal !== undefined ? { terminal: input.terminal } : {}),
+        ...(input.stdin !== undefined ? { stdin: input.stdin } : {}),
+        ...(input.leaveStdinOpen !== undefined ? { leaveStdinOpen: input.leaveStdinOpen } : {}),
+        ...(input.logSizeMax !== undefined ? { logSizeMax: input.logSizeMax } : {}),
+        ...(this.#opts.systemdCgroup !== undefined ? { systemdCgroup: this.#opts.systemdCgroup } : {}),
+        ...(this.#opts.conmonLogLevel !== undefined ? { logLevel: this.#opts.conmonLogLevel } : {}),
+      });
+      const { pid } = await runConmon(this.#opts.conmon ?? "conmon", args, {
+        timeoutMs: input.startTimeoutMs ?? this.#opts.startTimeoutMs ?? 60_000,
+        signal,
+      });
+      const conmonPid = await readNumber(join(dir, "conmon.pid"));
+      const meta: ContainerMeta = {
+        id: input.id,
+        bundle: input.bundle,
+        logPath: input.logPath,
+        createdAt: new Date().toISOString(),
+        pid,
+        conmonPid: conmonPid ?? 0,
+        labels: { ...(input.labels ?? {}) },
+      };
+      await this.#writeMeta(meta);
+      this.#log?.info({ id: input.id, pid, conmonPid }, "container created");
+      return { pid, conmonPid: conmonPid ?? 0 };
+    } catch (e) {
+      // Roll back under its own time limit, not the request's signal.
+      await this.#cleanupFailedCreate(input.id, input.bundle).catch((ce: unknown) => this.#log?.warn({ id: input.id, err: ce }, "rollback of create failed"));
+      throw e;
+    }
+  }
+
+  /** Start a created container. */
+  async start(id: string, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    const meta = await this.#meta(id);
+    await this.cli.start(id, { signal: this.#signal(options.signal) });
+    meta.startedAt = new Date().toISOString();
+    await this.#writeMeta(meta);
+    this.#log?.info({ id }, "container started");
+  }
+
+  /** The container's current status (see the file header for how it is decided). */
+  async status(id: string, options: OciCallOptions = {}): Promise<ContainerStatus> {
+    this.#check();
+    const meta = await this.#meta(id);
+    return this.#status(meta, options.signal);
+  }
+
+  /**
+   * Stop a container: `stopSignal` (default SIGTERM), wait up to `timeoutMs`
+   * for it to exit, then SIGKILL. Stopping an exited container succeeds.
+   */
+  async stop(id: string, opts: { timeoutMs?: number; stopSignal?: string } = {}, options: OciCallOptions = {}): Promise<ContainerStatus> {
+    this.#check();
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    const timeoutMs = opts.timeoutMs ?? 0;
+    let st = await this.#status(meta, signal);
+    if (st.state === "exited") return st;
+    if (timeoutMs > 0) {
+      await this.#killQuiet(id, opts.stopSignal ?? "SIGTERM", false, signal);
+      if (await this.#waitExit(id, timeoutMs, signal)) return this.#status(meta, signal);
+    }
+    await this.#killQuiet(id, "SIGKILL", true, signal);
+    if (!(await this.#waitExit(id, 2000, signal))) {
+      // A paused (frozen) container takes SIGKILL only once thawed.
+      await this.cli.resume(id, { signal }).catch(() => undefined);
+      if (!(await this.#waitExit(id, 8000, signal))) {
+        st = await this.#status(meta, signal);
+        if (st.state !== "exited") throw new CrikitError("DeadlineExceeded", `container "${id}" did not exit after SIGKILL`, { details: { id } });
+      }
+    }
+    this.#log?.info({ id }, "container stopped");
+    return this.#status(meta, signal);
+  }
+
+  /**
+   * Remove a container: stop it if it runs (SIGKILL after `timeoutMs`,
+   * default 0), delete it from the runtime, wait for conmon and remove the
+   * state. Removing an unknown container succeeds.
+   */
+  async remove(id: string, opts: { timeoutMs?: number } = {}, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    const signal = this.#signal(options.signal);
+    let meta: ContainerMeta | undefined;
+    try {
+      meta = await this.#meta(id);
+    } catch {
+      meta = undefined;
+    }
+    if (meta) {
+      const st = await this.#status(meta, signal);
+      if (st.state !== "exited") await this.stop(id, { timeoutMs: opts.timeoutMs ?? 0 }, { signal });
+    }
+    await this.#deleteQuiet(id, signal);
+    const conmonPid = meta?.conmonPid ?? (await readNumber(join(this.containerDir(id), "conmon.pid")));
+    if (conmonPid !== undefined && conmonPid > 0) await waitGone(conmonPid, 5000);
+    await this.#removeState(id, meta?.bundle);
+    this.#processCache.delete(id);
+    this.#log?.info({ id }, "container removed");
+  }
+
+  /**
+   * Run a command in a running container and collect its output (see
+   * `exec-sync.ts`). `timeoutMs` 0 means no limit; a timeout rejects with
+   * `DeadlineExceeded` after killing the command and its children.
+   */
+  async execSync(id: string, cmd: readonly string[], opts: { timeoutMs?: number; env?: readonly string[]; maxOutputBytes?: number } = {}, options: OciCallOptions = {}): Promise<ExecSyncResult> {
+    this.#check();
+    if (cmd.length === 0) throw invalidArgument("cmd must not be empty", "cmd");
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (await exists(this.exitFile(id))) throw failedPrecondition(`container "${id}" is not running`);
+    const base = await this.#baseProcess(meta);
+    const proc: Record<string, unknown> = { ...base, args: [...cmd], terminal: false };
+    if (opts.env) proc["env"] = [...((base["env"] as string[] | undefined) ?? []), ...opts.env];
+    return runExecSync({
+      binary: this.cli.binary,
+      globalArgs: this.cli.globalArgs,
+      id,
+      process: proc,
+      workDir: this.containerDir(id),
+      timeoutMs: opts.timeoutMs ?? 0,
+      ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+      drainMs: this.#opts.execDrainMs ?? 1000,
+      signal,
+    });
+  }
+
+  /** Pause a running container (cgroup freezer). */
+  async pause(id: string, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    await this.#meta(id);
+    await this.cli.pause(id, { signal: this.#signal(options.signal) });
+  }
+
+  /** Resume a paused container. */
+  async resume(id: string, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    await this.#meta(id);
+    await this.cli.resume(id, { signal: this.#signal(options.signal) });
+  }
+
+  /** Update a container's resources: `resources` is an OCI `linux.resources` object. */
+  async updateResources(id: string, resources: Record<string, unknown>, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    await this.#meta(id);
+    await this.cli.update(id, resources, { signal: this.#signal(options.signal) });
+  }
+
+  /**
+   * Ask conmon to reopen the container's log file (after the caller renamed
+   * it for rotation): writes the "reopen logs" message (type 2) to conmon's
+   * control fifo `BUNDLE/ctl`, then waits until the log file exists again.
+   */
+  async reopenLog(id: string, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (!(await isAlive(meta.conmonPid))) throw failedPrecondition(`container "${id}" has no running monitor to reopen its log`);
+    let fh;
+    try {
+      fh = await open(join(meta.bundle, "ctl"), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    } catch (e) {
+      throw failedPrecondition(`container "${id}" has no running monitor to reopen its log`, e);
+    }
+    try {
+      await fh.write("2 0 0\n");
+    } finally {
+      await fh.close();
+    }
+    const until = Date.now() + 2000;
+    while (!(await exists(meta.logPath))) {
+      signal.throwIfAborted();
+      if (Date.now() > until) throw new CrikitError("DeadlineExceeded", `conmon did not reopen the log of container "${id}"`);
+      await sleep(5);
+    }
+  }
+
+  /**
+   * Rebuild the picture after a restart: every container of the state
+   * directory with its status (running, exited while we were away with its
+   * exit code and time, or vanished), plus runtime containers we have no
+   * state for.
+   */
+  async recover(options: OciCallOptions = {}): Promise<RecoveryResult> {
+    this.#check();
+    const signal = this.#signal(options.signal);
+    let ids: string[] = [];
+    try {
+      ids = await readdir(join(this.#opts.stateDir, "containers"));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    const containers: RecoveryResult["containers"] = [];
+    const known = new Set<string>();
+    for (const id of ids.sort()) {
+      let meta: ContainerMeta;
+      try {
+        meta = await this.#meta(id);
+      } catch {
+        this.#log?.warn({ id }, "state without metadata (create was interrupted); removing it");
+        await this.#deleteQuiet(id, signal);
+        await this.#removeState(id, undefined);
+        continue;
+      }
+      known.add(id);
+      const st = await this.#status(meta, signal);
+      containers.push({ ...st, monitorAlive: await isAlive(meta.conmonPid) });
+    }
+    const orphans = (await this.cli.list({ signal })).map((s) => s.id).filter((id) => !known.has(id));
+    this.#log?.info({ containers: containers.length, orphans: orphans.length }, "recovered containers");
+    return { containers, orphans };
+  }
+
+  /** Ids of the containers in the state directory. */
+  async list(): Promise<string[]> {
+    this.#check();
+    try {
+      return (await readdir(join(this.#opts.stateDir, "containers"))).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+  }
+
+  /** Graceful close: later calls reject with `Unavailable`. Containers keep running. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** Immediate close: also cancels calls in flight. Idempotent. */
+  destroy(reason?: unknown): void {
+    this.#closed = true;
+    this.#lifetime.abort(reason ?? new CrikitError("Unavailable", "the OCI runtime adapter was destroyed"));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // --- internals --------------------------------------------------------
+
+  #check(): void {
+    if (this.#closed) throw new CrikitError("Unavailable", "the OCI runtime adapter is closed");
+  }
+
+  #signal(s: AbortSignal | undefined): AbortSignal {
+    return s ? AbortSignal.any([s, this.#lifetime.signal]) : this.#lifetime.signal;
+  }
+
+  async #meta(id: string): Promise<ContainerMeta> {
+    if (!idRe.test(id)) throw notFound(`container "${id}" not found`);
+    try {
+      return JSON.parse(await readFile(join(this.containerDir(id), "meta.json"), "utf8")) as ContainerMeta;
+    } catch (e) {
+      throw notFound(`container "${id}" not found`, e);
+    }
+  }
+
+  async #writeMeta(meta: ContainerMeta): Promise<void> {
+    const file = join(this.containerDir(meta.id), "meta.json");
+    await writeFile(`${file}.tmp`, JSON.stringify(meta));
+    await rename(`${file}.tmp`, file);
+  }
+
+  async #status(meta: ContainerMeta, signal: AbortSignal | undefined): Promise<ContainerStatus> {
+    const dir = this.containerDir(meta.id);
+    const base: ContainerStatus = {
+      id: meta.id,
+      state: "created",
+      pid: meta.pid,
+      bundle: meta.bundle,
+      logPath: meta.logPath,
+      createdAt: new Date(meta.createdAt),
+      labels: meta.labels,
+    };
+    if (meta.startedAt !== undefined) base.startedAt = new Date(meta.startedAt);
+    const exited = await this.#readExit(meta.id);
+    if (exited) return { ...base, ...exited, state: "exited" };
+    let rs;
+    try {
+      rs = await this.cli.state(meta.id, { signal });
+    } catch (e) {
+      if (!(isRuntimeCommandError(e) && e.kind === "NotFound")) throw e;
+      rs = undefined;
+    }
+    if (rs && rs.status !== "stopped") {
+      return { ...base, state: rs.status === "running" ? "running" : rs.status === "paused" ? "paused" : "created", pid: rs.pid || meta.pid };
+    }
+    // Stopped per the runtime, or unknown to it: conmon may still be writing the exit file.
+    if (await isAlive(meta.conmonPid)) {
+      if (await this.#waitExit(meta.id, 2000, signal)) {
+        const ex = await this.#readExit(meta.id);
+        if (ex) return { ...base, ...ex, state: "exited" };
+      }
+    }
+    return { ...base, ...(await this.#vanished(dir)), state: "exited" };
+  }
+
+  async #readExit(id: string): Promise<Pick<ContainerStatus, "exitCode" | "finishedAt" | "reason"> | undefined> {
+    let text: string;
+    let mtime: Date;
+    try {
+      const file = this.exitFile(id);
+      text = await readFile(file, "utf8");
+      mtime = (await stat(file)).mtime;
+    } catch {
+      return undefined;
+    }
+    const code = Number.parseInt(text.trim(), 10);
+    if (Number.isNaN(code)) return undefined; // being written
+    const oom = await exists(join(this.containerDir(id), "oom"));
+    return {
+      exitCode: code,
+      finishedAt: mtime,
+      reason: oom ? ExitReason.OOMKilled : code === 0 ? ExitReason.Completed : ExitReason.Error,
+    };
+  }
+
+  async #vanished(dir: string): Promise<Pick<ContainerStatus, "exitCode" | "finishedAt" | "reason" | "message">> {
+    const file = join(dir, "vanished");
+    let at: Date;
+    try {
+      at = new Date((await readFile(file, "utf8")).trim());
+      if (Number.isNaN(at.getTime())) throw new Error("bad time");
+    } catch {
+      at = new Date();
+      await writeFile(file, at.toISOString()).catch(() => undefined);
+    }
+    return { exitCode: 255, finishedAt: at, reason: ExitReason.Unknown, message: "container disappeared without an exit status (its monitor is gone)" };
+  }
+
+  async #waitExit(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    let delay = 2;
+    for (;;) {
+      if (await this.#readExit(id)) return true;
+      if (Date.now() >= until) return false;
+      signal?.throwIfAborted();
+      await sleep(Math.min(delay, Math.max(1, until - Date.now())));
+      delay = Math.min(delay * 2, 25);
+    }
+  }
+
+  async #killQuiet(id: string, sig: string, all: boolean, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.cli.kill(id, sig, { all }, { signal });
+    } catch (e) {
+      if (isRuntimeCommandError(e) && (e.kind === "NotRunning" || e.kind === "NotFound")) return;
+      if (all && isRuntimeCommandError(e)) {
+        // Some runtimes refuse --all for a container with its own PID namespace.
+        await this.#killQuiet(id, sig, false, signal);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  async #deleteQuiet(id: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.cli.delete(id, { force: true }, { signal });
+    } catch (e) {
+      if (isRuntimeCommandError(e) && e.kind === "NotFound") return;
+      throw e;
+    }
+  }
+
+  async #removeState(id: string, bundle: string | undefined): Promise<void> {
+    await rm(this.containerDir(id), { recursive: true, force: true });
+    await rm(this.exitFile(id), { force: true });
+    await rm(join(this.#opts.stateDir, "sockets", id), { force: true });
+    if (bundle !== undefined) {
+      for (const f of ["attach", "ctl", "winsz", "oom"]) await rm(join(bundle, f), { force: true });
+    }
+  }
+
+  async #cleanupFailedCreate(id: string, bundle: string): Promise<void> {
+    const signal = AbortSignal.timeout(10_000);
+    const conmonPid = await readNumber(join(this.containerDir(id), "conmon.pid"));
+    await this.#killQuiet(id, "SIGKILL", true, signal).catch(() => undefined);
+    await this.#deleteQuiet(id, signal).catch(() => undefined);
+    if (conmonPid !== undefined) {
+      if (!(await waitGone(conmonPid, 2000))) killQuietly(conmonPid, "SIGKILL");
+    }
+    await this.#removeState(id, bundle);
+  }
+
+  async #resolveRuntime(): Promise<string> {
+    if (this.#runtimePath !== undefined) return this.#runtimePath;
+    const bin = this.cli.binary;
+    if (bin.includes("/")) {
+      this.#runtimePath = bin;
+      return bin;
+    }
+    for (const dir of (process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
+      const p = join(dir, bin);
+      try {
+        await access(p, fsConstants.X_OK);
+        this.#runtimePath = p;
+        return p;
+      } catch {
+        // next
+      }
+    }
+    throw failedPrecondition(`OCI runtime "${bin}" was not found in PATH`);
+  }
+
+  async #baseProcess(meta: ContainerMeta): Promise<Record<string, unknown>> {
+    const cached = this.#processCache.get(meta.id);
+    if (cached) return cached;
+    const cfg = JSON.parse(await readFile(join(meta.bundle, "config.json"), "utf8")) as { process?: Record<string, unknown> };
+    const p = { ...(cfg.process ?? {}) };
+    delete p["consoleSize"];
+    this.#processCache.set(meta.id, p);
+    return p;
+  }
+
+  async #clampOomScoreAdj(bundle: string): Promise<void> {
+    const file = join(bundle, "config.json");
+    const text = await readFile(file, "utf8");
+    if (!text.includes("oomScoreAdj")) return;
+    const cfg = JSON.parse(text) as { process?: { oomScoreAdj?: number } };
+    const adj = cfg.process?.oomScoreAdj;
+    if (adj === undefined || adj >= 0 || (await hasEffectiveCapability(capSysResource))) return;
+    this.#log?.warn({ bundle, oomScoreAdj: adj }, "clamping negative oomScoreAdj to 0: CAP_SYS_RESOURCE is missing");
+    if (cfg.process) cfg.process.oomScoreAdj = 0;
+    await writeFile(file, JSON.stringify(cfg));
+  }
+}
+
+async function readNumber(file: string): Promise<number | undefined> {
+  try {
+    const n = Number((await readFile(file, "utf8")).trim());
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (await isAlive(pid)) {
+    if (Date.now() > until) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
