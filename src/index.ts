@@ -20,3 +20,8 @@ export type { ContainerStateName, ExitFacts, PodSandboxStateName, SpecInteger, S
 export { DEFAULT_DOMAIN, DEFAULT_TAG, MAX_NAME_LENGTH, familiarName, formatReference, isImageIdReference, normalizeReference, parseDigest, parseImageUser, parseReference, repoDigest, repoTag, repositoryName, splitRepoTagsAndDigests } from "./reference/index.js";
 export type { ImageGroupPart, ImageUser, ImageUserPart, ParsedReference, RepoTagsAndDigests } from "./reference/index.js";
 // --- end status, references, runtime options ---
+
+// --- image ---
+export { MediaType, layerCompression, manifestAccept, isSha256Digest, digestHex, sha256Digest, chainIds, parseImageReference, formatImageReference, referenceName, ContentStore, applyLayer, Snapshotter, hostPlatform, platformMatches, selectPlatform, RegistryClient, parseChallenge, ImageService, imageSpecConfig } from "./image/index.js";
+export type { LayerCompression, Platform, Descriptor, ImageManifest, ImageIndex, ImageRuntimeConfig, ImageConfigFile, ImageReference, ContentStoreOptions, IngestOptions, BlobSource, ApplyLayerOptions, ApplyLayerResult, OverlayMountOptions, RegistryAuth, RegistryHostConfig, RegistryClientOptions, RegistryCallOptions, FetchedManifest, PullProgress, ImageLogger, ImageServiceOptions, PullOptions, PullResult, ImageSpecConfig, ImageFsUsage, ImageRecord } from "./image/index.js";
+// --- end image ---
