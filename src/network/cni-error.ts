@@ -1,0 +1,182 @@
+/**
+ * The error a failed plugin call throws, in the style of execa's
+ * `ExecaError`: what ran, how it ended, the plugin's own CNI error
+ * (`{code, msg, details}` printed on stdout) and a tail of its stderr.
+ *
+ * Code mapping: timeout to `DeadlineExceeded`; abort to `Canceled`; a missing
+ * plugin binary to `FailedPrecondition`; CNI code 11 ("try again later") and
+ * the STATUS codes 50 and 51 to `Unavailable`; anything else to `Unknown`.
+ *
+ * @packageDocumentation
+ */
+import { CrikitError } from "../errors.js";
+import type { ErrorCodeName } from "../errors.js";
+import type { CniCommand } from "./cni-version.js";
+
+/**
+ * A CNI error object as a plugin prints it on failure.
+ *
+ * @public
+ */
+export interface CniErrorJson {
+  readonly cniVersion?: string;
+  readonly code: number;
+  readonly msg: string;
+  readonly details?: string;
+}
+
+/**
+ * Well-known CNI error codes (CNI spec "Error").
+ *
+ * @public
+ */
+export const CniErrorCode = {
+  IncompatibleVersion: 1,
+  UnsupportedField: 2,
+  UnknownContainer: 3,
+  InvalidEnvironment: 4,
+  IoFailure: 5,
+  DecodeFailure: 6,
+  InvalidNetworkConfig: 7,
+  TryAgainLater: 11,
+  PluginNotAvailable: 50,
+  PluginNotAvailableExistingDamaged: 51,
+} as const;
+
+/**
+ * Parses a plugin's stdout as a CNI error object.
+ *
+ * @returns `undefined` when stdout is not one.
+ * @public
+ */
+export function parseCniErrorJson(stdout: string): CniErrorJson | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o["code"] !== "number" || typeof o["msg"] !== "string") return undefined;
+  const e: { cniVersion?: string; code: number; msg: string; details?: string } = { code: o["code"], msg: o["msg"] };
+  if (typeof o["details"] === "string" && o["details"] !== "") e.details = o["details"];
+  if (typeof o["cniVersion"] === "string") e.cniVersion = o["cniVersion"];
+  return e;
+}
+
+const brand = Symbol.for("crikit.CniPluginError");
+const stderrTailBytes = 4096;
+
+/**
+ * Facts about a failed plugin call.
+ *
+ * @public
+ */
+export interface CniPluginErrorInit {
+  /** Plugin type (binary name). */
+  readonly plugin: string;
+  /** Absolute path of the binary, when found. */
+  readonly pluginPath?: string;
+  readonly command: CniCommand;
+  /** Network name. */
+  readonly network: string;
+  /** `CNI_CONTAINERID`, when the verb has one. */
+  readonly containerId?: string;
+  readonly exitCode?: number;
+  readonly signal?: string;
+  readonly timedOut?: boolean;
+  readonly canceled?: boolean;
+  readonly notFound?: boolean;
+  /** The plugin's CNI error object, when it printed one. */
+  readonly cniError?: CniErrorJson;
+  /** The plugin's stderr (only its tail is kept). */
+  readonly stderr?: string;
+  /** What went wrong when no CNI error object explains it. */
+  readonly reason?: string;
+  readonly cause?: unknown;
+}
+
+function codeFor(i: CniPluginErrorInit): ErrorCodeName {
+  if (i.timedOut) return "DeadlineExceeded";
+  if (i.canceled) return "Canceled";
+  if (i.notFound) return "FailedPrecondition";
+  const c = i.cniError?.code;
+  if (c === CniErrorCode.TryAgainLater || c === CniErrorCode.PluginNotAvailable || c === CniErrorCode.PluginNotAvailableExistingDamaged) {
+    return "Unavailable";
+  }
+  return "Unknown";
+}
+
+function messageFor(i: CniPluginErrorInit): string {
+  const head = `CNI plugin "${i.plugin}" ${i.command} for network "${i.network}"`;
+  if (i.cniError) {
+    return `${head} failed: ${i.cniError.msg}${i.cniError.details ? `: ${i.cniError.details}` : ""} (CNI error code ${i.cniError.code})`;
+  }
+  if (i.timedOut) return `${head} timed out and was killed`;
+  if (i.canceled) return `${head} was canceled`;
+  if (i.notFound) return `${head} failed: ${i.reason ?? "plugin binary not found"}`;
+  const how = i.signal ? `was killed by ${i.signal}` : i.exitCode !== undefined ? `exited with code ${i.exitCode}` : "failed";
+  return `${head} ${how}${i.reason ? `: ${i.reason}` : ""}`;
+}
+
+/**
+ * A plugin call failed. `cniError` holds the plugin's own error object
+ * (code, msg, details) and `stderr` the tail of what it wrote to stderr.
+ *
+ * @public
+ */
+export class CniPluginError extends CrikitError {
+  readonly plugin: string;
+  readonly pluginPath: string | undefined;
+  readonly command: CniCommand;
+  readonly network: string;
+  readonly containerId: string | undefined;
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  readonly timedOut: boolean;
+  readonly canceled: boolean;
+  readonly cniError: CniErrorJson | undefined;
+  /** Last 4 KiB of the plugin's stderr. */
+  readonly stderr: string;
+
+  constructor(init: CniPluginErrorInit) {
+    const stderr = (init.stderr ?? "").slice(-stderrTailBytes);
+    super(codeFor(init), messageFor(init), {
+      cause: init.cause,
+      details: {
+        plugin: init.plugin,
+        command: init.command,
+        network: init.network,
+        ...(init.containerId !== undefined ? { containerId: init.containerId } : {}),
+        ...(init.cniError ? { cniCode: init.cniError.code } : {}),
+      },
+    });
+    this.plugin = init.plugin;
+    this.pluginPath = init.pluginPath;
+    this.command = init.command;
+    this.network = init.network;
+    this.containerId = init.containerId;
+    this.exitCode = init.exitCode;
+    this.signal = init.signal;
+    this.timedOut = init.timedOut ?? false;
+    this.canceled = init.canceled ?? false;
+    this.cniError = init.cniError;
+    this.stderr = stderr;
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return isCniPluginError(v);
+  }
+}
+Object.defineProperty(CniPluginError.prototype, "name", { value: "CniPluginError", enumerable: false });
+
+/**
+ * Whether `v` is a {@link CniPluginError}, also one from another copy of crikit.
+ *
+ * @public
+ */
+export function isCniPluginError(v: unknown): v is CniPluginError {
+  return typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[brand] === true;
+}

@@ -1,0 +1,181 @@
+/**
+ * Running a CNI plugin binary: the small {@link CniExec} interface the
+ * adapter calls through, and its default, backed by execa.
+ *
+ * Protocol (CNI spec "Execution"): the verb and the attachment go in the
+ * environment (`CNI_COMMAND`, `CNI_CONTAINERID`, `CNI_NETNS`, `CNI_IFNAME`,
+ * `CNI_ARGS`, `CNI_PATH`), the configuration on stdin; the result, or a CNI
+ * error object, comes back on stdout; exit code 0 means success.
+ *
+ * Killing: each call has a timeout and an optional AbortSignal, both fed to
+ * execa's `cancelSignal`. The plugin runs in its own process group, and when
+ * the call is cut short the whole group gets SIGKILL, so a plugin that forked
+ * (a shell script, an `iptables` child) cannot keep the call hanging.
+ *
+ * @packageDocumentation
+ */
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { CniPluginError, parseCniErrorJson } from "./cni-error.js";
+import type { CniCommand } from "./cni-version.js";
+
+/**
+ * One plugin call.
+ *
+ * @public
+ */
+export interface CniExecRequest {
+  /** Absolute path of the plugin binary. */
+  readonly pluginPath: string;
+  /** Plugin type, for errors. */
+  readonly plugin: string;
+  /** Network name, for errors. */
+  readonly network: string;
+  readonly command: CniCommand;
+  /** The `CNI_*` variables (CNI_COMMAND included). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The configuration JSON. */
+  readonly stdin: string;
+  /** Kill the plugin after this long. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What a plugin printed when it succeeded.
+ *
+ * @public
+ */
+export interface CniExecOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * How the adapter runs plugins. Swap it for a fake in unit tests of
+ * orchestration; the default is {@link createCniExec}.
+ *
+ * @public
+ */
+export interface CniExec {
+  /** Finds the binary for `type` in `binDirs` (first match), or `undefined`. */
+  findPlugin(type: string, binDirs: readonly string[]): Promise<string | undefined>;
+  /**
+   * Runs one plugin call.
+   *
+   * @throws {@link CniPluginError} when the plugin fails, times out or is aborted.
+   */
+  exec(req: CniExecRequest): Promise<CniExecOutput>;
+}
+
+/**
+ * Options of {@link createCniExec}.
+ *
+ * @public
+ */
+export interface CniExecOptions {
+  /**
+   * Pass the runtime's own environment to plugins too (libcni does).
+   * @defaultValue true
+   */
+  readonly inheritEnv?: boolean;
+  /**
+   * Largest stdout or stderr kept, in bytes.
+   * @defaultValue 8 MiB
+   */
+  readonly maxBuffer?: number;
+}
+
+/**
+ * The default {@link CniExec}: looks plugins up with `access(X_OK)` and runs
+ * them with execa.
+ *
+ * @public
+ */
+export function createCniExec(options: CniExecOptions = {}): CniExec {
+  const inheritEnv = options.inheritEnv ?? true;
+  const maxBuffer = options.maxBuffer ?? 8 * 2 ** 20;
+  return {
+    async findPlugin(type, binDirs) {
+      for (const dir of binDirs) {
+        const p = join(dir, type);
+        try {
+          await access(p, constants.X_OK);
+          if ((await stat(p)).isFile()) return p;
+        } catch {
+          // not in this dir
+        }
+      }
+      return undefined;
+    },
+
+    async exec(req) {
+      const containerId = req.env["CNI_CONTAINERID"];
+      const base = {
+        plugin: req.plugin,
+        pluginPath: req.pluginPath,
+        command: req.command,
+        network: req.network,
+        ...(containerId !== undefined && containerId !== "" ? { containerId } : {}),
+      };
+      if (req.signal?.aborted) throw new CniPluginError({ ...base, canceled: true, cause: req.signal.reason });
+      const ctl = new AbortController();
+      let timedOut = false;
+      let pid: number | undefined;
+      const killGroup = (): void => {
+        if (pid === undefined) return;
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      };
+      const onAbort = (): void => ctl.abort(req.signal?.reason);
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort(new DOMException(`CNI plugin ${req.plugin} timed out after ${req.timeoutMs} ms`, "TimeoutError"));
+      }, req.timeoutMs);
+      ctl.signal.addEventListener("abort", killGroup, { once: true });
+      try {
+        const sub = execa(req.pluginPath, [], {
+          env: { ...req.env },
+          extendEnv: inheritEnv,
+          input: req.stdin,
+          cancelSignal: ctl.signal,
+          killSignal: "SIGKILL",
+          detached: true,
+          reject: false,
+          stripFinalNewline: false,
+          maxBuffer,
+          encoding: "utf8",
+        });
+        pid = sub.pid;
+        if (ctl.signal.aborted) killGroup();
+        const r = await sub;
+        if (r.exitCode === 0 && !r.isCanceled && !r.failed) return { stdout: r.stdout, stderr: r.stderr };
+        const cniError = parseCniErrorJson(r.stdout);
+        const notFound = r.exitCode === undefined && (r.cause as { code?: unknown } | undefined)?.code === "ENOENT";
+        throw new CniPluginError({
+          ...base,
+          ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+          ...(r.signal !== undefined ? { signal: r.signal } : {}),
+          timedOut,
+          canceled: r.isCanceled && !timedOut,
+          notFound,
+          ...(cniError ? { cniError } : {}),
+          stderr: r.stderr,
+          ...(r.exitCode === undefined && !r.isCanceled ? { reason: r.shortMessage } : {}),
+          ...(!cniError && r.stdout.trim() !== "" && r.exitCode !== undefined ? { reason: `stdout: ${r.stdout.trim().slice(0, 512)}` } : {}),
+          cause: r.isCanceled ? ctl.signal.reason : r.cause,
+        });
+      } finally {
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+        ctl.signal.removeEventListener("abort", killGroup);
+      }
+    },
+  };
+}

@@ -1,0 +1,573 @@
+/**
+ * The CNI adapter: sets up and tears down pod networks by running CNI
+ * plugins, the job containerd's go-cni and CRI-O's ocicni do.
+ *
+ * Per pod (`setUpPod`): the loopback plugin brings `lo` up, then the default
+ * network's plugin chain runs ADD in order on `eth0`, each plugin receiving
+ * the previous one's result as `prevResult`; the last result gives the pod's
+ * IPs. The attachment (config, CNI_ARGS, capability args, result) is cached
+ * before the first plugin runs and completed after the last, so a crash in
+ * between still leaves what DEL needs. If a plugin fails, the chain is
+ * deleted again (best effort, under its own timeout) and the plugin's error
+ * is thrown.
+ *
+ * `tearDownPod` runs DEL in reverse order with the cached config and
+ * arguments (falling back to the current default network when nothing was
+ * cached) and then forgets the attachment. It is idempotent: the plugins
+ * treat a second DEL, or a DEL whose netns is gone, as success.
+ *
+ * Verbs by config version: CHECK only for cniVersion 0.4.0 and later (and
+ * not with `disableCheck`); STATUS and GC only for 1.1.0 (GC not with
+ * `disableGC`). Older configs never receive them.
+ *
+ * Concurrency: calls for one pod (keyed by sandbox ID) run one at a time;
+ * different pods run in parallel. Every plugin call has a timeout and takes
+ * the caller's AbortSignal.
+ *
+ * Lifetime: `close()` refuses new calls (Unavailable) and waits for running
+ * ones; `destroy(reason)` also aborts them. Both are idempotent.
+ *
+ * Diagnostics: each plugin call publishes `{command, plugin, network,
+ * containerId, durationMs, error?}` on the `crikit:network:plugin` channel.
+ *
+ * @packageDocumentation
+ */
+import { channel } from "node:diagnostics_channel";
+import { access } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { CrikitError, failedPrecondition } from "../errors.js";
+import { createFileAttachmentCache } from "./attachment-cache.js";
+import type { CniAttachment, CniAttachmentCache } from "./attachment-cache.js";
+import { buildCapabilityArgs, buildCniArgs, buildPluginStdin, formatCniArgs } from "./cni-args.js";
+import type { CniPodIdentity, DnsInput, PortMappingInput } from "./cni-args.js";
+import { toCniNetworkConfigList } from "./cni-config.js";
+import type { CniConfigFileError, CniNetworkConfigList, CniPluginConfig } from "./cni-config.js";
+import { CniPluginError, isCniPluginError } from "./cni-error.js";
+import { createCniExec } from "./cni-exec.js";
+import type { CniExec } from "./cni-exec.js";
+import { parseCniResult, selectPodIps } from "./cni-result.js";
+import type { CniResult } from "./cni-result.js";
+import { cniVersionHas } from "./cni-version.js";
+import type { CniCommand } from "./cni-version.js";
+import { CniConfDir } from "./conf-dir.js";
+import { KeyedMutex } from "./keyed-mutex.js";
+
+/**
+ * A pino-compatible logger subset.
+ *
+ * @public
+ */
+export interface CniLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Options of {@link CniManager}.
+ *
+ * @public
+ */
+export interface CniManagerOptions {
+  /**
+   * The conf dir holding `.conf`, `.conflist` and `.json` files.
+   * @defaultValue "/etc/cni/net.d"
+   */
+  readonly confDir?: string;
+  /**
+   * Directories searched for plugin binaries, in order (also `CNI_PATH`).
+   * @defaultValue ["/opt/cni/bin", "/usr/lib/cni"]
+   */
+  readonly binDirs?: readonly string[];
+  /**
+   * Where attachments are cached between ADD and DEL (ignored when `cache` is given).
+   * @defaultValue "/var/lib/cni/crikit"
+   */
+  readonly cacheDir?: string;
+  /**
+   * The pod-side interface name of the default network.
+   * @defaultValue "eth0"
+   */
+  readonly ifName?: string;
+  /**
+   * Timeout of each plugin call, in ms; a plugin still running then is killed.
+   * @defaultValue 60000
+   */
+  readonly pluginTimeoutMs?: number;
+  /**
+   * Time allowed for the DEL that rolls back a failed ADD, in ms.
+   * @defaultValue 30000
+   */
+  readonly rollbackTimeoutMs?: number;
+  /**
+   * Bring `lo` up in every pod with the `loopback` plugin.
+   * @defaultValue true
+   */
+  readonly loopback?: boolean;
+  /**
+   * Check that the default network's plugin binaries exist when computing status.
+   * @defaultValue true
+   */
+  readonly checkBinaries?: boolean;
+  /** How plugins are run. @defaultValue {@link createCniExec}() */
+  readonly exec?: CniExec;
+  /** Where attachments are kept. @defaultValue a file cache in `cacheDir` */
+  readonly cache?: CniAttachmentCache;
+  /** Logger; silent by default. */
+  readonly logger?: CniLogger;
+}
+
+/**
+ * A pod to attach.
+ *
+ * @public
+ */
+export interface PodNetworkRequest extends CniPodIdentity {
+  /** The pod's pinned netns path (see {@link NetnsManager}). */
+  readonly netnsPath: string;
+  /** Host-network pods skip CNI. */
+  readonly hostNetwork?: boolean;
+  /** CRI port mappings (portMappings capability). */
+  readonly portMappings?: readonly PortMappingInput[];
+  /** Pod annotations (bandwidth capability). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** CRI DNSConfig (dns capability). */
+  readonly dns?: DnsInput;
+  /** Further capability arguments, passed to plugins declaring them. */
+  readonly extraCapabilityArgs?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A pod to detach. Only `id` is required: what was used at ADD is cached.
+ *
+ * @public
+ */
+export interface PodNetworkTeardownRequest extends Partial<Omit<CniPodIdentity, "id">> {
+  readonly id: string;
+  /** The netns path; defaults to the one cached at ADD. */
+  readonly netnsPath?: string;
+  readonly hostNetwork?: boolean;
+}
+
+/**
+ * The outcome of {@link CniManager.setUpPod}.
+ *
+ * @public
+ */
+export interface PodNetworkSetup {
+  /** The network attached, or `undefined` for a host-network pod. */
+  readonly network: string | undefined;
+  /** The pod's IPs, primary first (PodSandboxNetworkStatus.ip, then additional_ips). */
+  readonly ips: readonly string[];
+  /** The final result of the chain, or `undefined` for a host-network pod. */
+  readonly result: CniResult | undefined;
+}
+
+/**
+ * Network readiness, for the CRI `NetworkReady` condition.
+ *
+ * @public
+ */
+export interface CniNetworkStatus {
+  readonly ready: boolean;
+  /** `""` when ready, else a CamelCase reason (`NetworkPluginNotReady`). */
+  readonly reason: string;
+  /** `""` when ready, else what is wrong. */
+  readonly message: string;
+  /** The default network's name. */
+  readonly defaultNetwork: string | undefined;
+  /** All valid networks in file order. */
+  readonly networks: readonly string[];
+  /** Config files that were skipped, with why. */
+  readonly errors: readonly CniConfigFileError[];
+}
+
+/**
+ * A plugin's VERSION answer.
+ *
+ * @public
+ */
+export interface CniVersionInfo {
+  readonly cniVersion: string;
+  readonly supportedVersions: readonly string[];
+}
+
+/** @public The reason crikit gives when the network is not ready. */
+export const networkNotReadyReason = "NetworkPluginNotReady";
+
+const loopbackList: CniNetworkConfigList = toCniNetworkConfigList({ cniVersion: "1.0.0", name: "cni-loopback", plugins: [{ type: "loopback" }] });
+const diag = channel("crikit:network:plugin");
+
+interface Attach {
+  readonly containerId: string;
+  readonly netns: string;
+  readonly ifName: string;
+  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * The CNI adapter. One per runtime.
+ *
+ * @example
+ * ```ts
+ * const netns = createNetnsManager();
+ * const cni = new CniManager({ confDir: "/etc/cni/net.d" });
+ * const path = await netns.create(sandboxId);
+ * const { ips } = await cni.setUpPod({ id: sandboxId, name, namespace, uid, netnsPath: path });
+ * // ... later, StopPodSandbox (any number of times):
+ * await cni.tearDownPod({ id: sandboxId });
+ * await netns.remove(path);
+ * ```
+ *
+ * @public
+ */
+export class CniManager {
+  readonly #confDir: CniConfDir;
+  readonly #binDirs: readonly string[];
+  readonly #ifName: string;
+  readonly #timeoutMs: number;
+  readonly #rollbackMs: number;
+  readonly #loopback: boolean;
+  readonly #checkBinaries: boolean;
+  readonly #exec: CniExec;
+  readonly #cache: CniAttachmentCache;
+  readonly #log: CniLogger | undefined;
+  readonly #locks = new KeyedMutex();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #life = new AbortController();
+  #closed = false;
+  #podCidrs: readonly string[] = [];
+
+  constructor(options: CniManagerOptions = {}) {
+    this.#confDir = new CniConfDir(options.confDir ?? "/etc/cni/net.d");
+    this.#binDirs = options.binDirs ?? ["/opt/cni/bin", "/usr/lib/cni"];
+    this.#ifName = options.ifName ?? "eth0";
+    this.#timeoutMs = options.pluginTimeoutMs ?? 60_000;
+    this.#rollbackMs = options.rollbackTimeoutMs ?? 30_000;
+    this.#loopback = options.loopback ?? true;
+    this.#checkBinaries = options.checkBinaries ?? true;
+    this.#exec = options.exec ?? createCniExec();
+    this.#cache = options.cache ?? createFileAttachmentCache(options.cacheDir ?? "/var/lib/cni/crikit");
+    this.#log = options.logger;
+  }
+
+  /** The conf dir. */
+  get confDir(): string {
+    return this.#confDir.dir;
+  }
+
+  /**
+   * Sets the node's pod CIDRs (CRI UpdateRuntimeConfig), passed to plugins
+   * declaring the `ipRanges` capability.
+   */
+  setPodCidrs(cidrs: readonly string[]): void {
+    this.#podCidrs = [...cidrs];
+  }
+
+  /**
+   * Network readiness: re-scans the conf dir (changes are picked up here and
+   * before each ADD), checks the default network's plugin binaries, and for
+   * a 1.1.0 config asks each plugin with STATUS.
+   */
+  async status(options: { signal?: AbortSignal } = {}): Promise<CniNetworkStatus> {
+    const set = await this.#confDir.load();
+    const base = { defaultNetwork: set.defaultNetwork?.name, networks: set.networks.map((n) => n.name), errors: set.errors };
+    const notReady = (message: string): CniNetworkStatus => ({ ...base, ready: false, reason: networkNotReadyReason, message });
+    const list = set.defaultNetwork;
+    if (this.#closed) return notReady("the CNI adapter is closed");
+    if (!list) {
+      const why = set.errors.length > 0 ? `; skipped: ${set.errors.map((e) => e.message).join("; ")}` : "";
+      return notReady(`no valid CNI network configuration in ${this.#confDir.dir}${why}`);
+    }
+    if (this.#checkBinaries) {
+      const types = [...new Set(list.plugins.map((p) => p.type).concat(this.#loopback ? ["loopback"] : []))];
+      for (const t of types) {
+        if ((await this.#exec.findPlugin(t, this.#binDirs)) === undefined) {
+          return notReady(`CNI plugin binary "${t}" of network "${list.name}" not found in ${this.#binDirs.join(":")}`);
+        }
+      }
+    }
+    if (cniVersionHas(list.cniVersion, "STATUS")) {
+      try {
+        await this.#guard(async (signal) => {
+          for (const p of list.plugins) {
+            await this.#invoke(list, p, "STATUS", undefined, buildPluginStdin(list, p), signal);
+          }
+        }, options.signal);
+      } catch (e) {
+        return notReady((e as Error).message);
+      }
+    }
+    return { ...base, ready: true, reason: "", message: "" };
+  }
+
+  /**
+   * Attaches a pod to the default network (after bringing `lo` up) and
+   * returns its IPs. A host-network pod returns no IPs and runs nothing.
+   *
+   * @throws CrikitError `FailedPrecondition` when no network is configured or the
+   * netns is missing; {@link CniPluginError} when a plugin fails (after rollback).
+   */
+  setUpPod(req: PodNetworkRequest, options: { signal?: AbortSignal } = {}): Promise<PodNetworkSetup> {
+    return this.#guard((signal) => this.#locks.run(req.id, () => this.#setUp(req, signal)), options.signal);
+  }
+
+  /**
+   * Detaches a pod (DEL in reverse chain order, then loopback). Idempotent.
+   */
+  tearDownPod(req: PodNetworkTeardownRequest, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#guard((signal) => this.#locks.run(req.id, () => this.#tearDown(req, signal)), options.signal);
+  }
+
+  /**
+   * Runs CHECK for a pod's attachment (cniVersion 0.4.0 and later, unless
+   * `disableCheck`); a no-op for older configs.
+   *
+   * @throws CrikitError `NotFound` when the pod has no cached attachment.
+   */
+  checkPod(req: { readonly id: string }, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#guard(
+      (signal) =>
+        this.#locks.run(req.id, async () => {
+          const att = await this.#findAttachment(req.id);
+          if (!att) throw new CrikitError("NotFound", `pod ${req.id} has no network attachment to check`);
+          const list = toCniNetworkConfigList(JSON.parse(att.config), "");
+          if (!cniVersionHas(list.cniVersion, "CHECK") || list.disableCheck) return;
+          if (att.result === undefined) throw failedPrecondition(`pod ${req.id}: the network attachment has no ADD result to check against`);
+          for (const p of list.plugins) {
+            const stdin = buildPluginStdin(list, p, { capabilityArgs: att.capabilityArgs, prevResult: att.result });
+            await this.#invoke(list, p, "CHECK", att, stdin, signal);
+          }
+        }),
+      options.signal,
+    );
+  }
+
+  /**
+   * Garbage collection: tears down cached attachments of pods not in
+   * `validPodIds`, then, for networks with cniVersion 1.1.0 (and no
+   * `disableGC`), sends GC with `cni.dev/valid-attachments` to each plugin.
+   *
+   * @returns The pod IDs whose attachments were torn down.
+   */
+  gc(validPodIds: Iterable<string>, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const valid = new Set(validPodIds);
+    return this.#guard(async (signal) => {
+      const stale = [...new Set((await this.#cache.list()).filter((a) => !valid.has(a.containerId)).map((a) => a.containerId))];
+      const removed: string[] = [];
+      for (const id of stale) {
+        await this.#locks.run(id, () => this.#tearDown({ id }, signal));
+        removed.push(id);
+      }
+      const atts = await this.#cache.list();
+      const set = await this.#confDir.load();
+      for (const list of set.networks) {
+        if (!cniVersionHas(list.cniVersion, "GC") || list.disableGC) continue;
+        const attachments = atts.filter((a) => a.networkName === list.name).map((a) => ({ containerID: a.containerId, ifname: a.ifName }));
+        for (const p of list.plugins) {
+          const stdin = buildPluginStdin(list, p, { extra: { "cni.dev/valid-attachments": attachments } });
+          await this.#invoke(list, p, "GC", undefined, stdin, signal);
+        }
+      }
+      return removed;
+    }, options.signal);
+  }
+
+  /** Asks a plugin which spec versions it supports (VERSION). */
+  version(pluginType: string, options: { signal?: AbortSignal; cniVersion?: string } = {}): Promise<CniVersionInfo> {
+    return this.#guard(async (signal) => {
+      const list = toCniNetworkConfigList({ cniVersion: "1.0.0", name: "version", plugins: [{ type: pluginType }] });
+      const plugin = list.plugins[0] as CniPluginConfig;
+      const out = await this.#invoke(list, plugin, "VERSION", undefined, JSON.stringify({ cniVersion: options.cniVersion ?? "1.0.0" }), signal);
+      const v = JSON.parse(out) as { cniVersion?: unknown; supportedVersions?: unknown };
+      return {
+        cniVersion: typeof v.cniVersion === "string" ? v.cniVersion : "",
+        supportedVersions: Array.isArray(v.supportedVersions) ? v.supportedVersions.filter((x): x is string => typeof x === "string") : [],
+      };
+    }, options.signal);
+  }
+
+  /** Refuses new calls and waits for running ones. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** Refuses new calls and aborts running ones (their plugins are killed). Idempotent. */
+  destroy(reason?: unknown): void {
+    this.#closed = true;
+    if (!this.#life.signal.aborted) this.#life.abort(reason ?? new CrikitError("Unavailable", "the CNI adapter was destroyed"));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #guard<T>(fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (this.#closed) throw new CrikitError("Unavailable", "the CNI adapter is closed");
+    signal?.throwIfAborted();
+    const s = signal ? AbortSignal.any([signal, this.#life.signal]) : this.#life.signal;
+    const p = fn(s);
+    this.#inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.#inflight.delete(p);
+    }
+  }
+
+  async #setUp(req: PodNetworkRequest, signal: AbortSignal): Promise<PodNetworkSetup> {
+    if (req.hostNetwork) return { network: undefined, ips: [], result: undefined };
+    signal.throwIfAborted();
+    const set = await this.#confDir.load();
+    const list = set.defaultNetwork;
+    if (!list) throw new CrikitError("FailedPrecondition", `network not ready: no valid CNI network configuration in ${this.#confDir.dir}`);
+    try {
+      await access(req.netnsPath);
+    } catch (e) {
+      throw new CrikitError("FailedPrecondition", `pod ${req.id}: network namespace ${req.netnsPath} does not exist`, { cause: e });
+    }
+    const cniArgs = buildCniArgs(req);
+    const capabilityArgs = buildCapabilityArgs({
+      ...(req.portMappings ? { portMappings: req.portMappings } : {}),
+      ...(req.annotations ? { annotations: req.annotations } : {}),
+      ...(req.dns ? { dns: req.dns } : {}),
+      podCidrs: this.#podCidrs,
+      ...(req.extraCapabilityArgs ? { extra: req.extraCapabilityArgs } : {}),
+    });
+    if (this.#loopback) {
+      const lo: Attach = { containerId: req.id, netns: req.netnsPath, ifName: "lo", cniArgs };
+      await this.#invoke(loopbackList, loopbackList.plugins[0] as CniPluginConfig, "ADD", lo, buildPluginStdin(loopbackList, loopbackList.plugins[0] as CniPluginConfig), signal);
+    }
+    const att: CniAttachment = {
+      containerId: req.id,
+      ifName: this.#ifName,
+      networkName: list.name,
+      config: list.bytes,
+      netns: req.netnsPath,
+      cniArgs,
+      capabilityArgs,
+    };
+    await this.#cache.put(att);
+    let prev: unknown;
+    let result: CniResult | undefined;
+    try {
+      for (const p of list.plugins) {
+        const out = await this.#invoke(list, p, "ADD", att, buildPluginStdin(list, p, { capabilityArgs, prevResult: prev }), signal);
+        try {
+          result = parseCniResult(out);
+        } catch (e) {
+          throw new CniPluginError({ plugin: p.type, command: "ADD", network: list.name, containerId: req.id, exitCode: 0, reason: (e as Error).message, cause: e });
+        }
+        prev = result.raw;
+      }
+    } catch (e) {
+      await this.#rollback(list, att, e);
+      throw e;
+    }
+    await this.#cache.put({ ...att, result: prev });
+    const ips = result ? selectPodIps(result, this.#ifName) : [];
+    this.#log?.info({ pod: req.id, network: list.name, ips }, "pod network set up");
+    return { network: list.name, ips, result };
+  }
+
+  async #rollback(list: CniNetworkConfigList, att: CniAttachment, why: unknown): Promise<void> {
+    const signal = AbortSignal.timeout(this.#rollbackMs);
+    try {
+      await this.#delChain(list, att, undefined, signal);
+      await this.#cache.delete(att.networkName, att.containerId, att.ifName);
+    } catch (e) {
+      this.#log?.warn({ pod: att.containerId, network: list.name, err: e, addError: why }, "rollback of a failed CNI ADD failed; teardown will retry");
+    }
+  }
+
+  async #findAttachment(id: string): Promise<CniAttachment | undefined> {
+    const def = (await this.#confDir.load()).defaultNetwork;
+    if (def) {
+      const a = await this.#cache.get(def.name, id, this.#ifName);
+      if (a) return a;
+    }
+    return (await this.#cache.list()).find((a) => a.containerId === id && a.ifName === this.#ifName);
+  }
+
+  async #tearDown(req: PodNetworkTeardownRequest, signal: AbortSignal): Promise<void> {
+    if (req.hostNetwork) return;
+    signal.throwIfAborted();
+    const cached = await this.#findAttachment(req.id);
+    let list: CniNetworkConfigList;
+    let att: CniAttachment;
+    if (cached) {
+      list = toCniNetworkConfigList(JSON.parse(cached.config), "");
+      att = req.netnsPath !== undefined ? { ...cached, netns: req.netnsPath } : cached;
+    } else {
+      const def = (await this.#confDir.load()).defaultNetwork;
+      if (!def) {
+        this.#log?.debug({ pod: req.id }, "no cached attachment and no CNI network configured: nothing to tear down");
+        return;
+      }
+      list = def;
+      const cniArgs: Array<[string, string]> =
+        req.name !== undefined && req.namespace !== undefined && req.uid !== undefined
+          ? buildCniArgs({ id: req.id, name: req.name, namespace: req.namespace, uid: req.uid })
+          : [["IgnoreUnknown", "1"], ["K8S_POD_INFRA_CONTAINER_ID", req.id]];
+      att = { containerId: req.id, ifName: this.#ifName, networkName: def.name, config: def.bytes, netns: req.netnsPath ?? "", cniArgs, capabilityArgs: {} };
+    }
+    const prev = cniVersionHas(list.cniVersion, "CHECK") ? att.result : undefined;
+    await this.#delChain(list, att, prev, signal);
+    if (this.#loopback) {
+      const lo: Attach = { containerId: req.id, netns: att.netns, ifName: "lo", cniArgs: att.cniArgs };
+      try {
+        const p = loopbackList.plugins[0] as CniPluginConfig;
+        await this.#invoke(loopbackList, p, "DEL", lo, buildPluginStdin(loopbackList, p), signal);
+      } catch (e) {
+        if (!isCniPluginError(e) || e.canceled || e.timedOut) throw e;
+        this.#log?.warn({ pod: req.id, err: e }, "loopback DEL failed; ignored");
+      }
+    }
+    await this.#cache.delete(att.networkName, att.containerId, att.ifName);
+    this.#log?.info({ pod: req.id, network: list.name }, "pod network torn down");
+  }
+
+  async #delChain(list: CniNetworkConfigList, att: CniAttachment, prevResult: unknown, signal: AbortSignal): Promise<void> {
+    for (const p of [...list.plugins].reverse()) {
+      const stdin = buildPluginStdin(list, p, { capabilityArgs: att.capabilityArgs, ...(prevResult !== undefined ? { prevResult } : {}) });
+      await this.#invoke(list, p, "DEL", att, stdin, signal);
+    }
+  }
+
+  async #invoke(list: CniNetworkConfigList, plugin: CniPluginConfig, command: CniCommand, att: Attach | undefined, stdin: string, signal: AbortSignal): Promise<string> {
+    signal.throwIfAborted();
+    const pluginPath = await this.#exec.findPlugin(plugin.type, this.#binDirs);
+    if (pluginPath === undefined) {
+      throw new CniPluginError({
+        plugin: plugin.type,
+        command,
+        network: list.name,
+        ...(att ? { containerId: att.containerId } : {}),
+        notFound: true,
+        reason: `plugin binary "${plugin.type}" not found in ${this.#binDirs.join(":")}`,
+      });
+    }
+    const env: Record<string, string> = { CNI_COMMAND: command, CNI_PATH: this.#binDirs.join(":") };
+    if (att) {
+      env["CNI_CONTAINERID"] = att.containerId;
+      env["CNI_NETNS"] = att.netns;
+      env["CNI_IFNAME"] = att.ifName;
+      env["CNI_ARGS"] = formatCniArgs(att.cniArgs);
+    }
+    const t0 = performance.now();
+    try {
+      const out = await this.#exec.exec({ pluginPath, plugin: plugin.type, network: list.name, command, env, stdin, timeoutMs: this.#timeoutMs, signal });
+      const durationMs = performance.now() - t0;
+      if (diag.hasSubscribers) diag.publish({ command, plugin: plugin.type, network: list.name, containerId: att?.containerId, durationMs });
+      this.#log?.debug({ command, plugin: plugin.type, network: list.name, pod: att?.containerId, durationMs }, "CNI plugin call");
+      return out.stdout;
+    } catch (e) {
+      const durationMs = performance.now() - t0;
+      if (diag.hasSubscribers) diag.publish({ command, plugin: plugin.type, network: list.name, containerId: att?.containerId, durationMs, error: e });
+      this.#log?.warn({ command, plugin: plugin.type, network: list.name, pod: att?.containerId, durationMs, err: e }, "CNI plugin call failed");
+      throw e;
+    }
+  }
+}
