@@ -1,0 +1,18 @@
+/**
+ * In-memory state of a CRI runtime: the name registrar, the ID prefix
+ * index, and the sandbox, container and image stores. Pure: no file system,
+ * no processes.
+ *
+ * @packageDocumentation
+ */
+export { Registrar } from "./registrar.js";
+export { TruncIndex, isAmbiguousPrefixError } from "./trunc-index.js";
+export type { TruncIndexOptions } from "./trunc-index.js";
+export { Store } from "./store.js";
+export type { StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions } from "./store.js";
+export { ContainerStore, containerState, newContainerStatus } from "./container-store.js";
+export type { ContainerMetadata, ContainerStatus, ContainerStateName, ContainerRecord } from "./container-store.js";
+export { SandboxStore, sandboxState, newSandboxStatus } from "./sandbox-store.js";
+export type { SandboxMetadata, SandboxStatus, SandboxStateName, SandboxRecord } from "./sandbox-store.js";
+export { ImageStore } from "./image-store.js";
+export type { ImageRecord, NewImage, ImageReferences } from "./image-store.js";
