@@ -1,0 +1,114 @@
+/**
+ * Small helpers the CRI handlers share: path cleaning, "is this destination
+ * already a CRI mount", "does this pod use the host network", and the check
+ * of a PID-namespace TARGET container.
+ *
+ * @packageDocumentation
+ */
+import { ContainerState, NamespaceMode } from "../cri.js";
+import { CrikitError } from "../errors.js";
+
+/**
+ * Go's `path.Clean`: the shortest equivalent path, by purely lexical
+ * processing (`//` to `/`, drop `.`, resolve `..`, no trailing slash;
+ * `""` becomes `"."`).
+ *
+ * @public
+ */
+export function cleanPath(p: string): string {
+  if (p === "") return ".";
+  const rooted = p.startsWith("/");
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
+      else if (!rooted) out.push("..");
+      continue;
+    }
+    out.push(part);
+  }
+  const joined = out.join("/");
+  if (rooted) return `/${joined}`;
+  return joined === "" ? "." : joined;
+}
+
+/**
+ * Whether `dst` is the container path of one of `mounts`, both compared
+ * after {@link cleanPath} (so `/etc/hosts/` equals `/etc//hosts`).
+ *
+ * @public
+ */
+export function isInCriMounts(dst: string, mounts: ReadonlyArray<{ readonly containerPath: string }>): boolean {
+  const want = cleanPath(dst);
+  return mounts.some((m) => cleanPath(m.containerPath) === want);
+}
+
+/**
+ * The parts of a PodSandboxConfig {@link isHostNetwork} reads.
+ *
+ * @public
+ */
+export interface SandboxNetworkView {
+  readonly linux?: { readonly securityContext?: { readonly namespaceOptions?: { readonly network?: number } | undefined } | undefined } | undefined;
+}
+
+/**
+ * Whether the pod uses the node's network namespace (network mode NODE).
+ *
+ * @public
+ */
+export function isHostNetwork(sandboxConfig: SandboxNetworkView | undefined): boolean {
+  return sandboxConfig?.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
+}
+
+/**
+ * What a container lookup found about a PID-namespace TARGET container.
+ *
+ * @public
+ */
+export interface TargetContainerInfo {
+  /** The container's ID. */
+  id: string;
+  /** Its sandbox's ID. */
+  sandboxId: string;
+  /** Its CRI state (`ContainerState`). */
+  state: number;
+  /** Its init process' PID when running. */
+  pid?: number;
+}
+
+/**
+ * Check that a PID-namespace TARGET container exists, is in the same
+ * sandbox and is running; returns it.
+ *
+ * @param sandboxId - the sandbox of the container being created
+ * @param targetId - the request's `namespace_options.target_id`
+ * @param target - what the container store found for `targetId` (`undefined`: nothing)
+ * @throws CrikitError NotFound when there is no such container,
+ *   InvalidArgument when it is in another sandbox, FailedPrecondition when
+ *   it is not running.
+ *
+ * @public
+ */
+export function validateTargetContainer(
+  sandboxId: string,
+  targetId: string,
+  target: TargetContainerInfo | undefined,
+): TargetContainerInfo {
+  const field = "linux.security_context.namespace_options.target_id";
+  if (target === undefined) {
+    throw new CrikitError("NotFound", `target container "${targetId}" for the PID namespace does not exist`, { details: { field } });
+  }
+  if (target.sandboxId !== sandboxId) {
+    throw new CrikitError(
+      "InvalidArgument",
+      `target container "${targetId}" belongs to sandbox "${target.sandboxId}", not to sandbox "${sandboxId}"`,
+      { details: { field } },
+    );
+  }
+  if (target.state !== ContainerState.CONTAINER_RUNNING) {
+    throw new CrikitError("FailedPrecondition", `target container "${targetId}" is not running`, { details: { field, state: target.state } });
+  }
+  return target;
+}

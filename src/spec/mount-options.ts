@@ -1,0 +1,219 @@
+/**
+ * Container and sandbox spec options for mounts.
+ *
+ * A container's mounts, in order: the defaults (proc, dev, devpts, shm,
+ * mqueue, sysfs, cgroup; sysfs and cgroup read-write when privileged), the
+ * pod files (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) and
+ * `/dev/shm` (the pod's, or the host's with host IPC), then the CRI mounts
+ * and the image config's anonymous volumes sorted by path depth so a
+ * parent is mounted before its children. A pod file or default mount whose
+ * destination a CRI mount covers is dropped.
+ *
+ * Missing host paths: the CRI says a CRI mount whose `host_path` does not
+ * exist is an error (the kubelet itself creates `DirectoryOrCreate` paths),
+ * so by default crikit reports InvalidArgument naming `mounts[i].host_path`;
+ * with `features.missingHostPath = "create"` it creates the directory
+ * through {@link SpecHost.mkdirAll}, as containerd does. Without a
+ * {@link SpecHost} host paths are not checked. Symlinks in host paths are
+ * left to the kernel (bind mounts follow them).
+ *
+ * Propagation: PRIVATE gives `rprivate`; HOST_TO_CONTAINER gives `rslave`
+ * and at least `rslave` rootfs propagation; BIDIRECTIONAL gives `rshared`
+ * and `shared` rootfs propagation. Recursive read-only (`rro`) needs
+ * `readonly`, PRIVATE propagation and `features.recursiveReadOnlyMounts`.
+ * SELinux relabelling (`selinux_relabel`) is a host effect the runtime
+ * performs before start; the spec records nothing for it.
+ *
+ * @packageDocumentation
+ */
+import { MountPropagation, NamespaceMode, type Mount } from "../cri.js";
+import { DEFAULT_SHM_SIZE } from "./defaults.js";
+import { cleanPath, isInCriMounts } from "./helpers.js";
+import type { CommonSpecInput, ContainerSpecInput, ImageConfigInput, SandboxSpecInput } from "./input.js";
+import type { OciMount, OciSpec } from "./oci-types.js";
+import { badField, isAbsolute, linuxOf, type SpecOption } from "./spec-option.js";
+
+/**
+ * An anonymous volume of the image config: where it goes and its host
+ * directory.
+ *
+ * @public
+ */
+export interface AnonymousVolume {
+  containerPath: string;
+  hostPath: string;
+}
+
+/**
+ * The image config's `Volumes` that no CRI mount covers, each with a host
+ * directory under `volumeDir` named after its container path
+ * (`/var/lib/data` becomes `var_lib_data`). The caller creates these
+ * directories before the container starts.
+ *
+ * @public
+ */
+export function anonymousVolumes(
+  imageConfig: ImageConfigInput | undefined,
+  volumeDir: string | undefined,
+  criMounts: ReadonlyArray<{ readonly containerPath: string }>,
+): AnonymousVolume[] {
+  if (volumeDir === undefined) return [];
+  return Object.keys(imageConfig?.Volumes ?? {})
+    .sort()
+    .filter((p) => isAbsolute(p) && !isInCriMounts(p, criMounts))
+    .map((p) => {
+      const clean = cleanPath(p);
+      return { containerPath: clean, hostPath: `${volumeDir}/${clean.slice(1).replaceAll("/", "_") || "_"}` };
+    });
+}
+
+const depth = (p: string): number => cleanPath(p).split("/").length;
+
+function setRootfsPropagation(spec: OciSpec, want: "slave" | "shared"): void {
+  const linux = linuxOf(spec);
+  if (want === "shared") linux.rootfsPropagation = "shared";
+  else if (linux.rootfsPropagation !== "shared") linux.rootfsPropagation = "slave";
+}
+
+function criMountToOci(spec: OciSpec, m: Mount, i: number, input: ContainerSpecInput): OciMount {
+  const f = `mounts[${i}]`;
+  if (!isAbsolute(m.containerPath)) throw badField(`${f}.container_path`, `${f}.container_path "${m.containerPath}" must be an absolute path`);
+  const dst = cleanPath(m.containerPath);
+  if (dst === "/proc" || dst.startsWith("/proc/")) {
+    throw badField(`${f}.container_path`, `${f}.container_path "${m.containerPath}": mounting onto /proc is not allowed`);
+  }
+  const features = input.features ?? {};
+  let source: string;
+  let readonly = m.readonly;
+  if (m.image !== undefined && m.image.image !== "") {
+    const base = input.imageVolumeSources?.[m.image.image];
+    if (base === undefined) throw badField(`${f}.image`, `${f}.image "${m.image.image}" has no mounted image volume source`);
+    source = base;
+    if (m.imageSubPath !== "") {
+      const sub = cleanPath(m.imageSubPath);
+      if (isAbsolute(m.imageSubPath) || sub === ".." || sub.startsWith("../")) {
+        throw badField(`${f}.image_sub_path`, `${f}.image_sub_path "${m.imageSubPath}" must be a relative path inside the image`);
+      }
+      source = `${base}/${sub}`;
+      if (input.host && input.host.stat(source) === undefined) {
+        throw badField(`${f}.image_sub_path`, `${f}.image_sub_path "${m.imageSubPath}" does not exist in image "${m.image.image}"`);
+      }
+    }
+    readonly = true;
+  } else {
+    source = m.hostPath;
+    if (!isAbsolute(source)) throw badField(`${f}.host_path`, `${f}.host_path "${source}" must be an absolute path`);
+    if (input.host && input.host.stat(source) === undefined) {
+      if (features.missingHostPath === "create" && input.host.mkdirAll) input.host.mkdirAll(source);
+      else throw badField(`${f}.host_path`, `${f}.host_path "${source}" does not exist`);
+    }
+  }
+  const options = ["rbind"];
+  switch (m.propagation) {
+    case MountPropagation.PROPAGATION_HOST_TO_CONTAINER:
+      options.push("rslave");
+      setRootfsPropagation(spec, "slave");
+      break;
+    case MountPropagation.PROPAGATION_BIDIRECTIONAL:
+      options.push("rshared");
+      setRootfsPropagation(spec, "shared");
+      break;
+    default:
+      options.push("rprivate");
+  }
+  options.push(readonly ? "ro" : "rw");
+  if (m.recursiveReadOnly) {
+    if (!m.readonly) throw badField(`${f}.recursive_read_only`, `${f}.recursive_read_only needs readonly to be true`);
+    if (m.propagation !== MountPropagation.PROPAGATION_PRIVATE) {
+      throw badField(`${f}.recursive_read_only`, `${f}.recursive_read_only needs PRIVATE propagation`);
+    }
+    if (!features.recursiveReadOnlyMounts) {
+      throw badField(`${f}.recursive_read_only`, `${f}.recursive_read_only: recursive read-only mounts are not supported by this kernel or OCI runtime`);
+    }
+    options.push("rro");
+  }
+  const out: OciMount = { destination: dst, type: "bind", source, options };
+  if (m.uidMappings.length > 0 || m.gidMappings.length > 0) {
+    if (!features.userNamespaces) throw badField(`${f}.uidMappings`, `${f}: idmapped mounts are not supported by this runtime`);
+    out.uidMappings = m.uidMappings.map((x) => ({ containerID: x.containerId, hostID: x.hostId, size: x.length }));
+    out.gidMappings = m.gidMappings.map((x) => ({ containerID: x.containerId, hostID: x.hostId, size: x.length }));
+  }
+  return out;
+}
+
+function bind(destination: string, source: string, readonly: boolean): OciMount {
+  return { destination, type: "bind", source, options: ["rbind", "rprivate", readonly ? "ro" : "rw"] };
+}
+
+function replaceMounts(spec: OciSpec, added: OciMount[]): void {
+  const dsts = added.map((m) => m.destination);
+  const kept = (spec.mounts ?? []).filter((d) => !dsts.some((n) => d.destination === n || d.destination.startsWith(`${n === "/" ? "" : n}/`)));
+  spec.mounts = [...kept, ...added];
+}
+
+function makeRw(spec: OciSpec): void {
+  for (const m of spec.mounts ?? []) {
+    if ((m.destination === "/sys" || m.destination === "/sys/fs/cgroup") && m.options) {
+      m.options = m.options.map((o) => (o === "ro" ? "rw" : o));
+    }
+  }
+}
+
+function sizeShm(spec: OciSpec, input: CommonSpecInput): void {
+  const size = input.shmSizeBytes ?? DEFAULT_SHM_SIZE;
+  for (const m of spec.mounts ?? []) {
+    if (m.destination === "/dev/shm" && m.type === "tmpfs" && m.options) {
+      m.options = m.options.map((o) => (o.startsWith("size=") ? `size=${size}` : o));
+    }
+  }
+}
+
+/**
+ * Set the container's mounts: defaults (read-write sysfs and cgroup when
+ * privileged), pod files, `/dev/shm`, CRI mounts, image volumes and
+ * anonymous volumes (see the file header for the rules).
+ *
+ * @public
+ */
+export const withContainerMounts: SpecOption<ContainerSpecInput> = (spec, input) => {
+  const sc = input.config.linux?.securityContext;
+  if (sc?.privileged) makeRw(spec);
+  sizeShm(spec, input);
+  const criMounts = input.config.mounts;
+  const ro = sc?.readonlyRootfs ?? false;
+  const extra: OciMount[] = [];
+  const files = input.sandboxFiles ?? {};
+  const podFile = (dst: string, src: string | undefined): void => {
+    if (src !== undefined && !isInCriMounts(dst, criMounts)) extra.push(bind(dst, src, ro));
+  };
+  podFile("/etc/hostname", files.hostnamePath);
+  podFile("/etc/hosts", files.hostsPath);
+  podFile("/etc/resolv.conf", files.resolvConfPath);
+  const hostIpc = input.sandboxConfig.linux?.securityContext?.namespaceOptions?.ipc === NamespaceMode.NODE;
+  if (!isInCriMounts("/dev/shm", criMounts)) {
+    if (hostIpc) extra.push(bind("/dev/shm", "/dev/shm", false));
+    else if (files.shmPath !== undefined) extra.push(bind("/dev/shm", files.shmPath, false));
+  }
+  const ordered: OciMount[] = criMounts.map((m, i) => criMountToOci(spec, m, i, input));
+  for (const v of anonymousVolumes(input.imageConfig, input.volumeDir, criMounts)) ordered.push(bind(v.containerPath, v.hostPath, false));
+  const sorted = ordered
+    .map((m, i) => ({ m, i, d: depth(m.destination) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .map((x) => x.m);
+  replaceMounts(spec, [...extra.filter((e) => !sorted.some((s) => s.destination === e.destination)), ...sorted]);
+};
+
+/**
+ * Set the sandbox's mounts: the defaults (read-write sysfs and cgroup when
+ * privileged) and `/dev/shm`: the host's with host IPC, the given pod shm
+ * path, or a tmpfs of `shmSizeBytes`.
+ *
+ * @public
+ */
+export const withSandboxMounts: SpecOption<SandboxSpecInput> = (spec, input) => {
+  const sc = input.config.linux?.securityContext;
+  if (sc?.privileged) makeRw(spec);
+  sizeShm(spec, input);
+  if (sc?.namespaceOptions?.ipc === NamespaceMode.NODE) replaceMounts(spec, [bind("/dev/shm", "/dev/shm", false)]);
+  else if (input.shmPath !== undefined) replaceMounts(spec, [bind("/dev/shm", input.shmPath, false)]);
+};
