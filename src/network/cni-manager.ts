@@ -13,7 +13,9 @@
  *
  * `tearDownPod` runs DEL in reverse order with the cached config and
  * arguments (falling back to the current default network when nothing was
- * cached) and then forgets the attachment. It is idempotent: the plugins
+ * cached) and then forgets the attachment. Every plugin gets its DEL even if
+ * an earlier one failed; the first failure is then thrown and the attachment
+ * kept, so a retry can finish the job. It is idempotent: the plugins
  * treat a second DEL, or a DEL whose netns is gone, as success.
  *
  * Verbs by config version: CHECK only for cniVersion 0.4.0 and later (and
@@ -529,11 +531,23 @@ export class CniManager {
     this.#log?.info({ pod: req.id, network: list.name }, "pod network torn down");
   }
 
+  /**
+   * DEL in reverse chain order. A failing plugin does not stop the others
+   * (so a broken meta plugin cannot leak the main plugin's address); the
+   * first failure is thrown at the end. Aborts and timeouts stop at once.
+   */
   async #delChain(list: CniNetworkConfigList, att: CniAttachment, prevResult: unknown, signal: AbortSignal): Promise<void> {
+    let first: unknown;
     for (const p of [...list.plugins].reverse()) {
       const stdin = buildPluginStdin(list, p, { capabilityArgs: att.capabilityArgs, ...(prevResult !== undefined ? { prevResult } : {}) });
-      await this.#invoke(list, p, "DEL", att, stdin, signal);
+      try {
+        await this.#invoke(list, p, "DEL", att, stdin, signal);
+      } catch (e) {
+        if (signal.aborted || (isCniPluginError(e) && (e.canceled || e.timedOut))) throw e;
+        first ??= e;
+      }
     }
+    if (first !== undefined) throw first;
   }
 
   async #invoke(list: CniNetworkConfigList, plugin: CniPluginConfig, command: CniCommand, att: Attach | undefined, stdin: string, signal: AbortSignal): Promise<string> {

@@ -123,3 +123,28 @@ export async function pingFrom(fromNetns: string, ip: string): Promise<{ ok: boo
   const r = await execa("nsenter", [`--net=${fromNetns}`, "busybox", "ping", "-c", "1", "-W", "2", ip], { reject: false, all: true });
   return { ok: r.exitCode === 0, output: r.all ?? "" };
 }
+
+const portmapChains = ["CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SETMARK"];
+
+/** Whether portmap's shared nat chains exist (record before the tests). */
+export async function portmapScaffoldExists(): Promise<boolean> {
+  const out = (await execa("iptables-save", ["-t", "nat"])).stdout;
+  return out.includes(":CNI-HOSTPORT-DNAT ");
+}
+
+/**
+ * Removes portmap's shared nat chains and the jumps to them, but only when the
+ * tests introduced them (they did not exist before) and no pod rule is left in
+ * CNI-HOSTPORT-DNAT. portmap recreates them on its next ADD.
+ */
+export async function removePortmapScaffold(existedBefore: boolean): Promise<void> {
+  if (existedBefore) return;
+  const out = (await execa("iptables-save", ["-t", "nat"])).stdout;
+  if (out.split("\n").some((l) => l.startsWith("-A CNI-HOSTPORT-DNAT "))) return;
+  for (const l of out.split("\n")) {
+    const m = /^-A (PREROUTING|OUTPUT|POSTROUTING) (.*-j CNI-HOSTPORT-(?:DNAT|MASQ))$/.exec(l);
+    if (m?.[1] && m[2]) await execa("sh", ["-c", `iptables -t nat -D ${m[1]} ${m[2]}`], { reject: false });
+  }
+  for (const c of portmapChains) await execa("iptables", ["-t", "nat", "-F", c], { reject: false });
+  for (const c of portmapChains) await execa("iptables", ["-t", "nat", "-X", c], { reject: false });
+}
