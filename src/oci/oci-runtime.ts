@@ -108,6 +108,14 @@ export interface OciRuntimeOptions {
    * @defaultValue `1000`
    */
   execDrainMs?: number;
+  /**
+   * How {@link OciRuntime.execSync} runs commands: through conmon's exec mode
+   * (robust against background children holding the output), or directly
+   * with the runtime (faster; with runc a background child holding the output
+   * keeps the call waiting until its timeout). See `exec-sync.ts`.
+   * @defaultValue `"conmon"`
+   */
+  execVia?: "conmon" | "runtime";
   /** conmon's `--log-level`. @defaultValue conmon's default */
   conmonLogLevel?: string;
   /** A logger; silent by default. */
@@ -451,6 +459,7 @@ export class OciRuntime {
       ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
       drainMs: this.#opts.execDrainMs ?? 1000,
       signal,
+      ...(this.#opts.execVia === "runtime" ? {} : { conmon: { path: this.#opts.conmon ?? "conmon", runtimePath: await this.#resolveRuntime() } }),
     });
   }
 

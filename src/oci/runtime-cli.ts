@@ -11,6 +11,10 @@
  * @packageDocumentation
  */
 import { execa } from "execa";
+import { randomBytes } from "node:crypto";
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError } from "./runtime-command-error.js";
 
@@ -97,7 +101,7 @@ export interface RuntimeCli {
   pause(id: string, options?: RuntimeCallOptions): Promise<void>;
   /** `resume ID`. */
   resume(id: string, options?: RuntimeCallOptions): Promise<void>;
-  /** `update -r - ID`, with the OCI `linux.resources` object as JSON on stdin. */
+  /** `update -r FILE ID`, with the OCI `linux.resources` object as JSON in a temporary file. */
   update(id: string, resources: Record<string, unknown>, options?: RuntimeCallOptions): Promise<void>;
   /**
    * `exec --process FILE [--pid-file P] [--detach] ID`, waiting for the process
@@ -133,13 +137,13 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
 
   const argv = (sub: readonly string[]): string[] => [binary, ...globalArgs, ...sub];
 
-  async function run(sub: readonly string[], options: RuntimeCallOptions | undefined, input?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  async function run(sub: readonly string[], options: RuntimeCallOptions | undefined): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     options?.signal?.throwIfAborted();
     const args = [...globalArgs, ...sub];
     const res = await execa(binary, args, {
       reject: false,
       stripFinalNewline: false,
-      ...(input !== undefined ? { input } : { stdin: "ignore" as const }),
+      stdin: "ignore",
       ...(options?.signal ? { cancelSignal: options.signal } : {}),
       ...(timeout > 0 ? { timeout } : {}),
     });
@@ -194,7 +198,15 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
       await run(["resume", id], options);
     },
     async update(id, resources, options) {
-      await run(["update", "-r", "-", id], options, JSON.stringify(resources));
+      // `-r -` would be natural, but crun opens /dev/stdin, which fails with
+      // ENXIO on the socketpair Node uses for a child's stdin: use a file.
+      const file = join(tmpdir(), `crikit-update-${randomBytes(8).toString("hex")}.json`);
+      await writeFile(file, JSON.stringify(resources), { mode: 0o600 });
+      try {
+        await run(["update", "-r", file, id], options);
+      } finally {
+        await rm(file, { force: true });
+      }
     },
     async exec(id, o, options) {
       const a = ["exec", "--process", o.processFile];
