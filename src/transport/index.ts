@@ -2,6 +2,35 @@
  * crikit/transport: serves the CRI (`runtime.v1` RuntimeService and
  * ImageService) over gRPC on a unix socket with Connect.
  *
+ * Relevant to most users: {@link CriServer} and its options, the service
+ * implementation types, and the metrics registry. The interceptors and
+ * socket helpers are for those who assemble their own Connect server.
+ *
  * @packageDocumentation
  */
-export { grpcCodeOf } from "./codes.js";
+
+// The server.
+export { CriServer, defaultMaxMessageBytes } from "./cri-server.js";
+export type { CriServerOptions, CriServerTcpOptions, CriServerCloseOptions } from "./cri-server.js";
+export { createCriRoutes } from "./cri-routes.js";
+export type { CriServices, RuntimeServiceImpl, ImageServiceImpl } from "./cri-routes.js";
+
+// Errors.
+export { grpcCodeOf, toConnectError } from "./codes.js";
+export type { ToConnectErrorOptions } from "./codes.js";
+
+// Logging, metrics, readiness, request ids.
+export { silentLogger } from "./logger.js";
+export type { TransportLogger } from "./logger.js";
+export { TransportMetrics, createMetricsInterceptor, defaultLatencyBuckets } from "./metrics.js";
+export type { RpcMetrics, TransportMetricsOptions, TransportMetricsSnapshot } from "./metrics.js";
+export { ReadinessGate, createReadinessInterceptor } from "./readiness-gate.js";
+export type { ReadinessGateOptions, ReadinessState } from "./readiness-gate.js";
+export { requestIdKey, requestIdHeader, createRequestIdInterceptor } from "./request-id.js";
+export { createLoggingInterceptor, readOnlyRpcs } from "./logging-interceptor.js";
+export type { LoggingInterceptorOptions } from "./logging-interceptor.js";
+export { createErrorInterceptor } from "./error-interceptor.js";
+
+// Unix socket helpers.
+export { listenUnixSocket, probeUnixSocket, removeUnixSocket } from "./unix-socket.js";
+export type { BoundUnixSocket, UnixSocketOptions, UnixSocketState } from "./unix-socket.js";
