@@ -19,6 +19,8 @@ export { ExitReason, SandboxState, SpecialExitCode, containerStateName, exitReas
 export type { ContainerStateName, ExitFacts, PodSandboxStateName, SpecInteger, SpecLinuxResourcesInput, SpecResourcesInput, SpecWindowsResourcesInput, UnknownContainerStatus } from "./status/index.js";
 export { DEFAULT_DOMAIN, DEFAULT_TAG, MAX_NAME_LENGTH, familiarName, formatReference, isImageIdReference, normalizeReference, parseDigest, parseImageUser, parseReference, repoDigest, repoTag, repositoryName, splitRepoTagsAndDigests } from "./reference/index.js";
 export type { ImageGroupPart, ImageUser, ImageUserPart, ParsedReference, RepoTagsAndDigests } from "./reference/index.js";
+export { GenericRuntimeOptionsSchema, LegacyRuncOptionsSchema, RuncOptionsSchema, RuntimeOptionsTypeUrl, RuntimeType, createRuntimeOptionsRegistry, decodeRuntimeOptions, runtimeOptionsFromAny, runtimeOptionsToAny } from "./runtime-options/index.js";
+export type { DecodedRuntimeOptions, GenericRuntimeOptions, LegacyRuncOptions, RuncOptions, RuntimeOptionsRegistry, RuntimeOptionsSection } from "./runtime-options/index.js";
 // --- end status, references, runtime options ---
 
 // --- image ---
