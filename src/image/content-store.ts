@@ -148,17 +148,21 @@ export class ContentStore {
       if (running === undefined) break;
       try {
         await running;
+        return;
       } catch {
         // The other writer failed; try with our own source below.
       }
     }
-    if (await this.has(digest)) return;
-    const p = this.#write(hex, size, source, options);
+    // Registered before the first await, so a concurrent call finds it.
+    const p = (async () => {
+      if (await this.has(digest)) return;
+      await this.#write(hex, size, source, options);
+    })();
     this.#inflight.set(hex, p);
     try {
       await p;
     } finally {
-      this.#inflight.delete(hex);
+      if (this.#inflight.get(hex) === p) this.#inflight.delete(hex);
     }
   }
 

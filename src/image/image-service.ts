@@ -336,6 +336,16 @@ export class ImageService {
 
   async #fetchBlob(ref: ImageReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
     if (await this.content.has(d.digest)) return;
+    try {
+      await this.#downloadBlob(ref, d, call, onProgress);
+    } catch (err) {
+      if (err instanceof CrikitError || call.signal?.aborted) throw err;
+      const code = (err as { cause?: { code?: unknown } }).cause?.code;
+      throw new CrikitError("Unavailable", `download of blob ${d.digest} of ${referenceName(ref)} broke off${typeof code === "string" ? ` (${code})` : ""}; nothing of it was kept`, { cause: err });
+    }
+  }
+
+  async #downloadBlob(ref: ImageReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
     await this.registry.withRetry(
       `blob ${d.digest}`,
       () =>
