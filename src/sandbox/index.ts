@@ -1,0 +1,12 @@
+/**
+ * Pod sandboxes: an infra process (catatonit) or namespaces pinned by bind
+ * mounts.
+ *
+ * @packageDocumentation
+ */
+export { startSandbox, stopSandbox, removeSandbox, loadSandbox } from "./sandbox.js";
+export type { SandboxMode, SandboxInput, SandboxHandle } from "./sandbox.js";
+export { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
+export type { InfraSpecInput } from "./infra-spec.js";
+export { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
+export type { PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./pinned-namespaces.js";

@@ -1,0 +1,108 @@
+/**
+ * Namespaces pinned by bind mounts, with no process holding them.
+ *
+ * `pinNamespaces` runs `unshare --ipc=DIR/ipc --uts=DIR/uts -- sh -c ...`
+ * (util-linux): unshare creates the new namespaces, bind-mounts each
+ * `/proc/PID/ns/TYPE` onto the given (empty, pre-created) file, sets the
+ * hostname inside the new UTS namespace, and exits. The bind mounts keep
+ * the namespaces alive; containers join them by path (`linux.namespaces[].path`).
+ * The network namespace is pinned the same way by the network layer and
+ * only passed in by path.
+ *
+ * Removal unmounts each file (lazily, so a container still inside does not
+ * block it) and deletes it; removing what is already gone succeeds.
+ *
+ * @packageDocumentation
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { CrikitError } from "../errors.js";
+import { RuntimeCommandError } from "../oci/index.js";
+
+/**
+ * Namespace types this module can pin.
+ *
+ * @public
+ */
+export type PinnableNamespace = "ipc" | "uts";
+
+/**
+ * Input of {@link pinNamespaces}.
+ *
+ * @public
+ */
+export interface PinNamespacesInput {
+  /** Directory for the pin files (created if missing). */
+  dir: string;
+  /** Hostname to set in the new UTS namespace. */
+  hostname?: string;
+  /** Which namespaces to pin. @defaultValue `["ipc", "uts"]` */
+  types?: readonly PinnableNamespace[];
+}
+
+/**
+ * Paths of pinned namespaces, by type.
+ *
+ * @public
+ */
+export type PinnedNamespaces = Partial<Record<PinnableNamespace, string>>;
+
+/**
+ * Create new IPC and UTS namespaces and pin them by bind mounts in `dir`.
+ *
+ * @public
+ */
+export async function pinNamespaces(input: PinNamespacesInput, options: { signal?: AbortSignal | undefined } = {}): Promise<PinnedNamespaces> {
+  options.signal?.throwIfAborted();
+  const types = input.types ?? ["ipc", "uts"];
+  await mkdir(input.dir, { recursive: true });
+  const out: PinnedNamespaces = {};
+  const args: string[] = [];
+  for (const t of types) {
+    const file = join(input.dir, t);
+    await writeFile(file, "", { flag: "w" });
+    out[t] = file;
+    args.push(`--${t}=${file}`);
+  }
+  const script = input.hostname !== undefined && types.includes("uts") ? 'printf %s "$1" > /proc/sys/kernel/hostname' : "true";
+  const argv = ["unshare", ...args, "--", "sh", "-c", script, "sh", input.hostname ?? ""];
+  const res = await execa(argv[0] ?? "unshare", argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+  if (res.failed) {
+    await unpinNamespaces(out).catch(() => undefined);
+    if (res.isCanceled) throw new CrikitError("Canceled", "pinning namespaces was canceled");
+    throw new RuntimeCommandError({ argv, exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
+  }
+  return out;
+}
+
+/**
+ * Unmount and delete pinned namespace files. Files that are not mounted or
+ * do not exist are skipped, so this is idempotent.
+ *
+ * @public
+ */
+export async function unpinNamespaces(pinned: PinnedNamespaces, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+  const mounted = await mountPoints();
+  for (const file of Object.values(pinned)) {
+    if (file === undefined) continue;
+    if (mounted.has(file)) {
+      const res = await execa("umount", ["-l", file], { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+      if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
+        throw new RuntimeCommandError({ argv: ["umount", "-l", file], exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
+      }
+    }
+    await rm(file, { force: true });
+  }
+}
+
+/** Mount points of this mount namespace (octal escapes decoded). */
+async function mountPoints(): Promise<Set<string>> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const out = new Set<string>();
+  for (const line of text.split("\n")) {
+    const mp = line.split(" ")[4];
+    if (mp) out.add(mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
+  }
+  return out;
+}

@@ -1,0 +1,179 @@
+/**
+ * Pod sandboxes in two modes.
+ *
+ * 1. `infra`: an infra container runs `catatonit -P` (Debian's static
+ *    catatonit, bind-mounted read-only from the host into an empty
+ *    read-only rootfs; no image pull). It holds the pod's new PID, IPC and
+ *    UTS namespaces and joins the network namespace by path. Containers join
+ *    `/proc/INFRA_PID/ns/{ipc,uts,pid,net}`. It is started through the
+ *    {@link OciRuntime} like any container (conmon, exit file, recovery), so it
+ *    costs one runtime create+start and one conmon. Use it when the pod
+ *    shares a PID namespace (catatonit reaps the pod's zombies as PID 1).
+ *
+ * 2. `pinned` (infra-less): new IPC and UTS namespaces are pinned by bind
+ *    mounts of `/proc/PID/ns/*` taken from a short-lived
+ *    `unshare --ipc=FILE --uts=FILE` (see `pinned-namespaces.ts`), like the
+ *    network namespace; no process runs for the pod at all, and containers
+ *    join by path. Use it when the pod does not share a PID namespace: there
+ *    is nothing to reap and nothing to keep alive.
+ *
+ * Both modes persist a small `sandbox.json` in the sandbox dir so
+ * {@link loadSandbox} finds them after a restart. Removal is idempotent.
+ *
+ * Layout of `dir`: `sandbox.json`; infra mode `infra/config.json`,
+ * `infra/rootfs/`, `infra.log`; pinned mode `ns/ipc`, `ns/uts`.
+ *
+ * @packageDocumentation
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { invalidArgument, isCrikitError } from "../errors.js";
+import type { OciRuntime } from "../oci/index.js";
+import { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
+import { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
+
+/**
+ * How a sandbox holds its namespaces (see the file header).
+ *
+ * @public
+ */
+export type SandboxMode = "infra" | "pinned";
+
+/**
+ * Input of {@link startSandbox}.
+ *
+ * @public
+ */
+export interface SandboxInput {
+  /** Sandbox id; in infra mode also the infra container's id. */
+  id: string;
+  /** A directory owned by this sandbox (created if missing). */
+  dir: string;
+  mode: SandboxMode;
+  /** Pod hostname. */
+  hostname?: string;
+  /** Network namespace path (from the network layer), `"host"`, or omitted for a new empty one (infra mode) / none (pinned mode). */
+  netns?: string;
+  /** cgroup parent of the infra container (cgroupsPath becomes PARENT/ID). */
+  cgroupParent?: string;
+  /** Host path of catatonit. @defaultValue `"/usr/bin/catatonit"` */
+  catatonitPath?: string;
+  /** Namespaced sysctls for the infra container. */
+  sysctls?: Record<string, string>;
+}
+
+/**
+ * A running sandbox: the namespace paths containers join.
+ *
+ * @public
+ */
+export interface SandboxHandle {
+  id: string;
+  mode: SandboxMode;
+  dir: string;
+  /** Paths to join, by OCI namespace type (`pid` only in infra mode; `network` when there is one). */
+  namespaces: { ipc: string; uts: string; pid?: string; network?: string };
+  /** The infra process's host pid (infra mode). */
+  infraPid?: number;
+}
+
+/**
+ * Start a sandbox in the given mode.
+ *
+ * @public
+ */
+export async function startSandbox(runtime: OciRuntime, input: SandboxInput, options: { signal?: AbortSignal | undefined } = {}): Promise<SandboxHandle> {
+  if (!isAbsolute(input.dir)) throw invalidArgument("sandbox dir must be an absolute path", "dir");
+  if (input.netns !== undefined && input.netns !== "host" && !isAbsolute(input.netns)) throw invalidArgument("netns must be an absolute path or \"host\"", "netns");
+  options.signal?.throwIfAborted();
+  await mkdir(input.dir, { recursive: true });
+  let handle: SandboxHandle;
+  if (input.mode === "pinned") {
+    const pinned = await pinNamespaces({ dir: join(input.dir, "ns"), ...(input.hostname !== undefined ? { hostname: input.hostname } : {}) }, options);
+    handle = {
+      id: input.id,
+      mode: "pinned",
+      dir: input.dir,
+      namespaces: { ipc: pinned.ipc ?? "", uts: pinned.uts ?? "", ...(input.netns !== undefined && input.netns !== "host" ? { network: input.netns } : {}) },
+    };
+  } else {
+    const bundle = join(input.dir, "infra");
+    const rootfs = join(bundle, "rootfs");
+    for (const d of ["proc", "dev"]) await mkdir(join(rootfs, d), { recursive: true });
+    await writeFile(join(rootfs, infraBinaryPath.slice(1)), "");
+    const spec = buildInfraSpec({
+      rootfs,
+      ...(input.catatonitPath !== undefined ? { catatonitPath: input.catatonitPath } : {}),
+      ...(input.hostname !== undefined ? { hostname: input.hostname } : {}),
+      ...(input.netns !== undefined ? { netns: input.netns } : {}),
+      ...(input.cgroupParent !== undefined ? { cgroupsPath: `${input.cgroupParent.replace(/\/$/, "")}/${input.id}` } : {}),
+      ...(input.sysctls !== undefined ? { sysctls: input.sysctls } : {}),
+    });
+    await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+    const { pid } = await runtime.create({ id: input.id, bundle, logPath: join(input.dir, "infra.log"), labels: { "crikit.sandbox": "infra" } }, options);
+    try {
+      await runtime.start(input.id, options);
+    } catch (e) {
+      await runtime.remove(input.id).catch(() => undefined);
+      throw e;
+    }
+    const ns = (t: string): string => `/proc/${pid}/ns/${t}`;
+    handle = {
+      id: input.id,
+      mode: "infra",
+      dir: input.dir,
+      infraPid: pid,
+      namespaces: { ipc: ns("ipc"), uts: ns("uts"), pid: ns("pid"), ...(input.netns !== "host" ? { network: input.netns ?? ns("net") } : {}) },
+    };
+  }
+  const file = join(input.dir, "sandbox.json");
+  await writeFile(`${file}.tmp`, JSON.stringify(handle));
+  await rename(`${file}.tmp`, file);
+  return handle;
+}
+
+/**
+ * Stop a sandbox: in infra mode the infra process is killed (its namespaces
+ * then go away with the last container); pinned namespaces stay until
+ * {@link removeSandbox}. Stopping a stopped sandbox succeeds.
+ *
+ * @public
+ */
+export async function stopSandbox(runtime: OciRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+  if (handle.mode !== "infra") return;
+  try {
+    await runtime.stop(handle.id, { timeoutMs: 0 }, options);
+  } catch (e) {
+    if (isCrikitError(e) && e.code === "NotFound") return;
+    throw e;
+  }
+}
+
+/**
+ * Remove a sandbox: the infra container, or the pinned namespaces' mounts,
+ * and the sandbox dir. Removing an already removed sandbox succeeds.
+ *
+ * @public
+ */
+export async function removeSandbox(runtime: OciRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+  if (handle.mode === "infra") {
+    await runtime.remove(handle.id, { timeoutMs: 0 }, options);
+  } else {
+    await unpinNamespaces({ ipc: join(handle.dir, "ns", "ipc"), uts: join(handle.dir, "ns", "uts") }, options);
+  }
+  await rm(handle.dir, { recursive: true, force: true });
+}
+
+/**
+ * Read a sandbox's handle back from its dir (after a restart), or
+ * `undefined` when there is none.
+ *
+ * @public
+ */
+export async function loadSandbox(dir: string): Promise<SandboxHandle | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, "sandbox.json"), "utf8")) as SandboxHandle;
+  } catch {
+    return undefined;
+  }
+}
