@@ -54,6 +54,10 @@ const safe = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * @public
  */
 export function createFileAttachmentCache(dir: string): CniAttachmentCache {
+  // Write-through memory copy: entries this process wrote or read are served
+  // without touching the disk again. Files stay the truth across restarts.
+  const memory = new Map<string, CniAttachment>();
+  let dirMade = false;
   const file = (n: string, c: string, i: string): string => {
     for (const v of [n, c, i]) if (!safe.test(v)) throw new Error(`unsafe cache key part "${v}"`);
     return join(dir, `${n}-${c}-${i}`);
@@ -74,15 +78,23 @@ export function createFileAttachmentCache(dir: string): CniAttachmentCache {
   };
   return {
     async get(n, c, i) {
+      const p = file(n, c, i);
+      const hit = memory.get(p);
+      if (hit) return hit;
       try {
-        return decode(await readFile(file(n, c, i), "utf8"));
+        const a = decode(await readFile(p, "utf8"));
+        if (a) memory.set(p, a);
+        return a;
       } catch (e) {
         if ((e as { code?: unknown }).code === "ENOENT") return undefined;
         throw e;
       }
     },
     async put(a) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (!dirMade) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        dirMade = true;
+      }
       const p = file(a.networkName, a.containerId, a.ifName);
       const body = {
         kind: "cniCacheV1",
@@ -96,11 +108,21 @@ export function createFileAttachmentCache(dir: string): CniAttachmentCache {
         ...(a.result !== undefined ? { result: a.result } : {}),
       };
       const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-      await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      try {
+        await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== "ENOENT") throw e;
+        // The directory was removed behind our back: make it again.
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+      }
       await rename(tmp, p);
+      memory.set(p, a);
     },
     async delete(n, c, i) {
-      await rm(file(n, c, i), { force: true });
+      const p = file(n, c, i);
+      memory.delete(p);
+      await rm(p, { force: true });
     },
     async list() {
       let names: string[];

@@ -236,6 +236,9 @@ export class CniManager {
   readonly #cache: CniAttachmentCache;
   readonly #log: CniLogger | undefined;
   readonly #locks = new KeyedMutex();
+  readonly #pluginPaths = new Map<string, string>();
+  /** Pod ID to the network name its attachment is cached under. */
+  readonly #attachmentKeys = new Map<string, string>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #life = new AbortController();
   #closed = false;
@@ -452,6 +455,7 @@ export class CniManager {
       capabilityArgs,
     };
     await this.#cache.put(att);
+    this.#attachmentKeys.set(req.id, list.name);
     let prev: unknown;
     let result: CniResult | undefined;
     try {
@@ -479,12 +483,18 @@ export class CniManager {
     try {
       await this.#delChain(list, att, undefined, signal);
       await this.#cache.delete(att.networkName, att.containerId, att.ifName);
+      this.#attachmentKeys.delete(att.containerId);
     } catch (e) {
       this.#log?.warn({ pod: att.containerId, network: list.name, err: e, addError: why }, "rollback of a failed CNI ADD failed; teardown will retry");
     }
   }
 
   async #findAttachment(id: string): Promise<CniAttachment | undefined> {
+    const known = this.#attachmentKeys.get(id);
+    if (known) {
+      const a = await this.#cache.get(known, id, this.#ifName);
+      if (a) return a;
+    }
     const def = (await this.#confDir.load()).defaultNetwork;
     if (def) {
       const a = await this.#cache.get(def.name, id, this.#ifName);
@@ -528,6 +538,7 @@ export class CniManager {
       }
     }
     await this.#cache.delete(att.networkName, att.containerId, att.ifName);
+    this.#attachmentKeys.delete(req.id);
     this.#log?.info({ pod: req.id, network: list.name }, "pod network torn down");
   }
 
@@ -552,7 +563,8 @@ export class CniManager {
 
   async #invoke(list: CniNetworkConfigList, plugin: CniPluginConfig, command: CniCommand, att: Attach | undefined, stdin: string, signal: AbortSignal): Promise<string> {
     signal.throwIfAborted();
-    const pluginPath = await this.#exec.findPlugin(plugin.type, this.#binDirs);
+    // Lookups are remembered; a path that stops working is looked up again below.
+    let pluginPath = this.#pluginPaths.get(plugin.type) ?? (await this.#exec.findPlugin(plugin.type, this.#binDirs));
     if (pluginPath === undefined) {
       throw new CniPluginError({
         plugin: plugin.type,
@@ -572,7 +584,19 @@ export class CniManager {
     }
     const t0 = performance.now();
     try {
-      const out = await this.#exec.exec({ pluginPath, plugin: plugin.type, network: list.name, command, env, stdin, timeoutMs: this.#timeoutMs, signal });
+      let out;
+      try {
+        out = await this.#exec.exec({ pluginPath, plugin: plugin.type, network: list.name, command, env, stdin, timeoutMs: this.#timeoutMs, signal });
+      } catch (e) {
+        // The remembered binary vanished (plugins reinstalled): look it up once more.
+        if (!isCniPluginError(e) || e.code !== "FailedPrecondition" || !this.#pluginPaths.has(plugin.type)) throw e;
+        this.#pluginPaths.delete(plugin.type);
+        const again = await this.#exec.findPlugin(plugin.type, this.#binDirs);
+        if (again === undefined) throw e;
+        pluginPath = again;
+        out = await this.#exec.exec({ pluginPath, plugin: plugin.type, network: list.name, command, env, stdin, timeoutMs: this.#timeoutMs, signal });
+      }
+      this.#pluginPaths.set(plugin.type, pluginPath);
       const durationMs = performance.now() - t0;
       if (diag.hasSubscribers) diag.publish({ command, plugin: plugin.type, network: list.name, containerId: att?.containerId, durationMs });
       this.#log?.debug({ command, plugin: plugin.type, network: list.name, pod: att?.containerId, durationMs }, "CNI plugin call");
