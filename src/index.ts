@@ -17,7 +17,7 @@ export type { ErrorCodeName } from "./errors.js";
 // --- status, references, runtime options ---
 export { ExitReason, SandboxState, SpecialExitCode, containerStateName, exitReason, parseContainerState, parsePodSandboxState, podSandboxStateName, resourcesFromSpec, toCriSandboxState, unknownContainerStatus, unknownSandboxState } from "./status/index.js";
 export type { ContainerStateName, ExitFacts, PodSandboxStateName, SpecInteger, SpecLinuxResourcesInput, SpecResourcesInput, SpecWindowsResourcesInput, UnknownContainerStatus } from "./status/index.js";
-export { DEFAULT_DOMAIN, DEFAULT_TAG, MAX_NAME_LENGTH, familiarName, formatReference, isImageIdReference, normalizeReference, parseDigest, parseImageUser, parseReference, repoDigest, repoTag, repositoryName, splitRepoTagsAndDigests } from "./reference/index.js";
+export { DEFAULT_REGISTRY_DOMAIN, DEFAULT_IMAGE_TAG, MAX_REFERENCE_NAME_LENGTH, familiarName, formatReference, isImageIdReference, normalizeReference, parseDigest, parseImageUser, parseReference, repoDigest, repoTag, repositoryName, splitRepoTagsAndDigests } from "./reference/index.js";
 export type { ImageGroupPart, ImageUser, ImageUserPart, ParsedReference, RepoTagsAndDigests } from "./reference/index.js";
 export { GenericRuntimeOptionsSchema, LegacyRuncOptionsSchema, RuncOptionsSchema, RuntimeOptionsTypeUrl, RuntimeType, createRuntimeOptionsRegistry, decodeRuntimeOptions, runtimeOptionsFromAny, runtimeOptionsToAny } from "./runtime-options/index.js";
 export type { DecodedRuntimeOptions, GenericRuntimeOptions, LegacyRuncOptions, RuncOptions, RuntimeOptionsRegistry, RuntimeOptionsSection } from "./runtime-options/index.js";
@@ -34,3 +34,15 @@ export type { OciSpec, OciHook, OciHooks, OciIdMapping, OciMount, OciRoot, OciCo
 export { DEFAULT_SECCOMP_TEMPLATE, createDefaultSeccompProfile } from "./seccomp/index.js";
 export type { SeccompTemplate, SeccompTemplateRule, DefaultSeccompOptions } from "./seccomp/index.js";
 // --- end spec ---
+
+// --- network ---
+export { CniManager, networkNotReadyReason, createNetnsManager, createCniExec, CniPluginError, CniErrorCode, isCniPluginError, parseCniErrorJson, CniConfDir, buildCniConfigSet, isCniConfigFileName, parseCniConfigFile, toCniNetworkConfigList, parseCniResult, selectPodIps, bandwidthFromAnnotations, buildCapabilityArgs, buildCniArgs, buildPluginStdin, formatCniArgs, toCniPortMappings, ingressBandwidthAnnotation, egressBandwidthAnnotation, cniVersionHas, compareCniVersions, isSupportedCniVersion, supportedCniVersions, createFileAttachmentCache } from "./network/index.js";
+export type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, PodNetworkRequest, PodNetworkSetup, PodNetworkTeardownRequest, NetnsManager, NetnsManagerOptions, CniExec, CniExecOptions, CniExecOutput, CniExecRequest, CniErrorJson, CniPluginErrorInit, CniConfigFileError, CniConfigSet, CniNetworkConfigList, CniPluginConfig, CniDns, CniInterface, CniIpConfig, CniResult, CniRoute, CapabilityInput, CniBandwidth, CniPodIdentity, CniPortMapping, DnsInput, PortMappingInput, CniCommand, CniVersion, CniAttachment, CniAttachmentCache } from "./network/index.js";
+// --- end network ---
+
+// --- oci runtime ---
+export { OciRuntime, createRuntimeCli, RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage, buildConmonArgs, parseConmonSyncMessage, runConmon, runExecSync, parseCriLogLine, parseCriLog, joinCriLogLines } from "./oci/index.js";
+export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState, RuntimeErrorKind, RuntimeCommandFailure, ConmonArgsInput, RunConmonOptions, ExecSyncInput, ExecSyncResult, CriLogRecord } from "./oci/index.js";
+export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, infraBinaryPath, pinNamespaces, unpinNamespaces } from "./sandbox/index.js";
+export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
+// --- end oci runtime ---

@@ -5,9 +5,9 @@
  * @packageDocumentation
  */
 export {
-  DEFAULT_DOMAIN,
-  DEFAULT_TAG,
-  MAX_NAME_LENGTH,
+  DEFAULT_REGISTRY_DOMAIN,
+  DEFAULT_IMAGE_TAG,
+  MAX_REFERENCE_NAME_LENGTH,
   familiarName,
   formatReference,
   isImageIdReference,

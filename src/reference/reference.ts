@@ -61,11 +61,11 @@ export interface ParsedReference {
 }
 
 /** The default registry domain (Docker Hub). @public */
-export const DEFAULT_DOMAIN = "docker.io";
+export const DEFAULT_REGISTRY_DOMAIN = "docker.io";
 /** The tag added to a reference that has neither tag nor digest. @public */
-export const DEFAULT_TAG = "latest";
+export const DEFAULT_IMAGE_TAG = "latest";
 /** The longest allowed name (domain, "/" and path). @public */
-export const MAX_NAME_LENGTH = 255;
+export const MAX_REFERENCE_NAME_LENGTH = 255;
 
 const LEGACY_DOMAIN = "index.docker.io";
 const OFFICIAL_PREFIX = "library/";
@@ -83,6 +83,18 @@ function bad(field: string, ref: string, problem: string): never {
   throw invalidArgument(`invalid image reference "${ref}": ${problem}`, field);
 }
 
+/** Why `digest` is not a supported digest, or undefined when it is one. */
+function digestProblem(digest: string): string | undefined {
+  const m = digestRe.exec(digest);
+  if (m === null) return "expected <algorithm>:<hex> with at least 32 hex digits";
+  const algorithm = m[1] ?? "";
+  const hex = m[2] ?? "";
+  const want = digestHexLength[algorithm];
+  if (want === undefined) return `unsupported algorithm "${algorithm}" (supported: sha256, sha384, sha512)`;
+  if (hex.length !== want || !/^[a-f0-9]+$/.test(hex)) return `${algorithm} needs ${want} lowercase hex digits`;
+  return undefined;
+}
+
 /**
  * Validates a digest string (`algorithm:hex`) and returns it.
  *
@@ -92,22 +104,8 @@ function bad(field: string, ref: string, problem: string): never {
  * @public
  */
 export function parseDigest(digest: string, field = "digest"): string {
-  const m = digestRe.exec(digest);
-  if (m === null) {
-    throw invalidArgument(`invalid digest "${digest}": expected <algorithm>:<hex> with at least 32 hex digits`, field);
-  }
-  const algorithm = m[1] ?? "";
-  const hex = m[2] ?? "";
-  const want = digestHexLength[algorithm];
-  if (want === undefined) {
-    throw invalidArgument(
-      `invalid digest "${digest}": unsupported algorithm "${algorithm}" (supported: sha256, sha384, sha512)`,
-      field,
-    );
-  }
-  if (hex.length !== want || !/^[a-f0-9]+$/.test(hex)) {
-    throw invalidArgument(`invalid digest "${digest}": ${algorithm} needs ${want} lowercase hex digits`, field);
-  }
+  const problem = digestProblem(digest);
+  if (problem !== undefined) throw invalidArgument(`invalid digest "${digest}": ${problem}`, field);
   return digest;
 }
 
@@ -144,11 +142,9 @@ export function parseReference(ref: string, field = "image"): ParsedReference {
     rest = ref.slice(0, at);
     const d = ref.slice(at + 1);
     if (d.includes("@")) bad(field, ref, 'more than one "@"');
-    try {
-      digest = parseDigest(d, field);
-    } catch (e) {
-      bad(field, ref, (e as Error).message.replace(/^invalid digest /, "digest "));
-    }
+    const problem = digestProblem(d);
+    if (problem !== undefined) bad(field, ref, `digest "${d}": ${problem}`);
+    digest = d;
   }
   const lastSlash = rest.lastIndexOf("/");
   const colon = rest.indexOf(":", lastSlash + 1);
@@ -171,14 +167,14 @@ export function parseReference(ref: string, field = "image"): ParsedReference {
     slash !== -1 &&
     (first === "localhost" || first === LEGACY_DOMAIN || /[.:]/.test(first) || first.toLowerCase() !== first)
   ) {
-    domain = first === LEGACY_DOMAIN ? DEFAULT_DOMAIN : first;
+    domain = first === LEGACY_DOMAIN ? DEFAULT_REGISTRY_DOMAIN : first;
     path = name.slice(slash + 1);
     if (!domainRe.test(first)) bad(field, ref, `registry domain "${first}" is not a valid host[:port]`);
   } else {
-    domain = DEFAULT_DOMAIN;
+    domain = DEFAULT_REGISTRY_DOMAIN;
     path = name;
   }
-  if (domain === DEFAULT_DOMAIN && !path.includes("/")) path = OFFICIAL_PREFIX + path;
+  if (domain === DEFAULT_REGISTRY_DOMAIN && !path.includes("/")) path = OFFICIAL_PREFIX + path;
 
   if (!pathRe.test(path)) {
     if (path.toLowerCase() !== path && pathRe.test(path.toLowerCase())) {
@@ -192,8 +188,8 @@ export function parseReference(ref: string, field = "image"): ParsedReference {
     );
   }
   const fullLength = domain.length + 1 + path.length;
-  if (fullLength > MAX_NAME_LENGTH) {
-    bad(field, ref, `name is ${fullLength} characters, more than ${MAX_NAME_LENGTH}`);
+  if (fullLength > MAX_REFERENCE_NAME_LENGTH) {
+    bad(field, ref, `name is ${fullLength} characters, more than ${MAX_REFERENCE_NAME_LENGTH}`);
   }
   return {
     domain,
@@ -239,7 +235,7 @@ export function formatReference(ref: ParsedReference): string {
 export function normalizeReference(ref: string, field = "image"): string {
   const parsed = parseReference(ref, field);
   if (parsed.tag === undefined && parsed.digest === undefined) {
-    return formatReference({ ...parsed, tag: DEFAULT_TAG });
+    return formatReference({ ...parsed, tag: DEFAULT_IMAGE_TAG });
   }
   return formatReference(parsed);
 }
@@ -259,7 +255,7 @@ export function normalizeReference(ref: string, field = "image"): string {
 export function familiarName(ref: string | ParsedReference): string {
   const parsed = typeof ref === "string" ? parseReference(ref) : ref;
   let name = repositoryName(parsed);
-  if (parsed.domain === DEFAULT_DOMAIN) {
+  if (parsed.domain === DEFAULT_REGISTRY_DOMAIN) {
     name = parsed.path;
     if (name.startsWith(OFFICIAL_PREFIX) && !name.slice(OFFICIAL_PREFIX.length).includes("/")) {
       name = name.slice(OFFICIAL_PREFIX.length);
@@ -276,11 +272,5 @@ export function familiarName(ref: string | ParsedReference): string {
  * @public
  */
 export function isImageIdReference(s: string): boolean {
-  if (identifierRe.test(s)) return true;
-  try {
-    parseDigest(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return identifierRe.test(s) || digestProblem(s) === undefined;
 }

@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-import { DEFAULT_TAG, isImageIdReference, parseDigest, parseReference, repositoryName } from "./reference.js";
+import { DEFAULT_IMAGE_TAG, isImageIdReference, parseDigest, parseReference, repositoryName } from "./reference.js";
 import type { ParsedReference } from "./reference.js";
 
 function toParsed(ref: string | ParsedReference, field: string): ParsedReference {
@@ -51,7 +51,7 @@ export function repoDigest(ref: string | ParsedReference, digest: string): strin
 export function repoTag(ref: string | ParsedReference): string | undefined {
   const parsed = toParsed(ref, "image");
   if (parsed.digest !== undefined) return undefined;
-  return `${repositoryName(parsed)}:${parsed.tag ?? DEFAULT_TAG}`;
+  return `${repositoryName(parsed)}:${parsed.tag ?? DEFAULT_IMAGE_TAG}`;
 }
 
 /**
