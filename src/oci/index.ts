@@ -3,8 +3,8 @@
  *
  * @packageDocumentation
  */
-export { OciRuntime, ExitReason } from "./oci-runtime.js";
-export type { OciRuntimeOptions, OciLogger, CreateContainerInput, OciCallOptions, ContainerStatus, ExitReasonName, RecoveryResult } from "./oci-runtime.js";
+export { OciRuntime } from "./oci-runtime.js";
+export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult } from "./oci-runtime.js";
 export { createRuntimeCli } from "./runtime-cli.js";
 export type { RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState } from "./runtime-cli.js";
 export { RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage } from "./runtime-command-error.js";

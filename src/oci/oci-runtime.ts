@@ -15,7 +15,7 @@
  * sockets/ID -> BUNDLE       conmon's attach-socket link (--socket-dir-path)
  * ```
  *
- * Container lifecycle (the `state` of {@link ContainerStatus}):
+ * Container lifecycle (the `state` of {@link OciContainerStatus}):
  *
  * ```
  *  create ──> created ──start──> running ──(exit | stop)──> exited ──remove──> (gone)
@@ -56,6 +56,7 @@ import { buildConmonArgs, runConmon } from "./conmon.js";
 import { runExecSync } from "./exec-sync.js";
 import type { ExecSyncResult } from "./exec-sync.js";
 import { hasEffectiveCapability, isAlive, killQuietly } from "./proc.js";
+import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 
 /**
  * A pino-compatible logger subset.
@@ -127,7 +128,7 @@ export interface OciRuntimeOptions {
  *
  * @public
  */
-export interface CreateContainerInput {
+export interface OciCreateContainerInput {
   /** Container id: letters, digits, `_`, `.`, `-`, starting with a letter or digit. */
   id: string;
   /** The OCI bundle (a directory with config.json and the rootfs). */
@@ -160,30 +161,11 @@ export interface OciCallOptions {
 }
 
 /**
- * Why a container exited.
- *
- * @public
- */
-export const ExitReason = {
-  Completed: "Completed",
-  Error: "Error",
-  OOMKilled: "OOMKilled",
-  Unknown: "Unknown",
-} as const;
-
-/**
- * A value of {@link ExitReason}.
- *
- * @public
- */
-export type ExitReasonName = (typeof ExitReason)[keyof typeof ExitReason];
-
-/**
  * A container's state as the adapter reports it.
  *
  * @public
  */
-export interface ContainerStatus {
+export interface OciContainerStatus {
   id: string;
   state: "created" | "running" | "paused" | "exited";
   /** Host pid of the init process (0 when unknown). */
@@ -194,7 +176,8 @@ export interface ContainerStatus {
   startedAt?: Date;
   finishedAt?: Date;
   exitCode?: number;
-  reason?: ExitReasonName;
+  /** `Completed`, `Error`, `OOMKilled` or `Unknown` (see `ExitReason` of the status module). */
+  reason?: ExitReason;
   /** A human explanation, for instance for a vanished container. */
   message?: string;
   labels: Record<string, string>;
@@ -205,9 +188,9 @@ export interface ContainerStatus {
  *
  * @public
  */
-export interface RecoveryResult {
+export interface OciRecoveryResult {
   /** Every container of the state directory with its current status. */
-  containers: (ContainerStatus & { monitorAlive: boolean })[];
+  containers: (OciContainerStatus & { monitorAlive: boolean })[];
   /** Ids the runtime knows that the state directory does not (left by a crash during create). */
   orphans: string[];
 }
@@ -297,7 +280,7 @@ export class OciRuntime {
    * then watches the container. Resolves with the init pid once the
    * container is in the `created` state.
    */
-  async create(input: CreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
+  async create(input: OciCreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
     this.#check();
     if (!idRe.test(input.id)) throw invalidArgument(`container id "${input.id}" is not valid: use letters, digits, "_", "." and "-"`, "id");
     if (!isAbsolute(input.bundle)) throw invalidArgument("bundle must be an absolute path", "bundle");
@@ -375,7 +358,7 @@ export class OciRuntime {
   }
 
   /** The container's current status (see the file header for how it is decided). */
-  async status(id: string, options: OciCallOptions = {}): Promise<ContainerStatus> {
+  async status(id: string, options: OciCallOptions = {}): Promise<OciContainerStatus> {
     this.#check();
     const meta = await this.#meta(id);
     return this.#status(meta, options.signal);
@@ -385,7 +368,7 @@ export class OciRuntime {
    * Stop a container: `stopSignal` (default SIGTERM), wait up to `timeoutMs`
    * for it to exit, then SIGKILL. Stopping an exited container succeeds.
    */
-  async stop(id: string, opts: { timeoutMs?: number; stopSignal?: string } = {}, options: OciCallOptions = {}): Promise<ContainerStatus> {
+  async stop(id: string, opts: { timeoutMs?: number; stopSignal?: string } = {}, options: OciCallOptions = {}): Promise<OciContainerStatus> {
     this.#check();
     const signal = this.#signal(options.signal);
     const meta = await this.#meta(id);
@@ -519,7 +502,7 @@ export class OciRuntime {
    * exit code and time, or vanished), plus runtime containers we have no
    * state for.
    */
-  async recover(options: OciCallOptions = {}): Promise<RecoveryResult> {
+  async recover(options: OciCallOptions = {}): Promise<OciRecoveryResult> {
     this.#check();
     const signal = this.#signal(options.signal);
     let ids: string[] = [];
@@ -528,7 +511,7 @@ export class OciRuntime {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
-    const containers: RecoveryResult["containers"] = [];
+    const containers: OciRecoveryResult["containers"] = [];
     const known = new Set<string>();
     for (const id of ids.sort()) {
       let meta: ContainerMeta;
@@ -600,9 +583,9 @@ export class OciRuntime {
     await rename(`${file}.tmp`, file);
   }
 
-  async #status(meta: ContainerMeta, signal: AbortSignal | undefined): Promise<ContainerStatus> {
+  async #status(meta: ContainerMeta, signal: AbortSignal | undefined): Promise<OciContainerStatus> {
     const dir = this.containerDir(meta.id);
-    const base: ContainerStatus = {
+    const base: OciContainerStatus = {
       id: meta.id,
       state: "created",
       pid: meta.pid,
@@ -634,7 +617,7 @@ export class OciRuntime {
     return { ...base, ...(await this.#vanished(dir)), state: "exited" };
   }
 
-  async #readExit(id: string): Promise<Pick<ContainerStatus, "exitCode" | "finishedAt" | "reason"> | undefined> {
+  async #readExit(id: string): Promise<Pick<OciContainerStatus, "exitCode" | "finishedAt" | "reason"> | undefined> {
     let text: string;
     let mtime: Date;
     try {
@@ -650,11 +633,11 @@ export class OciRuntime {
     return {
       exitCode: code,
       finishedAt: mtime,
-      reason: oom ? ExitReason.OOMKilled : code === 0 ? ExitReason.Completed : ExitReason.Error,
+      reason: exitReason({ exitCode: code, oomKilled: oom }),
     };
   }
 
-  async #vanished(dir: string): Promise<Pick<ContainerStatus, "exitCode" | "finishedAt" | "reason" | "message">> {
+  async #vanished(dir: string): Promise<Pick<OciContainerStatus, "exitCode" | "finishedAt" | "reason" | "message">> {
     const file = join(dir, "vanished");
     let at: Date;
     try {
@@ -664,7 +647,7 @@ export class OciRuntime {
       at = new Date();
       await writeFile(file, at.toISOString()).catch(() => undefined);
     }
-    return { exitCode: 255, finishedAt: at, reason: ExitReason.Unknown, message: "container disappeared without an exit status (its monitor is gone)" };
+    return { exitCode: SpecialExitCode.Unknown, finishedAt: at, reason: ExitReason.Unknown, message: "container disappeared without an exit status (its monitor is gone)" };
   }
 
   async #waitExit(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
