@@ -136,6 +136,18 @@ function byCreation(a: Entry<unknown, unknown>, b: Entry<unknown, unknown>): num
   return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.seq - b.seq;
 }
 
+/** Where `entry` goes in `order` (sorted by creation): the first index whose entry sorts after it. */
+function insertionPoint<M, S>(order: ReadonlyArray<Entry<M, S>>, entry: Entry<M, S>): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byCreation(order[mid] as Entry<unknown, unknown>, entry as Entry<unknown, unknown>) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function waitFor(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return p;
   signal.throwIfAborted();
@@ -169,7 +181,7 @@ export class Store<Meta, Status> {
   readonly #options: StoreOptions<Meta, Status>;
   readonly #noun: string;
   #seq = 0;
-  /** Entries in list order; dropped on add and delete. */
+  /** Entries in list order, kept sorted through adds and deletes once built. */
   #order: Array<Entry<Meta, Status>> | undefined;
   /** The last list() result; dropped on any change. */
   #listCache: ReadonlyArray<StoreRecord<Meta, Status>> | undefined;
@@ -214,7 +226,13 @@ export class Store<Meta, Status> {
       if (members === undefined) this.#groups.set(group, (members = new Set()));
       members.add(id);
     }
-    this.#changed(true);
+    if (this.#order !== undefined) {
+      // Usually the newest object: append. Otherwise (recovery) insert in place.
+      const last = this.#order[this.#order.length - 1];
+      if (last === undefined || byCreation(last as Entry<unknown, unknown>, entry as Entry<unknown, unknown>) <= 0) this.#order.push(entry);
+      else this.#order.splice(insertionPoint(this.#order, entry), 0, entry);
+    }
+    this.#listCache = undefined;
     return record;
   }
 
@@ -249,7 +267,8 @@ export class Store<Meta, Status> {
 
   /**
    * Every object, ordered by creation time and then by the order added.
-   * O(n) after a change, O(1) when nothing changed since the last call.
+   * O(n) after a change (the order itself is kept sorted as objects come
+   * and go), O(1) when nothing changed since the last call.
    *
    * @param filter - keeps only the records it returns true for
    */
@@ -289,7 +308,12 @@ export class Store<Meta, Status> {
       if (members?.size === 0) this.#groups.delete(entry.group);
     }
     entry.version++;
-    this.#changed(true);
+    if (this.#order !== undefined) {
+      const at = insertionPoint(this.#order, entry) - 1;
+      if (this.#order[at] === entry) this.#order.splice(at, 1);
+      else this.#order = undefined; // cannot happen while the keys are unique; rebuild to be safe
+    }
+    this.#listCache = undefined;
     return entry.record;
   }
 
@@ -363,12 +387,7 @@ export class Store<Meta, Status> {
     const record = Object.freeze({ id: entry.record.id, metadata: entry.record.metadata, status });
     entry.record = record;
     entry.version++;
-    this.#changed(false);
-    return record;
-  }
-
-  #changed(membership: boolean): void {
-    if (membership) this.#order = undefined;
     this.#listCache = undefined;
+    return record;
   }
 }

@@ -58,9 +58,12 @@ interface Node {
   children: Array<Node | undefined> | undefined;
 }
 
+/** The value of the lowercase hex digit at `s[i]`, or -1 if it is not one. */
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i);
-  return c <= 57 ? c - 48 : c - 87; // "0".."9" then "a".."f"
+  if (c >= 48 && c <= 57) return c - 48; // "0".."9"
+  if (c >= 97 && c <= 102) return c - 87; // "a".."f"
+  return -1;
 }
 
 function leaf(id: string): Node {
@@ -71,7 +74,9 @@ function leaf(id: string): Node {
 function onlyId(node: Node): string {
   for (let n: Node | undefined = node; n !== undefined; ) {
     if (n.children === undefined || n.id !== undefined) return n.id as string;
-    n = n.children.find((c) => c !== undefined && c.size > 0);
+    const children: Array<Node | undefined> = n.children;
+    n = undefined;
+    for (let d = 0; d < 16 && n === undefined; d++) n = children[d];
   }
   throw new Error("truncindex: empty subtree"); // unreachable while the sizes are right
 }
@@ -218,17 +223,18 @@ export class TruncIndex {
    */
   get(prefix: string): string {
     if (typeof prefix !== "string" || prefix === "") throw invalidArgument(`${this.#noun} ID prefix is empty`, "id");
-    const notFound = () =>
-      new CrikitError("NotFound", `${this.#noun} ${JSON.stringify(prefix)} not found`, { details: { id: prefix } });
-    if (prefix.length > MAX_ID_LENGTH || !HEX.test(prefix)) throw notFound();
+    if (prefix.length > MAX_ID_LENGTH) throw this.#notFound(prefix);
+    // Each digit is checked as the walk reaches it (cheaper than a regular
+    // expression over the whole prefix); a leaf's startsWith checks the rest.
     let node = this.#root;
     for (let depth = 0; depth < prefix.length; depth++) {
       if (node.children === undefined) {
         if ((node.id as string).startsWith(prefix)) return node.id as string;
-        throw notFound();
+        throw this.#notFound(prefix);
       }
-      const child = node.children[digit(prefix, depth)];
-      if (child === undefined) throw notFound();
+      const d = digit(prefix, depth);
+      const child = d < 0 ? undefined : node.children[d];
+      if (child === undefined) throw this.#notFound(prefix);
       node = child;
     }
     if (node.children === undefined) return node.id as string;
@@ -239,5 +245,10 @@ export class TruncIndex {
       `${this.#noun} ID prefix ${JSON.stringify(prefix)} is ambiguous: it matches ${node.size} ${this.#noun}s; give more digits`,
       { details: { field: "id", reason: "AmbiguousPrefix", prefix, matches: node.size } },
     );
+  }
+
+  // A method, not a closure in get(): a closure would be allocated on every lookup.
+  #notFound(prefix: string): CrikitError {
+    return new CrikitError("NotFound", `${this.#noun} ${JSON.stringify(prefix)} not found`, { details: { id: prefix } });
   }
 }
