@@ -109,7 +109,7 @@ export class ContentStore {
 
   /** A stream of the blob's bytes. */
   createReadStream(digest: string): NodeJS.ReadableStream & AsyncIterable<Buffer> {
-    return createReadStream(this.path(digest));
+    return createReadStream(this.path(digest), { highWaterMark: 1 << 20 });
   }
 
   /** The blob parsed as JSON. */
@@ -176,6 +176,16 @@ export class ContentStore {
     try {
       const hash = createHash("sha256");
       let written = 0;
+      // Small network chunks are gathered into ~1 MiB writes: fewer syscalls and less GC.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (pendingBytes === 0) return;
+        const buf = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        await fh.write(buf);
+      };
       for await (const chunk of await source()) {
         signal?.throwIfAborted();
         written += chunk.byteLength;
@@ -183,9 +193,12 @@ export class ContentStore {
           throw new CrikitError("DataLoss", `blob sha256:${hex} is larger than the expected ${size} bytes`);
         }
         hash.update(chunk);
-        await fh.write(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= 1 << 20) await flush();
         onProgress?.(written);
       }
+      await flush();
       if (written !== size) {
         // A body cut short: worth another try.
         throw new CrikitError("DataLoss", `blob sha256:${hex} has ${written} bytes, expected ${size}`, { details: { retryable: true } });

@@ -125,8 +125,8 @@ export async function applyLayer(dir: string, source: Readable, options: ApplyLa
   });
   const extract = tarStream.extract();
   const stages: NodeJS.ReadWriteStream[] = [];
-  if (options.compression === "gzip") stages.push(createGunzip());
-  else if (options.compression === "zstd") stages.push(createZstdDecompress());
+  if (options.compression === "gzip") stages.push(createGunzip({ chunkSize: 1 << 18 }));
+  else if (options.compression === "zstd") stages.push(createZstdDecompress({ chunkSize: 1 << 18 }));
   const run = pipeline as unknown as (...args: unknown[]) => Promise<void>;
   const piped = run(source, ...stages, hasher, extract, options.signal ? { signal: options.signal } : {});
   piped.catch(() => undefined);
@@ -208,7 +208,7 @@ class LayerApplier {
     switch (type) {
       case "file":
       case "contiguous-file": {
-        const ws = createWriteStream(path, { flags: "wx", mode: 0o600 });
+        const ws = createWriteStream(path, { flags: "wx", mode: 0o600, highWaterMark: 1 << 20 });
         await pipeline(body, ws);
         break;
       }
