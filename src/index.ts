@@ -46,3 +46,10 @@ export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOpti
 export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, infraBinaryPath, pinNamespaces, unpinNamespaces } from "./sandbox/index.js";
 export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
 // --- end oci runtime ---
+
+// --- naming and stores ---
+export { makeSandboxName, makeContainerName, parseSandboxName, parseContainerName, validateSandboxMetadata, validateContainerMetadata, generateId, createRandomIdGenerator, isFullId, ID_LENGTH, createObjectDirs } from "./naming/index.js";
+export type { SandboxNameMetadata, ContainerNameMetadata, ParsedContainerName, IdGenerator, RandomIdGeneratorOptions, ObjectDirs, ObjectDirsOptions } from "./naming/index.js";
+export { Registrar, TruncIndex, isAmbiguousPrefixError, Store, ContainerStore, containerState, newContainerStatus, SandboxStore, sandboxState, newSandboxStatus, ImageStore } from "./stores/index.js";
+export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions, ContainerMetadata, ContainerStatus, DerivedContainerState, ContainerRecord, SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord, ImageStoreRecord, NewImage, ImageReferences } from "./stores/index.js";
+// --- end naming and stores ---

@@ -105,7 +105,7 @@ export interface ContainerStatus {
  *
  * @public
  */
-export type ContainerStateName = "CREATED" | "RUNNING" | "EXITED" | "UNKNOWN";
+export type DerivedContainerState = "CREATED" | "RUNNING" | "EXITED" | "UNKNOWN";
 
 /**
  * A stored container.
@@ -120,7 +120,7 @@ export type ContainerRecord = StoreRecord<ContainerMetadata, ContainerStatus>;
  *
  * @public
  */
-export function containerState(status: ContainerStatus): ContainerStateName {
+export function containerState(status: ContainerStatus): DerivedContainerState {
   if (status.unknown) return "UNKNOWN";
   if (status.finishedAt !== 0n) return "EXITED";
   if (status.startedAt !== 0n) return "RUNNING";

@@ -46,7 +46,7 @@ import { TruncIndex } from "./trunc-index.js";
  *
  * @public
  */
-export interface ImageRecord<Config = unknown> {
+export interface ImageStoreRecord<Config = unknown> {
   /** The image ID: `sha256:` and the config digest's 64 hex digits. */
   readonly id: string;
   /** Repo tags, for instance `docker.io/library/busybox:1.36`, in the order given. */
@@ -120,7 +120,7 @@ function checkRefs(list: readonly string[] | undefined, field: "repoTags" | "rep
  * @public
  */
 export class ImageStore<Config = unknown> {
-  readonly #images = new Map<string, ImageRecord<Config>>();
+  readonly #images = new Map<string, ImageStoreRecord<Config>>();
   readonly #refs = new Map<string, string>();
   readonly #index = new TruncIndex({ noun: "image" });
 
@@ -138,7 +138,7 @@ export class ImageStore<Config = unknown> {
    *   malformed reference; `AlreadyExists` if the ID is held already (use
    *   {@link ImageStore.addReferences} to tag it again).
    */
-  add(image: NewImage<Config>): ImageRecord<Config> {
+  add(image: NewImage<Config>): ImageStoreRecord<Config> {
     if (typeof image.id !== "string" || !IMAGE_ID.test(image.id)) {
       throw invalidArgument(`image id ${JSON.stringify(image.id)} is not sha256:<64 lowercase hex digits>`, "id");
     }
@@ -149,7 +149,7 @@ export class ImageStore<Config = unknown> {
     const repoTags = checkRefs(image.repoTags, "repoTags");
     const repoDigests = checkRefs(image.repoDigests, "repoDigests");
     for (const ref of [...repoTags, ...repoDigests]) this.#takeAway(ref, image.id);
-    const record = deepFreeze<ImageRecord<Config>>({
+    const record = deepFreeze<ImageStoreRecord<Config>>({
       id: image.id,
       repoTags,
       repoDigests,
@@ -172,12 +172,12 @@ export class ImageStore<Config = unknown> {
    * @throws as {@link ImageStore.resolve}; `InvalidArgument` for a malformed
    *   reference.
    */
-  addReferences(ref: string, refs: ImageReferences): ImageRecord<Config> {
+  addReferences(ref: string, refs: ImageReferences): ImageStoreRecord<Config> {
     const id = this.resolve(ref);
     const repoTags = checkRefs(refs.repoTags, "repoTags");
     const repoDigests = checkRefs(refs.repoDigests, "repoDigests");
     for (const r of [...repoTags, ...repoDigests]) this.#takeAway(r, id);
-    const cur = this.#images.get(id) as ImageRecord<Config>;
+    const cur = this.#images.get(id) as ImageStoreRecord<Config>;
     const merge = (have: readonly string[], add: string[]) => [...have, ...add.filter((r) => !have.includes(r))];
     const next = this.#replace({ ...cur, repoTags: merge(cur.repoTags, repoTags), repoDigests: merge(cur.repoDigests, repoDigests) });
     for (const r of [...repoTags, ...repoDigests]) this.#refs.set(r, id);
@@ -191,11 +191,11 @@ export class ImageStore<Config = unknown> {
    * @returns the image's record after the change.
    * @throws `NotFound` if no image holds `ref` as a tag or digest.
    */
-  untag(ref: string): ImageRecord<Config> {
+  untag(ref: string): ImageStoreRecord<Config> {
     const id = this.#refs.get(ref);
     if (id === undefined) throw notFound(`image reference ${JSON.stringify(ref)} not found`);
     this.#takeAway(ref, undefined);
-    return this.#images.get(id) as ImageRecord<Config>;
+    return this.#images.get(id) as ImageStoreRecord<Config>;
   }
 
   /**
@@ -205,7 +205,7 @@ export class ImageStore<Config = unknown> {
    * @returns the removed record, or `undefined` if nothing matched.
    * @throws `InvalidArgument` for an empty or ambiguous reference.
    */
-  remove(idOrRef: string): ImageRecord<Config> | undefined {
+  remove(idOrRef: string): ImageStoreRecord<Config> | undefined {
     const record = this.find(idOrRef);
     if (record === undefined) return undefined;
     this.#images.delete(record.id);
@@ -220,8 +220,8 @@ export class ImageStore<Config = unknown> {
    * @returns the updated record.
    * @throws as {@link ImageStore.resolve}.
    */
-  setPinned(ref: string, pinned: boolean): ImageRecord<Config> {
-    const cur = this.#images.get(this.resolve(ref)) as ImageRecord<Config>;
+  setPinned(ref: string, pinned: boolean): ImageStoreRecord<Config> {
+    const cur = this.#images.get(this.resolve(ref)) as ImageStoreRecord<Config>;
     return cur.pinned === pinned ? cur : this.#replace({ ...cur, pinned });
   }
 
@@ -254,12 +254,12 @@ export class ImageStore<Config = unknown> {
    *
    * @throws as {@link ImageStore.resolve}.
    */
-  get(ref: string): ImageRecord<Config> {
-    return this.#images.get(this.resolve(ref)) as ImageRecord<Config>;
+  get(ref: string): ImageStoreRecord<Config> {
+    return this.#images.get(this.resolve(ref)) as ImageStoreRecord<Config>;
   }
 
   /** Like {@link ImageStore.get}, but `undefined` where `get` throws `NotFound`. */
-  find(ref: string): ImageRecord<Config> | undefined {
+  find(ref: string): ImageStoreRecord<Config> | undefined {
     try {
       return this.get(ref);
     } catch (err) {
@@ -269,7 +269,7 @@ export class ImageStore<Config = unknown> {
   }
 
   /** Every image, in the order added. */
-  list(): Array<ImageRecord<Config>> {
+  list(): Array<ImageStoreRecord<Config>> {
     return [...this.#images.values()];
   }
 
@@ -277,12 +277,12 @@ export class ImageStore<Config = unknown> {
   #takeAway(ref: string, keep: string | undefined): void {
     const holder = this.#refs.get(ref);
     if (holder === undefined || holder === keep) return;
-    const cur = this.#images.get(holder) as ImageRecord<Config>;
+    const cur = this.#images.get(holder) as ImageStoreRecord<Config>;
     this.#refs.delete(ref);
     this.#replace({ ...cur, repoTags: cur.repoTags.filter((r) => r !== ref), repoDigests: cur.repoDigests.filter((r) => r !== ref) });
   }
 
-  #replace(next: ImageRecord<Config>): ImageRecord<Config> {
+  #replace(next: ImageStoreRecord<Config>): ImageStoreRecord<Config> {
     const record = deepFreeze(next);
     this.#images.set(record.id, record);
     return record;

@@ -89,7 +89,7 @@ export interface SandboxStatus {
  *
  * @public
  */
-export type SandboxStateName = "READY" | "NOTREADY";
+export type DerivedSandboxState = "READY" | "NOTREADY";
 
 /**
  * A stored pod sandbox.
@@ -103,7 +103,7 @@ export type SandboxRecord = StoreRecord<SandboxMetadata, SandboxStatus>;
  *
  * @public
  */
-export function sandboxState(status: SandboxStatus): SandboxStateName {
+export function sandboxState(status: SandboxStatus): DerivedSandboxState {
   return !status.unknown && status.readyAt !== 0n && status.stoppedAt === 0n ? "READY" : "NOTREADY";
 }
 
