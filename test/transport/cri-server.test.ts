@@ -58,6 +58,18 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
     assert.match(e.details, /runtime\.v1alpha2\.RuntimeService\/Version/);
   });
 
+  it("talks to a grpc-go client: ctr (containerd's CLI) completes the handshake and reads the status", async (t) => {
+    const { socketPath } = await startHarness(t);
+    const { execFile } = await import("node:child_process");
+    const out = await new Promise<{ code: number | string | undefined; stderr: string }>((resolve) => {
+      execFile("ctr", ["--address", socketPath, "--timeout", "10s", "version"], (err, _stdout, stderr) =>
+        resolve({ code: (err as { code?: number | string } | null)?.code, stderr }),
+      );
+    });
+    assert.notEqual(out.code, "ENOENT", "ctr (Debian package containerd) is needed for this grpc-go client test");
+    assert.match(out.stderr, /rpc error: code = Unimplemented desc = unknown service or method "\/containerd\.services\.version\.v1\.Version\/Version"/);
+  });
+
   describe("maps handler errors to gRPC statuses without leaking internals", () => {
     const cases: Array<{ desc: string; id: string; code: number; message: RegExp; absent?: RegExp }> = [
       { desc: "a CrikitError keeps its code and message", id: "missing", code: GrpcStatus.NOT_FOUND, message: /^container "missing" not found$/ },
