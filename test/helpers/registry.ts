@@ -30,7 +30,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(options: { auth?: { username: string; password: string } } = {}): Promise<TestRegistry> {
+export interface RegistryOptions {
+  /** htpasswd basic auth with one user. */
+  auth?: { username: string; password: string };
+  /** Bearer-token auth: the token service's realm URL, service and issuer names, and the PEM certificate its tokens are signed with. */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const bin = "/usr/bin/docker-registry";
   const dir = await mkdtemp(join(tmpdir(), "crikit-registry-"));
   const port = await freePort();
@@ -39,6 +46,9 @@ export async function startRegistry(options: { auth?: { username: string; passwo
     const htp = await execa("htpasswd", ["-Bbn", options.auth.username, options.auth.password]);
     await writeFile(join(dir, "htpasswd"), `${htp.stdout.trim()}\n`);
     auth = `auth:\n  htpasswd:\n    realm: crikit-test\n    path: ${join(dir, "htpasswd")}\n`;
+  } else if (options.token) {
+    const t = options.token;
+    auth = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.rootCertBundle}\n`;
   }
   const cfg = `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`;
   await writeFile(join(dir, "config.yml"), cfg);
