@@ -42,7 +42,7 @@ function findBusybox(): string {
 function libsOf(binary: string): string[] {
   let out: string;
   try {
-    out = execFileSync("ldd", [binary], { encoding: "utf8" });
+    out = execFileSync("ldd", [binary], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch {
     return []; // "not a dynamic executable": static
   }
@@ -67,6 +67,7 @@ export interface TestRootfs {
 /** Build a busybox rootfs (with /catatonit, /etc/passwd and /etc/group) in a new temp dir. */
 export function createTestRootfs(): TestRootfs {
   const dir = mkdtempSync(join(tmpdir(), "crikit-spec-"));
+  chmodSync(dir, 0o755); // a user-namespaced root (an unprivileged host uid) must reach the rootfs
   const rootfs = join(dir, "rootfs");
   for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "mnt", "root", "home/alice", "home/bob", "run", "var"]) {
     mkdirSync(join(rootfs, d), { recursive: true });
