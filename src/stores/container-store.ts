@@ -150,6 +150,8 @@ export function newContainerStatus(createdAt: bigint, init: Partial<ContainerSta
   };
 }
 
+const TIMESTAMPS = ["createdAt", "startedAt", "finishedAt"] as const;
+
 function refuse(id: string, message: string, field: string): CrikitError {
   return new CrikitError("FailedPrecondition", `container ${JSON.stringify(id)}: ${message}`, { details: { id, field } });
 }
@@ -177,13 +179,13 @@ export class ContainerStore extends Store<ContainerMetadata, ContainerStatus> {
         if (typeof r.metadata.sandboxId !== "string" || r.metadata.sandboxId === "") {
           throw invalidArgument("container metadata.sandboxId is empty", "metadata.sandboxId");
         }
-        for (const f of ["createdAt", "startedAt", "finishedAt"] as const) checkTimestamp(r.status[f], f);
+        for (const f of TIMESTAMPS) checkTimestamp(r.status[f], f);
         if (r.status.createdAt === 0n) throw invalidArgument("container status.createdAt is not set", "status.createdAt");
       },
       checkTransition: (prev, next) => {
         const id = prev.id;
         const was = prev.status;
-        for (const f of ["createdAt", "startedAt", "finishedAt"] as const) checkTimestamp(next[f], f);
+        for (const f of TIMESTAMPS) checkTimestamp(next[f], f);
         if (next.createdAt !== was.createdAt) throw refuse(id, "createdAt cannot change", "createdAt");
         if (was.startedAt !== 0n && next.startedAt !== was.startedAt) throw refuse(id, "startedAt is already set", "startedAt");
         if (was.finishedAt !== 0n && next.finishedAt !== was.finishedAt) throw refuse(id, "finishedAt is already set", "finishedAt");

@@ -117,6 +117,8 @@ export function newSandboxStatus(createdAt: bigint, init: Partial<SandboxStatus>
   return { createdAt, readyAt: 0n, stoppedAt: 0n, pid: 0, netnsPath: "", ip: "", additionalIps: [], unknown: false, ...init };
 }
 
+const TIMESTAMPS = ["createdAt", "readyAt", "stoppedAt"] as const;
+
 function refuse(id: string, message: string, field: string): CrikitError {
   return new CrikitError("FailedPrecondition", `sandbox ${JSON.stringify(id)}: ${message}`, { details: { id, field } });
 }
@@ -140,13 +142,13 @@ export class SandboxStore extends Store<SandboxMetadata, SandboxStatus> {
       createdAt: (r) => r.status.createdAt,
       validate: (r) => {
         if (typeof r.metadata.name !== "string" || r.metadata.name === "") throw invalidArgument("sandbox metadata.name is empty", "metadata.name");
-        for (const f of ["createdAt", "readyAt", "stoppedAt"] as const) checkTimestamp(r.status[f], f);
+        for (const f of TIMESTAMPS) checkTimestamp(r.status[f], f);
         if (r.status.createdAt === 0n) throw invalidArgument("sandbox status.createdAt is not set", "status.createdAt");
       },
       checkTransition: (prev, next) => {
         const id = prev.id;
         const was = prev.status;
-        for (const f of ["createdAt", "readyAt", "stoppedAt"] as const) checkTimestamp(next[f], f);
+        for (const f of TIMESTAMPS) checkTimestamp(next[f], f);
         if (next.createdAt !== was.createdAt) throw refuse(id, "createdAt cannot change", "createdAt");
         if (was.readyAt !== 0n && next.readyAt !== was.readyAt) throw refuse(id, "readyAt is already set", "readyAt");
         if (was.stoppedAt !== 0n && next.stoppedAt !== was.stoppedAt) throw refuse(id, "stoppedAt is already set", "stoppedAt");

@@ -198,7 +198,9 @@ export class Store<Meta, Status> {
   }
 
   /**
-   * Adds an object.
+   * Adds an object. `metadata` and `status` are deep-frozen in place, not
+   * copied (typed arrays such as CRI env values excepted), so do not keep
+   * changing them after the call.
    *
    * @returns the stored (frozen) record.
    * @throws `InvalidArgument` if `id` is not lowercase hex or the record
