@@ -24,6 +24,12 @@
  * the whole section is re-serialized as TOML into `configBody` (smol-toml's
  * output, equal in content, not byte for byte, to go-toml's).
  *
+ * A handler with no `options` section at all is not decoded here: containerd
+ * then passes no options, except for the legacy Linux runtime, where it builds
+ * `RuncOptions` from the handler's `runtime_engine` and `runtime_root` and the
+ * plugin-wide `systemd_cgroup`; a caller that supports that legacy form can
+ * create `LegacyRuncOptionsSchema` from those values itself.
+ *
  * Key spelling and unknown-key rules are in `toml-mapping.ts`: Go names
  * (`BinaryName`), proto names (`binary_name`) and JSON names are accepted,
  * unknown keys are InvalidArgument (generic options excepted).

@@ -103,8 +103,11 @@ export interface SpecResourcesInput {
   readonly windows?: { readonly resources?: SpecWindowsResourcesInput | undefined } | undefined;
 }
 
+/** A spec number as int64; a non-integer JSON number is truncated, not thrown on. */
 function int64(v: SpecInteger | undefined): bigint {
-  return v === undefined ? 0n : BigInt(v);
+  if (v === undefined) return 0n;
+  if (typeof v === "bigint") return v;
+  return Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
 }
 
 function linuxFromSpec(
@@ -113,7 +116,7 @@ function linuxFromSpec(
 ): LinuxContainerResources | undefined {
   if (res === undefined && oomScoreAdj === undefined) return undefined;
   const hugepageLimits: HugepageLimit[] = (res?.hugepageLimits ?? []).map((h) =>
-    create(HugepageLimitSchema, { pageSize: h.pageSize, limit: BigInt(h.limit) }),
+    create(HugepageLimitSchema, { pageSize: h.pageSize, limit: BigInt.asUintN(64, int64(h.limit)) }),
   );
   return create(LinuxContainerResourcesSchema, {
     cpuPeriod: int64(res?.cpu?.period),

@@ -156,3 +156,13 @@ describe("resources round trip", () => {
     }
   });
 });
+
+describe("resourcesFromSpec with unusual numbers", () => {
+  it("truncates non-integer JSON numbers instead of throwing", () => {
+    const got = resourcesFromSpec({
+      linux: { resources: { cpu: { shares: 1.9 }, hugepageLimits: [{ pageSize: "2MB", limit: 2.5 }] } },
+    });
+    assert.equal(got?.linux?.cpuShares, 1n);
+    assert.equal(got?.linux?.hugepageLimits[0]?.limit, 2n);
+  });
+});
