@@ -372,23 +372,7 @@ export class OciRuntime {
     this.#check();
     const signal = this.#signal(options.signal);
     const meta = await this.#meta(id);
-    const timeoutMs = opts.timeoutMs ?? 0;
-    let st = await this.#status(meta, signal);
-    if (st.state === "exited") return st;
-    if (timeoutMs > 0) {
-      await this.#killQuiet(id, opts.stopSignal ?? "SIGTERM", false, signal);
-      if (await this.#waitExit(id, timeoutMs, signal)) return this.#status(meta, signal);
-    }
-    await this.#killQuiet(id, "SIGKILL", true, signal);
-    if (!(await this.#waitExit(id, 2000, signal))) {
-      // A paused (frozen) container takes SIGKILL only once thawed.
-      await this.cli.resume(id, { signal }).catch(() => undefined);
-      if (!(await this.#waitExit(id, 8000, signal))) {
-        st = await this.#status(meta, signal);
-        if (st.state !== "exited") throw new CrikitError("DeadlineExceeded", `container "${id}" did not exit after SIGKILL`, { details: { id } });
-      }
-    }
-    this.#log?.info({ id }, "container stopped");
+    await this.#stop(meta, opts.timeoutMs ?? 0, opts.stopSignal ?? "SIGTERM", signal);
     return this.#status(meta, signal);
   }
 
@@ -406,10 +390,7 @@ export class OciRuntime {
     } catch {
       meta = undefined;
     }
-    if (meta) {
-      const st = await this.#status(meta, signal);
-      if (st.state !== "exited") await this.stop(id, { timeoutMs: opts.timeoutMs ?? 0 }, { signal });
-    }
+    if (meta) await this.#stop(meta, opts.timeoutMs ?? 0, "SIGTERM", signal);
     await this.#deleteQuiet(id, signal);
     const conmonPid = meta?.conmonPid ?? (await readNumber(join(this.containerDir(id), "conmon.pid")));
     if (conmonPid !== undefined && conmonPid > 0) await waitGone(conmonPid, 5000);
@@ -617,6 +598,31 @@ export class OciRuntime {
     return { ...base, ...(await this.#vanished(dir)), state: "exited" };
   }
 
+  /**
+   * Signal, grace period, SIGKILL. The exit file decides; a container the
+   * runtime does not know (or no longer runs) is left to #status to report.
+   */
+  async #stop(meta: ContainerMeta, timeoutMs: number, stopSignal: string, signal: AbortSignal): Promise<void> {
+    const id = meta.id;
+    if (await this.#readExit(id)) return;
+    if (timeoutMs > 0) {
+      if ((await this.#killQuiet(id, stopSignal, false, signal)) === "gone") return this.#settle(meta, signal);
+      if (await this.#waitExit(id, timeoutMs, signal)) return;
+    }
+    if ((await this.#killQuiet(id, "SIGKILL", true, signal)) === "gone") return this.#settle(meta, signal);
+    if (await this.#waitExit(id, 2000, signal)) return;
+    // A paused (frozen) container takes SIGKILL only once thawed.
+    await this.cli.resume(id, { signal }).catch(() => undefined);
+    if (await this.#waitExit(id, 8000, signal)) return;
+    const st = await this.#status(meta, signal);
+    if (st.state !== "exited") throw new CrikitError("DeadlineExceeded", `container "${id}" did not exit after SIGKILL`, { details: { id } });
+  }
+
+  /** The runtime says the container is not running: let conmon finish its exit file (or record it as vanished). */
+  async #settle(meta: ContainerMeta, signal: AbortSignal): Promise<void> {
+    await this.#status(meta, signal);
+  }
+
   async #readExit(id: string): Promise<Pick<OciContainerStatus, "exitCode" | "finishedAt" | "reason"> | undefined> {
     let text: string;
     let mtime: Date;
@@ -662,15 +668,16 @@ export class OciRuntime {
     }
   }
 
-  async #killQuiet(id: string, sig: string, all: boolean, signal: AbortSignal | undefined): Promise<void> {
+  /** Send a signal; "gone" when the runtime says the container is not running or unknown. */
+  async #killQuiet(id: string, sig: string, all: boolean, signal: AbortSignal | undefined): Promise<"sent" | "gone"> {
     try {
       await this.cli.kill(id, sig, { all }, { signal });
+      return "sent";
     } catch (e) {
-      if (isRuntimeCommandError(e) && (e.kind === "NotRunning" || e.kind === "NotFound")) return;
+      if (isRuntimeCommandError(e) && (e.kind === "NotRunning" || e.kind === "NotFound")) return "gone";
       if (all && isRuntimeCommandError(e)) {
         // Some runtimes refuse --all for a container with its own PID namespace.
-        await this.#killQuiet(id, sig, false, signal);
-        return;
+        return this.#killQuiet(id, sig, false, signal);
       }
       throw e;
     }

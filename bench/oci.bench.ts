@@ -1,0 +1,119 @@
+/**
+ * OCI adapter benchmarks: container create+start and stop+remove through
+ * OciRuntime (conmon + runtime) against `RUNTIME run -d` / `delete -f` of
+ * the same bundle, for runc and crun; sandbox start in both modes; conmon's
+ * resident memory per container.
+ */
+import { execa } from "execa";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OciRuntime } from "../src/oci/index.js";
+import { startSandbox, removeSandbox } from "../src/sandbox/index.js";
+import { makeBundle, testRuntimes, removeTestCgroup } from "../test/helpers/bundle.js";
+import { summarize } from "./harness.js";
+import type { BenchRow } from "./harness.js";
+
+export const title = "oci runtime adapter (conmon + runc/crun)";
+
+const cgroupParent = "/crikit-bench-oci";
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  const n = quick ? 5 : 20;
+  const rows: BenchRow[] = [];
+  const tmp = await mkdtemp(join(tmpdir(), "crikit-bench-oci-"));
+  try {
+    for (const runtime of await testRuntimes()) {
+      const root = join(tmp, `root-${runtime.name}`);
+      const rt = new OciRuntime({ stateDir: join(tmp, `state-${runtime.name}`), runtime: runtime.binary, runtimeRoot: root });
+      const cg = `${cgroupParent}/${runtime.name}`;
+      const bundle = await makeBundle({ args: ["sleep", "1000"], cgroupsPath: cg }, tmp);
+      const id = (i: number): string => `crikit-bench-${runtime.name}-${i}`;
+
+      // Adapter: create+start, then stop+remove, alternating so one container exists at a time.
+      const createStart: number[] = [];
+      const stopRemove: number[] = [];
+      for (let i = -2; i < n; i++) {
+        const t0 = performance.now();
+        await rt.create({ id: id(i + 100), bundle: bundle.dir, logPath: join(tmp, `${runtime.name}.log`) });
+        await rt.start(id(i + 100));
+        const t1 = performance.now();
+        await rt.remove(id(i + 100), { timeoutMs: 0 });
+        const t2 = performance.now();
+        if (i >= 0) {
+          createStart.push(t1 - t0);
+          stopRemove.push(t2 - t1);
+        }
+      }
+      // Bare runtime: run -d, then delete -f, same bundle.
+      const runD: number[] = [];
+      const delF: number[] = [];
+      for (let i = -2; i < n; i++) {
+        const t0 = performance.now();
+        await execa(runtime.binary, ["--root", root, "run", "-d", "--bundle", bundle.dir, id(i + 200)], { stdio: "ignore" });
+        const t1 = performance.now();
+        await execa(runtime.binary, ["--root", root, "delete", "-f", id(i + 200)], { stdio: "ignore" });
+        const t2 = performance.now();
+        if (i >= 0) {
+          runD.push(t1 - t0);
+          delF.push(t2 - t1);
+        }
+      }
+      // Bare runtime: create then start (the two calls the adapter makes), then delete -f.
+      const createThenStart: number[] = [];
+      for (let i = -2; i < n; i++) {
+        const t0 = performance.now();
+        await execa(runtime.binary, ["--root", root, "create", "--bundle", bundle.dir, id(i + 400)], { stdio: "ignore" });
+        await execa(runtime.binary, ["--root", root, "start", id(i + 400)], { stdio: "ignore" });
+        if (i >= 0) createThenStart.push(performance.now() - t0);
+        await execa(runtime.binary, ["--root", root, "delete", "-f", id(i + 400)], { stdio: "ignore" });
+      }
+      const cs = summarize(`${runtime.name}: adapter create+start`, "ms", createStart);
+      const rd = summarize(`${runtime.name}: \`${runtime.name} run -d\` (same bundle)`, "ms", runD);
+      cs.note = `ratio to run -d: ${(cs.p50 / rd.p50).toFixed(2)}x (p50)`;
+      const sr = summarize(`${runtime.name}: adapter stop+remove (SIGKILL, grace 0)`, "ms", stopRemove);
+      const df = summarize(`${runtime.name}: \`${runtime.name} delete -f\``, "ms", delF);
+      sr.note = `ratio to delete -f: ${(sr.p50 / df.p50).toFixed(2)}x (p50)`;
+      const cts = summarize(`${runtime.name}: \`${runtime.name} create\` + \`start\` (same bundle)`, "ms", createThenStart);
+      cs.note += `, to create+start: ${(cs.p50 / cts.p50).toFixed(2)}x`;
+      rows.push(cs, rd, cts, sr, df);
+
+      // conmon RSS per container, with 5 containers up.
+      const rss: number[] = [];
+      const up: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const cid = id(300 + i);
+        const { conmonPid } = await rt.create({ id: cid, bundle: bundle.dir, logPath: join(tmp, `${cid}.log`) });
+        await rt.start(cid);
+        up.push(cid);
+        const status = await readFile(`/proc/${conmonPid}/status`, "utf8");
+        rss.push(Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN));
+      }
+      for (const cid of up) await rt.remove(cid);
+      rows.push(summarize(`${runtime.name}: conmon RSS per container`, "KiB", rss));
+
+      // Sandboxes: start latency (removal not measured).
+      for (const mode of ["infra", "pinned"] as const) {
+        if (mode === "pinned" && runtime.name !== "runc") continue; // no runtime involved
+        const starts: number[] = [];
+        for (let i = -2; i < n; i++) {
+          const sid = `crikit-bench-sbx-${runtime.name}-${mode}-${i + 2}`;
+          const t0 = performance.now();
+          const sb = await startSandbox(rt, { id: sid, dir: join(tmp, sid), mode, hostname: "bench", cgroupParent: `${cgroupParent}-sbx` });
+          if (i >= 0) starts.push(performance.now() - t0);
+          await removeSandbox(rt, sb);
+          await removeTestCgroup(`${cgroupParent}-sbx/${sid}`);
+        }
+        rows.push(summarize(mode === "infra" ? `${runtime.name}: sandbox start, infra (catatonit -P)` : "sandbox start, pinned ipc+uts (no process, no runtime)", "ms", starts));
+      }
+      await rt.close();
+      await bundle.cleanup();
+      await removeTestCgroup(cg);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await removeTestCgroup(`${cgroupParent}-sbx`);
+    await removeTestCgroup(cgroupParent);
+  }
+  return rows;
+}
