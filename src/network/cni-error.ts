@@ -127,19 +127,30 @@ function messageFor(i: CniPluginErrorInit): string {
  * @public
  */
 export class CniPluginError extends CrikitError {
+  /** Plugin type (binary name). */
   readonly plugin: string;
+  /** Absolute path of the binary, when it was found. */
   readonly pluginPath: string | undefined;
+  /** The verb that failed. */
   readonly command: CniCommand;
+  /** Network name. */
   readonly network: string;
+  /** `CNI_CONTAINERID` (the pod sandbox ID), when the verb has one. */
   readonly containerId: string | undefined;
+  /** The plugin's exit code, if it exited. */
   readonly exitCode: number | undefined;
+  /** The signal that ended the plugin, if any. */
   readonly signal: string | undefined;
+  /** The call hit its timeout and the plugin was killed. */
   readonly timedOut: boolean;
+  /** The caller's signal aborted the call and the plugin was killed. */
   readonly canceled: boolean;
+  /** The plugin's own CNI error object, when it printed one. */
   readonly cniError: CniErrorJson | undefined;
   /** Last 4 KiB of the plugin's stderr. */
   readonly stderr: string;
 
+  /** Builds the error; the code and message follow from `init` (see the file header). */
   constructor(init: CniPluginErrorInit) {
     const stderr = (init.stderr ?? "").slice(-stderrTailBytes);
     super(codeFor(init), messageFor(init), {
@@ -166,6 +177,7 @@ export class CniPluginError extends CrikitError {
     Object.defineProperty(this, brand, { value: true });
   }
 
+  /** `instanceof` by brand, so it works across copies of crikit and does not match other CrikitErrors. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isCniPluginError(v);
   }

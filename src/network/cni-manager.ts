@@ -405,6 +405,7 @@ export class CniManager {
     if (!this.#life.signal.aborted) this.#life.abort(reason ?? new CrikitError("Unavailable", "the CNI adapter was destroyed"));
   }
 
+  /** Same as {@link CniManager.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
