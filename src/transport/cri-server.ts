@@ -25,7 +25,8 @@
  *   Unavailable), then drops every connection. Idempotent; it also cuts
  *   short a `close()` in progress.
  *
- * Interceptor order, outermost first: request id, metrics, logging, stream
+ * Interceptor order, outermost first: request id, metrics, diagnostics
+ * channel (`crikit:transport:call-end`), logging, stream
  * shutdown link, readiness gate, error conversion, then the `interceptors`
  * option, then the handler. So the log and the metrics see the final code of
  * every call, the gate covers unary and streaming calls alike, and errors
@@ -52,9 +53,10 @@ import { compressionGzip, universalRequestFromNodeRequest, universalResponseToNo
 import { CrikitError } from "../errors.js";
 import { createCriRoutes } from "./cri-routes.js";
 import type { CriServices } from "./cri-routes.js";
+import { createDiagnosticsInterceptor } from "./diagnostics.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
-import { silentLogger } from "./logger.js";
+import { defaultLogger } from "./logger.js";
 import type { TransportLogger } from "./logger.js";
 import { TransportMetrics, createMetricsInterceptor } from "./metrics.js";
 import { ReadinessGate, createReadinessInterceptor } from "./readiness-gate.js";
@@ -130,7 +132,7 @@ export interface CriServerOptions extends CriServices {
   tcp?: CriServerTcpOptions;
   /**
    * A pino-compatible logger.
-   * @defaultValue silent
+   * @defaultValue silent; with `NODE_DEBUG=crikit`, lines go to stderr through `util.debuglog`
    */
   logger?: TransportLogger;
   /**
@@ -241,7 +243,7 @@ export class CriServer {
       }
     }
     this.#options = options;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger();
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.metrics = options.metrics ?? new TransportMetrics();
     this.#gate = new ReadinessGate({ ready: options.ready === true, reason: options.notReadyReason ?? "recovering" });
@@ -260,6 +262,7 @@ export class CriServer {
       interceptors: [
         createRequestIdInterceptor(),
         createMetricsInterceptor(this.metrics),
+        createDiagnosticsInterceptor(),
         createLoggingInterceptor({ logger: this.#logger }),
         linkStreamShutdown,
         createReadinessInterceptor(this.#gate),

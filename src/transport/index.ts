@@ -20,7 +20,7 @@ export { grpcCodeOf, toConnectError } from "./codes.js";
 export type { ToConnectErrorOptions } from "./codes.js";
 
 // Logging, metrics, readiness, request ids.
-export { silentLogger } from "./logger.js";
+export { defaultLogger, silentLogger } from "./logger.js";
 export type { TransportLogger } from "./logger.js";
 export { TransportMetrics, createMetricsInterceptor, defaultLatencyBuckets } from "./metrics.js";
 export type { RpcMetrics, TransportMetricsOptions, TransportMetricsSnapshot } from "./metrics.js";
@@ -30,6 +30,8 @@ export { requestIdKey, requestIdHeader, createRequestIdInterceptor } from "./req
 export { createLoggingInterceptor, readOnlyRpcs } from "./logging-interceptor.js";
 export type { LoggingInterceptorOptions } from "./logging-interceptor.js";
 export { createErrorInterceptor } from "./error-interceptor.js";
+export { callEndChannelName, createDiagnosticsInterceptor } from "./diagnostics.js";
+export type { CallEndMessage } from "./diagnostics.js";
 
 // Unix socket helpers.
 export { listenUnixSocket, probeUnixSocket, removeUnixSocket } from "./unix-socket.js";

@@ -74,6 +74,12 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
     const cases: Array<{ desc: string; id: string; code: number; message: RegExp; absent?: RegExp }> = [
       { desc: "a CrikitError keeps its code and message", id: "missing", code: GrpcStatus.NOT_FOUND, message: /^container "missing" not found$/ },
       {
+        desc: "a message with reserved, percent and non-ASCII characters arrives unchanged",
+        id: "unicode",
+        code: GrpcStatus.INVALID_ARGUMENT,
+        message: /^label "ключ" is 100% invalid: a\/b\?c=d, see #1$/,
+      },
+      {
         desc: "a Node ENOENT becomes NOT_FOUND without the path",
         id: "enoent",
         code: GrpcStatus.NOT_FOUND,
@@ -140,6 +146,26 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
       /^grpc_server_handled_total\{grpc_type="unary",grpc_service="runtime\.v1\.RuntimeService",grpc_method="ContainerStatus",grpc_code="NotFound"\} 1$/m,
     );
     assert.match(text, /^grpc_server_handling_seconds_count\{grpc_type="unary",grpc_service="runtime\.v1\.RuntimeService",grpc_method="Version"\} 2$/m);
+  });
+
+  it("publishes each finished call on the crikit:transport:call-end diagnostics channel", async (t) => {
+    const { subscribe, unsubscribe } = await import("node:diagnostics_channel");
+    const { callEndChannelName } = await import("../../src/transport/index.js");
+    const got: Array<Record<string, unknown>> = [];
+    const onMessage = (m: unknown) => got.push(m as Record<string, unknown>);
+    subscribe(callEndChannelName, onMessage);
+    t.after(() => unsubscribe(callEndChannelName, onMessage));
+    const { client } = await startHarness(t);
+    await client.unary("Version", {}, { metadata: { "x-request-id": "diag-1" } });
+    await rejection(client.unary("ContainerStatus", { container_id: "missing" }));
+    assert.deepEqual(
+      got.map((m) => [m["rpc"], m["code"]]),
+      [
+        ["Version", "OK"],
+        ["ContainerStatus", "NotFound"],
+      ],
+    );
+    assert.equal(got[0]?.["requestId"], "diag-1");
   });
 
   describe("readiness gate", () => {

@@ -53,6 +53,8 @@ export function createTestService(opts: { slowMs?: number; events?: number } = {
         case "enoent":
           await readFile("/nonexistent-crikit-dir/secret-state.json");
           return {};
+        case "unicode":
+          throw new CrikitError("InvalidArgument", 'label "ключ" is 100% invalid: a/b?c=d, see #1');
         case "plain":
           throw new Error("boom: secret internal detail at /var/lib/crikit/x");
         case "slow":

@@ -1,0 +1,71 @@
+/**
+ * `node:diagnostics_channel` events of the transport, for tracing and APM
+ * tools that subscribe without configuring crikit:
+ *
+ * - `crikit:transport:call-end`: one message per finished call,
+ *   {@link CallEndMessage}. Published only while someone subscribes.
+ *
+ * @packageDocumentation
+ */
+import diagnosticsChannel from "node:diagnostics_channel";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
+import { withCallOutcome } from "./call-outcome.js";
+import { requestIdKey } from "./request-id.js";
+
+/**
+ * Name of the channel that receives a {@link CallEndMessage} per finished call.
+ *
+ * @public
+ */
+export const callEndChannelName = "crikit:transport:call-end";
+
+/**
+ * What `crikit:transport:call-end` subscribers receive.
+ *
+ * @public
+ */
+export interface CallEndMessage {
+  /** Fully qualified service, for instance `runtime.v1.RuntimeService`. */
+  service: string;
+  /** RPC name. */
+  rpc: string;
+  /** The request id. */
+  requestId: string;
+  /** gRPC code name: `OK`, `NotFound`, ... */
+  code: string;
+  /** Duration in milliseconds. */
+  durationMs: number;
+  /** The error as sent to the client (its `cause` holds the internal error), if the call failed. */
+  error?: ConnectError;
+}
+
+const channel = diagnosticsChannel.channel(callEndChannelName);
+
+/**
+ * An interceptor that publishes {@link CallEndMessage}s on
+ * {@link callEndChannelName}. It costs one check per call when nobody
+ * subscribes.
+ *
+ * @public
+ */
+export function createDiagnosticsInterceptor(): Interceptor {
+  return (next) => (req) => {
+    if (!channel.hasSubscribers) return next(req);
+    const started = performance.now();
+    return withCallOutcome(next, req, (err) => {
+      const msg: CallEndMessage = {
+        service: req.service.typeName,
+        rpc: req.method.name,
+        requestId: req.contextValues.get(requestIdKey),
+        code: "OK",
+        durationMs: performance.now() - started,
+      };
+      if (err !== undefined) {
+        msg.error = ConnectError.from(err);
+        msg.code = Code[msg.error.code] ?? "Unknown";
+      }
+      channel.publish(msg);
+    });
+  };
+}
