@@ -60,6 +60,7 @@ export function parseImageReference(ref: string, field = "image"): ImageReferenc
     registry = first;
     rest = rest.slice(first.length + 1);
   }
+  if (!/^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/.test(registry)) throw bad("malformed registry host");
   if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = "docker.io";
   if (registry === "docker.io" && !rest.includes("/")) rest = `library/${rest}`;
   if (rest === "" || !rest.split("/").every((c) => pathComponent.test(c))) throw bad("malformed repository name");
