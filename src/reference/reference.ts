@@ -242,7 +242,9 @@ export function normalizeReference(ref: string, field = "image"): string {
 
 /**
  * The short form users type: `docker.io/` and, for single-element official
- * images, `library/` removed. Tag and digest are kept.
+ * images, `library/` removed. Tag and digest are kept. `docker.io/` stays
+ * when the path's first element would read as a domain (`docker.io/a.b/c`),
+ * so the result always parses back to the same reference.
  *
  * @example
  * ```ts
@@ -255,7 +257,12 @@ export function normalizeReference(ref: string, field = "image"): string {
 export function familiarName(ref: string | ParsedReference): string {
   const parsed = typeof ref === "string" ? parseReference(ref) : ref;
   let name = repositoryName(parsed);
-  if (parsed.domain === DEFAULT_REGISTRY_DOMAIN) {
+  const firstPart = parsed.path.split("/", 1)[0] ?? "";
+  // A first path element that reads as a domain ("0.0/a") must keep docker.io,
+  // or the familiar name would parse back to another registry. distribution's
+  // FamiliarName drops it anyway; here the result always parses back.
+  const looksLikeDomain = firstPart === "localhost" || /[.:]/.test(firstPart);
+  if (parsed.domain === DEFAULT_REGISTRY_DOMAIN && !looksLikeDomain) {
     name = parsed.path;
     if (name.startsWith(OFFICIAL_PREFIX) && !name.slice(OFFICIAL_PREFIX.length).includes("/")) {
       name = name.slice(OFFICIAL_PREFIX.length);

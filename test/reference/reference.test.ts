@@ -125,6 +125,8 @@ describe("familiarName", () => {
       { desc: "nested library path stays", ref: "docker.io/library/a/b", want: "library/a/b" },
       { desc: "other registry unchanged", ref: "quay.io/library/x:1", want: "quay.io/library/x:1" },
       { desc: "digest kept", ref: `docker.io/library/busybox@${sha}`, want: `busybox@${sha}` },
+      { desc: "domain-like first element keeps docker.io", ref: "docker.io/a.b/c", want: "docker.io/a.b/c" },
+      { desc: "localhost first element keeps docker.io", ref: "docker.io/localhost/c", want: "docker.io/localhost/c" },
     ];
     for (const c of cases) assert.equal(familiarName(c.ref), c.want, c.desc);
   });
