@@ -312,7 +312,8 @@ export class CniManager {
    * returns its IPs. A host-network pod returns no IPs and runs nothing.
    *
    * @throws CrikitError `FailedPrecondition` when no network is configured or the
-   * netns is missing; {@link CniPluginError} when a plugin fails (after rollback).
+   * netns is missing; `AlreadyExists` when the pod is attached already (ADD is
+   * not repeated); {@link CniPluginError} when a plugin fails (after rollback).
    */
   setUpPod(req: PodNetworkRequest, options: { signal?: AbortSignal } = {}): Promise<PodNetworkSetup> {
     return this.#guard((signal) => this.#locks.run(req.id, () => this.#setUp(req, signal)), options.signal);
@@ -433,6 +434,12 @@ export class CniManager {
       await access(req.netnsPath);
     } catch (e) {
       throw new CrikitError("FailedPrecondition", `pod ${req.id}: network namespace ${req.netnsPath} does not exist`, { cause: e });
+    }
+    const existing = await this.#findAttachment(req.id);
+    if (existing?.result !== undefined) {
+      throw new CrikitError("AlreadyExists", `pod ${req.id} is already attached to network "${existing.networkName}"; tear it down first`, {
+        details: { network: existing.networkName },
+      });
     }
     const cniArgs = buildCniArgs(req);
     const capabilityArgs = buildCapabilityArgs({

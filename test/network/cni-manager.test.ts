@@ -289,6 +289,16 @@ describe("CniManager verbs by config version (recording plugin)", () => {
     ]);
   });
 
+  it("refuses a second ADD for an attached pod, and allows it again after teardown", async () => {
+    const { cni, rec, nsFile } = await setup("1.0.0");
+    await cni.setUpPod(podReq("p7", nsFile));
+    await assert.rejects(cni.setUpPod(podReq("p7", nsFile)), { code: "AlreadyExists" });
+    await cni.tearDownPod({ id: "p7" });
+    await cni.setUpPod(podReq("p7", nsFile));
+    await cni.tearDownPod({ id: "p7" });
+    assert.deepEqual((await recorded(rec)).map((l) => l.split(" ")[0]), ["ADD", "ADD", "DEL", "DEL", "ADD", "ADD", "DEL", "DEL"]);
+  });
+
   it("never sends STATUS or GC to a 1.0.0 config", async () => {
     const { cni, rec, nsFile } = await setup("1.0.0");
     assert.equal((await cni.status()).ready, true);
