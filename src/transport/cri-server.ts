@@ -39,15 +39,17 @@
  * times out). Forward it to every waiting operation.
  *
  * Messages larger than `writeMaxBytes` (responses) or `readMaxBytes`
- * (requests) fail with ResourceExhausted; note that an oversized response is
- * detected when connect serializes it, after the interceptors, so the log and
- * metrics record that call as OK.
+ * (requests) fail with ResourceExhausted. An oversized response is detected
+ * when connect serializes it, after the interceptors have seen the handler
+ * succeed; the server then reads the final trailer, moves the call's metric
+ * from OK to the real code and logs a warning (the kubelet hits this with
+ * very long container lists).
  *
  * @packageDocumentation
  */
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
 import { compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { CrikitError } from "../errors.js";
@@ -58,9 +60,9 @@ import { createErrorInterceptor } from "./error-interceptor.js";
 import { createLoggingInterceptor } from "./logging-interceptor.js";
 import { defaultLogger } from "./logger.js";
 import type { TransportLogger } from "./logger.js";
-import { TransportMetrics, createMetricsInterceptor } from "./metrics.js";
+import { TransportMetrics, createMetricsInterceptor, grpcTypeOf, handledCodeKey } from "./metrics.js";
 import { ReadinessGate, createReadinessInterceptor } from "./readiness-gate.js";
-import { createRequestIdInterceptor } from "./request-id.js";
+import { createRequestIdInterceptor, requestIdKey } from "./request-id.js";
 import { listenUnixSocket, removeUnixSocket } from "./unix-socket.js";
 import type { BoundUnixSocket, UnixSocketOptions } from "./unix-socket.js";
 
@@ -283,8 +285,21 @@ export class CriServer {
         return;
       }
       const nodeRes = res as unknown as Parameters<typeof universalResponseToNodeResponse>[1];
-      h(universalRequestFromNodeRequest(req, nodeRes, undefined, undefined))
-        .then((uRes) => universalResponseToNodeResponse(withSpecGrpcMessage(uRes), nodeRes))
+      const values = createContextValues();
+      const onTrailer = (status: string | null, message: string) => {
+        // The handler's result was recorded as OK but the response failed on
+        // the wire (serialization, size limit): correct metrics and log it.
+        const handled = values.get(handledCodeKey);
+        if (handled !== "OK" || status === null || status === "0") return;
+        const code = Code[Number(status)] ?? "Unknown";
+        this.metrics.reclassify(h.service.typeName, h.method.name, grpcTypeOf(h.method.methodKind), "OK", code);
+        logger.warn(
+          { rpc: h.method.name, service: h.service.typeName, requestId: values.get(requestIdKey), code },
+          `${h.method.name} failed after the handler returned: ${message}`,
+        );
+      };
+      h(universalRequestFromNodeRequest(req, nodeRes, undefined, values))
+        .then((uRes) => universalResponseToNodeResponse(withFinalTrailer(uRes, onTrailer), nodeRes))
         .catch((reason: unknown) => {
           // The response could not be written, typically because the client went away.
           logger.debug({ rpc: h.method.name, err: reason }, `${h.method.name}: writing the response failed`);
@@ -489,21 +504,24 @@ type UniversalResponse = Parameters<typeof universalResponseToNodeResponse>[0];
  * escape, but grpc-js decodes with `decodeURI`, which leaves "%3A" in the
  * message. Re-encode the trailer as the gRPC HTTP/2 spec says (only bytes
  * outside 0x20-0x7E, and "%"), which every client decodes, once the body has
- * ended and the trailer is final.
+ * ended and the trailer is final; then hand the final status to `onTrailer`.
  */
-function withSpecGrpcMessage(uRes: UniversalResponse): UniversalResponse {
+function withFinalTrailer(uRes: UniversalResponse, onTrailer: (status: string | null, message: string) => void): UniversalResponse {
   const { body, trailer } = uRes;
   if (body === undefined || trailer === undefined) return uRes;
   const fix = () => {
     const m = trailer.get("grpc-message");
-    if (m === null) return;
-    let raw = m;
-    try {
-      raw = decodeURIComponent(m);
-    } catch {
-      // Not percent-encoded as expected: send it as is, minimally encoded.
+    let raw = "";
+    if (m !== null) {
+      raw = m;
+      try {
+        raw = decodeURIComponent(m);
+      } catch {
+        // Not percent-encoded as expected: send it as is, minimally encoded.
+      }
+      trailer.set("grpc-message", grpcMessage(raw));
     }
-    trailer.set("grpc-message", grpcMessage(raw));
+    onTrailer(trailer.get("grpc-status"), raw);
   };
   return {
     ...uRes,

@@ -18,8 +18,8 @@
  *
  * @packageDocumentation
  */
-import { Code, ConnectError } from "@connectrpc/connect";
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
+import type { ContextKey, Interceptor } from "@connectrpc/connect";
 import { withCallOutcome } from "./call-outcome.js";
 
 /**
@@ -136,6 +136,22 @@ export class TransportMetrics {
     }
   }
 
+  /**
+   * Move one finished call from code `from` to code `to`: for a call whose
+   * handler succeeded but whose response then failed on the wire (for
+   * instance a response larger than the limit, which connect rejects after
+   * the interceptors ran).
+   */
+  reclassify(service: string, method: string, type: string, from: string, to: string): void {
+    const m = this.#entry(service, method, type);
+    if ((m.handled[from] ?? 0) === 0 || from === to) return;
+    m.handled[from] = (m.handled[from] ?? 0) - 1;
+    if (m.handled[from] === 0) delete m.handled[from];
+    m.handled[to] = (m.handled[to] ?? 0) + 1;
+    if (from === "OK") m.errors++;
+    if (to === "OK") m.errors--;
+  }
+
   /** A deep copy of every RPC's figures. */
   snapshot(): TransportMetricsSnapshot {
     const rpcs: Record<string, RpcMetrics> = {};
@@ -198,7 +214,24 @@ function codeName(err: unknown): string {
   return Code[ConnectError.from(err).code] ?? "Unknown";
 }
 
+/**
+ * The code the metrics interceptor recorded for the call ("" before it ends),
+ * so that the server can correct it when the response then fails on the wire.
+ *
+ * @internal
+ */
+export const handledCodeKey: ContextKey<string> = createContextKey("", { description: "crikit handled code" });
+
 const grpcTypes = { unary: "unary", server_streaming: "server_stream", client_streaming: "client_stream", bidi_streaming: "bidi_stream" } as const;
+
+/**
+ * go-grpc-prometheus's `grpc_type` for a method kind.
+ *
+ * @internal
+ */
+export function grpcTypeOf(kind: keyof typeof grpcTypes): string {
+  return grpcTypes[kind];
+}
 
 /**
  * An interceptor that records every call in `metrics`.
@@ -209,11 +242,13 @@ export function createMetricsInterceptor(metrics: TransportMetrics): Interceptor
   return (next) => (req) => {
     const service = req.service.typeName;
     const method = req.method.name;
-    const type = grpcTypes[req.method.methodKind];
+    const type = grpcTypeOf(req.method.methodKind);
     metrics.recordStart(service, method, type);
     const started = performance.now();
     return withCallOutcome(next, req, (err) => {
-      metrics.recordEnd(service, method, type, codeName(err), (performance.now() - started) / 1000);
+      const code = codeName(err);
+      req.contextValues.set(handledCodeKey, code);
+      metrics.recordEnd(service, method, type, code, (performance.now() - started) / 1000);
     });
   };
 }

@@ -209,12 +209,18 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
 
   describe("message size limits", () => {
     it("allows messages up to 16 MiB and fails a larger response with RESOURCE_EXHAUSTED", async (t) => {
-      const { client } = await startHarness(t);
+      const logger = recordingLogger();
+      const { client, server } = await startHarness(t, { logger });
       const ok = await client.unary("ExecSync", { container_id: "x", cmd: [String(16 * 1024 * 1024 - 64)] });
       assert.equal(ok["stdout"].length, 16 * 1024 * 1024 - 64);
       const e = await rejection(client.unary("ExecSync", { container_id: "x", cmd: [String(16 * 1024 * 1024 + 1)] }));
       assert.equal(e.code, GrpcStatus.RESOURCE_EXHAUSTED);
       noStack(e.details);
+      // The handler succeeded; the failure on the wire still reaches the metrics and the log.
+      const m = server.metrics.snapshot().rpcs["runtime.v1.RuntimeService/ExecSync"];
+      assert.deepEqual(m?.handled, { OK: 1, ResourceExhausted: 1 });
+      assert.equal(m?.errors, 1);
+      assert.ok(logger.lines.some((l) => l.level === "warn" && l.obj["rpc"] === "ExecSync" && l.obj["code"] === "ResourceExhausted"));
     });
 
     it("honours a configured limit for responses and requests", async (t) => {
