@@ -14,9 +14,13 @@ import { debuglog } from "node:util";
  * @public
  */
 export interface TransportLogger {
+  /** Reads (Version, List*, *Status) and HTTP/2 details. */
   debug(obj: object, msg?: string): void;
+  /** Calls that change state, and server lifecycle. */
   info(obj: object, msg?: string): void;
+  /** A drain that timed out; a response that failed after its handler succeeded. */
   warn(obj: object, msg?: string): void;
+  /** Server-side failures (Unknown, Internal, DataLoss) with their internal cause in `err`. */
   error(obj: object, msg?: string): void;
 }
 

@@ -104,7 +104,9 @@ export interface UnixSocketOptions {
  * @public
  */
 export interface BoundUnixSocket {
+  /** The socket path. */
   readonly path: string;
+  /** The inode bound, so that only this socket is ever removed. */
   readonly ino: number;
   /** Whether a stale socket was replaced. */
   readonly replacedStale: boolean;
