@@ -6,10 +6,10 @@
  * would.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { MountPropagation, NamespaceMode, SecurityProfile_ProfileType, SupplementalGroupsPolicy } from "../../src/cri.js";
+import { ContainerState, MountPropagation, NamespaceMode, SecurityProfile_ProfileType, SupplementalGroupsPolicy } from "../../src/cri.js";
 import {
   ALL_CAPABILITIES,
   DEFAULT_CAPABILITIES,
@@ -19,6 +19,7 @@ import {
   type ContainerSpecInit,
   type OciSpec,
   type SandboxSpecInit,
+  validateTargetContainer,
 } from "../../src/spec/index.js";
 import { assertValidOciSpec } from "../helpers/oci-schema.js";
 import { createDirRootfsReader, createNodeSpecHost, currentOomScoreAdj, hostBoundingCapabilities } from "../helpers/rootfs.js";
@@ -132,6 +133,14 @@ describe("generated specs under runc", () => {
     assert.match(unconfined, /rc=0/, "unshare -U works without the filter, so the filter is what refused it");
   });
 
+  it("applies a Localhost seccomp profile read from the host", async () => {
+    const profile = join(lab.rootfs.dir, "deny-mkdir.json");
+    writeFileSync(profile, JSON.stringify({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 13 }] }));
+    const out = await run("seccomp-local", "mkdir /tmp/x 2>&1; echo rc=$?", { seccomp: { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: profile } });
+    assert.match(out, /Permission denied/);
+    assert.match(out, /rc=1/);
+  });
+
   it("masks the default masked paths and only the requested ones when given", async () => {
     // /proc/kcore is not built into every kernel; /proc/keys and /proc/timer_list are here.
     const script = "wc -c < /proc/timer_list; stat -c %t:%T /proc/keys";
@@ -186,6 +195,14 @@ describe("generated specs under runc", () => {
     assert.ok(cmdlines.includes("sleep 300"), `the other container's process is visible: ${out}`);
     const own = await run("pid-own", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done");
     assert.ok(!own.includes("sleep 300"), "a container with its own PID namespace does not see them");
+  });
+
+  it("joins a TARGET container's PID namespace after checking the target", async () => {
+    const a = containerSpec("target-a", { command: ["sleep", "301"], linux: { securityContext: { namespaceOptions: { pid: NamespaceMode.CONTAINER } } } } as Config);
+    const pid = await lab.start(a.id, a.spec);
+    const target = validateTargetContainer(sandboxId, a.id, { id: a.id, sandboxId, state: ContainerState.CONTAINER_RUNNING, pid });
+    const out = await run("target-b", "tr '\\0' ' ' < /proc/1/cmdline", { namespaceOptions: { pid: NamespaceMode.TARGET, targetId: a.id } }, {}, { targetPid: target.pid ?? 0 });
+    assert.equal(out.trim(), "sleep 301");
   });
 
   it("propagates host mounts into an rslave mount but not into a private one", async () => {
