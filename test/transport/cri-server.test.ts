@@ -125,6 +125,30 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
     assert.match(String((failed?.obj["err"] as Error).message), /secret internal detail/);
   });
 
+  it("accepts a pino logger as is", async (t) => {
+    const { pino } = await import("pino");
+    const { Writable } = await import("node:stream");
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split("\n")) if (l.trim() !== "") lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const logger = pino({ level: "debug" }, sink);
+    const { client } = await startHarness(t, { logger });
+    await client.unary("StartContainer", { container_id: "x" }, { metadata: { "x-request-id": "pino-1" } });
+    await rejection(client.unary("ContainerStatus", { container_id: "plain" }));
+    await new Promise((r) => setImmediate(r));
+    const start = lines.find((l) => l["rpc"] === "StartContainer");
+    assert.equal(start?.["level"], 30);
+    assert.equal(start?.["requestId"], "pino-1");
+    assert.equal(start?.["msg"], "StartContainer ok");
+    const failed = lines.find((l) => l["rpc"] === "ContainerStatus");
+    assert.equal(failed?.["level"], 50);
+    assert.match(String((failed?.["err"] as { stack?: string } | undefined)?.stack), /secret internal detail/);
+  });
+
   it("counts calls, errors by code and latency in the metrics registry", async (t) => {
     const { client, server } = await startHarness(t);
     await client.unary("Version", {});

@@ -35,7 +35,9 @@ describe("the CRI unix socket", () => {
     const socketPath = join(dir, "a", "b", "crikit.sock");
     const server = newServer(socketPath);
     t.after(() => server.destroy());
-    await server.listen();
+    const listening = server.listen();
+    assert.equal(server.listen(), listening, "listen() is idempotent");
+    await listening;
     const st = await lstat(socketPath);
     assert.ok(st.isSocket());
     assert.equal(st.mode & 0o777, 0o660);
