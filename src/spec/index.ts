@@ -169,5 +169,8 @@ export type { PathMatchResult } from "./path-match.js";
 export { DEFAULT_LABEL_PREFIX, MAX_LABEL_BYTES, labelError, buildLabels } from "./labels.js";
 export type { BuildLabelsOptions, ContainerKind } from "./labels.js";
 
+export { resolveInRootfs } from "./rootfs-path.js";
+export type { SymlinkReader } from "./rootfs-path.js";
+
 export { cleanPath, isInCriMounts, isHostNetwork, validateTargetContainer } from "./helpers.js";
 export type { SandboxNetworkView, TargetContainerInfo } from "./helpers.js";

@@ -11,10 +11,10 @@
  * is copied to `/catatonit` as the pause process.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { HostPathInfo, OciLinuxDevice, RootfsReader, SpecHost } from "../../src/spec/index.js";
+import { resolveInRootfs, type HostPathInfo, type OciLinuxDevice, type RootfsReader, type SpecHost, type SymlinkReader } from "../../src/spec/index.js";
 
 /** The users and groups of the test rootfs. */
 export const TEST_PASSWD = [
@@ -91,12 +91,23 @@ export function createTestRootfs(): TestRootfs {
   return { dir, rootfs, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A {@link RootfsReader} over a rootfs directory (tests only: no symlink guard). */
+/** Reads symlinks with node:fs. */
+export const nodeSymlinkReader: SymlinkReader = {
+  readlink(p) {
+    try {
+      return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** A {@link RootfsReader} over a rootfs directory; symlinks stay inside the rootfs. */
 export function createDirRootfsReader(rootfs: string): RootfsReader {
   return {
     readFile(p) {
       try {
-        return readFileSync(join(rootfs, p));
+        return readFileSync(resolveInRootfs(rootfs, p, nodeSymlinkReader));
       } catch {
         return undefined;
       }
