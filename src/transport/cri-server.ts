@@ -371,6 +371,7 @@ export class CriServer {
     const unix = http2.createServer(h2, this.#handler);
     this.#track(unix);
     this.#bound = await listenUnixSocket(unix, this.#options.socketPath, this.#options.socket);
+    if (this.#bound.replacedStale) this.#logger.warn({ socket: this.#bound.path }, "replaced a stale socket left by a server that is gone");
     this.#servers.push(unix);
     const tcp = this.#options.tcp;
     if (tcp !== undefined) {

@@ -14,6 +14,8 @@
  *    atomically. If the temporary name would be longer than the 107-byte unix
  *    socket path limit, the socket is bound at the target directly and
  *    secured right after.
+ * Temporary sockets that a crashed process left behind (same name pattern,
+ * nobody listening) are removed first.
  * 4. On close, {@link removeUnixSocket} removes the path only if it is still
  *    the inode this server bound, so it never removes a newer server's socket.
  *
@@ -21,7 +23,7 @@
  */
 import net from "node:net";
 import { randomBytes } from "node:crypto";
-import { chmod, chown, lstat, mkdir, rename, unlink } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CrikitError } from "../errors.js";
 
@@ -130,6 +132,7 @@ export async function listenUnixSocket(server: net.Server, path: string, options
     );
   }
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  await removeStaleTemporaries(path);
   const state = await assertReplaceable(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(3).toString("hex")}`);
   const direct = Buffer.byteLength(tmp) > maxSocketPathBytes;
@@ -164,6 +167,17 @@ export async function removeUnixSocket(bound: BoundUnixSocket): Promise<void> {
     if (st.isSocket() && st.ino === bound.ino) await unlink(bound.path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
+/** Temporary sockets left by a process that died between bind and rename: remove those nobody listens on. */
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^\d+\.[0-9a-f]{6}$/.test(name.slice(prefix.length))) continue;
+    const p = join(dirname(path), name);
+    if ((await probeUnixSocket(p).catch(() => "live" as const)) === "stale") await unlink(p).catch(() => {});
   }
 }
 

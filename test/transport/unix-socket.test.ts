@@ -72,6 +72,20 @@ describe("the CRI unix socket", () => {
     assert.equal((await client.unary("Version", {}))["runtime_name"], "crikit-test");
   });
 
+  it("removes temporary sockets a crashed server left behind, but not live ones", async (t) => {
+    const dir = await tempDir(t);
+    const socketPath = join(dir, "crikit.sock");
+    const leftover = join(dir, ".crikit.sock.4242.abcdef");
+    await makeStaleSocket(leftover, join(dir, "scratch.sock"));
+    const liveTmp = join(dir, ".crikit.sock.4243.fedcba");
+    await liveSocket(t, liveTmp);
+    const server = newServer(socketPath);
+    t.after(() => server.destroy());
+    await server.listen();
+    await assert.rejects(lstat(leftover), { code: "ENOENT" });
+    assert.ok((await lstat(liveTmp)).isSocket());
+  });
+
   it("never steals a live socket", async (t) => {
     const dir = await tempDir(t);
     const socketPath = join(dir, "crikit.sock");
