@@ -68,12 +68,16 @@ export const withWorkingDir: SpecOption<ContainerSpecInput> = (spec, input) => {
 };
 
 /**
- * Set `process.terminal` from the request's `tty`.
+ * Set `process.terminal` from the request's `tty`; a terminal also gets
+ * `TERM=xterm`, which the image or request env may override (containerd's
+ * behaviour).
  *
  * @public
  */
 export const withTerminal: SpecOption<ContainerSpecInput> = (spec, input) => {
-  processOf(spec).terminal = input.config.tty;
+  const p = processOf(spec);
+  p.terminal = input.config.tty;
+  if (input.config.tty) p.env = mergeEnv(p.env ?? [], ["TERM=xterm"]);
 };
 
 /**

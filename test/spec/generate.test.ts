@@ -37,7 +37,14 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
     { desc: "command and args are both used", config: { command: ["/bin/sh"], args: ["-c", "true"] }, check: (s) => assert.deepEqual(s.process?.args, ["/bin/sh", "-c", "true"]) },
     { desc: "working_dir sets cwd", config: { workingDir: "/work" }, check: (s) => assert.equal(s.process?.cwd, "/work") },
     { desc: "the image WorkingDir is the fallback cwd", check: (s) => assert.equal(s.process?.cwd, "/srv") },
-    { desc: "tty sets terminal", config: { tty: true }, check: (s) => assert.equal(s.process?.terminal, true) },
+    {
+      desc: "tty sets terminal and TERM",
+      config: { tty: true },
+      check: (s) => {
+        assert.equal(s.process?.terminal, true);
+        assert.ok(s.process?.env?.includes("TERM=xterm"));
+      },
+    },
     {
       desc: "envs override image env, decoded from UTF-8 bytes",
       config: { envs: [{ key: "IMG", value: bytes("from-request") }, { key: "UNI", value: bytes("ünï") }] },
