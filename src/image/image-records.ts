@@ -4,8 +4,8 @@
  * file, fsync, rename). On start the records are read back, which rebuilds
  * the in-memory index of repo tags and repo digests.
  *
- * crikit's generic image store (`src/stores`) offers the same index in pure
- * form; this file is the image module's on-disk half.
+ * The in-memory index is crikit's image store (`src/stores`); this file is
+ * its on-disk half.
  *
  * @packageDocumentation
  */
@@ -14,6 +14,14 @@ import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { digestHex } from "./digest.js";
 import type { ImageConfigFile } from "./media-types.js";
+
+/**
+ * What the image module keeps per image besides names, size and pin (which
+ * the image store holds).
+ *
+ * @public
+ */
+export type ImageDetails = Omit<ImageRecord, "id" | "repoTags" | "repoDigests" | "size" | "pinned">;
 
 /**
  * What crikit knows about one pulled image.

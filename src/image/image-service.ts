@@ -34,8 +34,9 @@ import { Readable } from "node:stream";
 import { CrikitError } from "../errors.js";
 import { ContentStore } from "./content-store.js";
 import { chainIds as computeChainIds, isSha256Digest } from "./digest.js";
-import { formatImageReference, parseImageReference, referenceName, type ImageReference } from "./image-reference.js";
-import { ImageRecordFiles, type ImageRecord } from "./image-records.js";
+import { formatReference, isImageIdReference, normalizeReference, parseReference, repoDigest, repoTag, repositoryName, type ParsedReference } from "../reference/index.js";
+import { ImageStore, type ImageStoreRecord } from "../stores/index.js";
+import { ImageRecordFiles, type ImageDetails, type ImageRecord } from "./image-records.js";
 import { MediaType, layerCompression, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from "./media-types.js";
 import { hostPlatform, selectPlatform } from "./platform.js";
 import { RegistryClient, type ImageLogger, type PullProgress, type RegistryAuth, type RegistryClientOptions } from "./registry-client.js";
@@ -161,10 +162,16 @@ export class ImageService {
   readonly #inUse: () => Iterable<string>;
   readonly #maxDownloads: number;
   readonly #log: ImageLogger;
-  readonly #images = new Map<string, ImageRecord>();
+  /** The in-memory index (IDs, repo tags, repo digests, ID prefixes). */
+  readonly #images = new ImageStore<ImageDetails>();
+  /** The record last written to disk per image ID, to persist only what changed. */
+  readonly #saved = new Map<string, ImageStoreRecord<ImageDetails>>();
+  /** Chain IDs of removed images, kept while a container may still use them (see `inUse`). */
+  readonly #retained = new Map<string, readonly string[]>();
   readonly #pulls = new Map<string, Promise<PullResult>>();
   #ready: Promise<void> | undefined;
   #gc: Promise<void> = Promise.resolve();
+  #gcSkipped = false;
 
   constructor(options: ImageServiceOptions) {
     this.root = options.root;
@@ -174,7 +181,7 @@ export class ImageService {
     this.registry = options.registry instanceof RegistryClient ? options.registry : new RegistryClient(options.registry ?? {});
     this.#platform = options.platform ?? hostPlatform();
     this.#timeoutMs = options.pullTimeoutMs ?? 0;
-    this.#pinnedRefs = new Set((options.pinnedImages ?? []).map((r) => (isSha256Digest(r) ? r : formatImageReference(parseImageReference(r, "pinnedImages")))));
+    this.#pinnedRefs = new Set((options.pinnedImages ?? []).map((r) => (isSha256Digest(r) ? r : normalizeReference(r, "pinnedImages"))));
     this.#inUse = options.inUse ?? (() => []);
     this.#maxDownloads = Math.max(1, options.maxConcurrentDownloads ?? 3);
     this.#log = options.logger ?? silent;
@@ -186,7 +193,11 @@ export class ImageService {
       await this.content.init();
       await this.snapshots.init();
       await this.#records.init();
-      for (const rec of await this.#records.load()) this.#images.set(rec.id, rec);
+      for (const rec of await this.#records.load()) {
+        const { id, repoTags, repoDigests, size, pinned, ...details } = rec;
+        const stored = this.#images.add({ id, repoTags, repoDigests, size: BigInt(size), pinned, config: details });
+        this.#saved.set(id, stored);
+      }
     })();
     return this.#ready;
   }
@@ -197,8 +208,8 @@ export class ImageService {
    */
   async pull(image: string, options: PullOptions = {}): Promise<PullResult> {
     await this.init();
-    const ref = parseImageReference(image);
-    const key = formatImageReference(ref);
+    const ref = parseReference(image);
+    const key = normalizeReference(image);
     const running = this.#pulls.get(key);
     if (running !== undefined) return running;
     const p = this.#pull(ref, options);
@@ -207,14 +218,19 @@ export class ImageService {
       return await p;
     } finally {
       this.#pulls.delete(key);
+      if (this.#pulls.size === 0 && this.#gcSkipped) void this.collectGarbage().catch((err: unknown) => this.#log.warn({ err: String(err) }, "garbage collection failed"));
     }
   }
 
-  async #pull(ref: ImageReference, options: PullOptions): Promise<PullResult> {
-    const signals = [options.signal, this.#timeoutMs > 0 ? AbortSignal.timeout(this.#timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    const call = { ...(options.auth ? { auth: options.auth } : {}), ...(signal ? { signal } : {}) };
-    const name = formatImageReference(ref);
+  async #pull(ref: ParsedReference, options: PullOptions): Promise<PullResult> {
+    const outer = [options.signal, this.#timeoutMs > 0 ? AbortSignal.timeout(this.#timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const outerSignal = outer.length === 0 ? undefined : outer.length === 1 ? outer[0] : AbortSignal.any(outer);
+    // Stops this pull's downloads that run ahead when another step fails.
+    const stop = new AbortController();
+    const signal = AbortSignal.any([stop.signal, ...outer]);
+    const call = { ...(options.auth ? { auth: options.auth } : {}), signal };
+    const downloads = new Map<number, Promise<void>>();
+    const name = formatReference(ref);
     this.#log.info({ image: name }, "pulling image");
     try {
       const top = await this.registry.fetchManifest(ref, ref.digest ?? ref.tag ?? "latest", call);
@@ -251,10 +267,10 @@ export class ImageService {
       }
       const chain = computeChainIds(diffIds);
       // Downloads run ahead, a few at a time; layers are unpacked bottom up as they arrive.
-      const downloads = new Map<number, Promise<void>>();
       let next = 0;
+      let unpacked = 0;
       const startMore = (): void => {
-        while (next < manifest.layers.length && downloads.size - this.#unpacked < this.#maxDownloads) {
+        while (next < manifest.layers.length && downloads.size - unpacked < this.#maxDownloads) {
           const i = next++;
           const d = manifest.layers[i] as Descriptor;
           const p = this.#snapshotNeeded(chain[i] as string).then((need) => (need ? this.#fetchBlob(ref, d, call, options.onProgress) : undefined));
@@ -262,7 +278,6 @@ export class ImageService {
           downloads.set(i, p);
         }
       };
-      this.#unpacked = 0;
       startMore();
       for (let i = 0; i < manifest.layers.length; i++) {
         await downloads.get(i);
@@ -272,55 +287,44 @@ export class ImageService {
           const res = await applyLayer(dir, Readable.from(this.content.createReadStream(layer.digest)), {
             compression: layerCompression(layer.mediaType) ?? "none",
             lowerDirs: this.snapshots.lowerDirs(chain.slice(0, i)),
-            ...(signal ? { signal } : {}),
+            signal,
           });
           if (res.diffId !== diffIds[i]) {
             throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
           }
         });
-        this.#unpacked++;
+        unpacked++;
         startMore();
       }
       blobs.push(manifest.config.digest, ...manifest.layers.map((l) => l.digest));
       const id = manifest.config.digest;
       const size = top.bytes.byteLength + manifest.config.size + manifest.layers.reduce((a, l) => a + l.size, 0);
-      const prev = this.#images.get(id);
-      const repoTags = new Set(prev?.repoTags ?? []);
-      const repoDigests = new Set(prev?.repoDigests ?? []);
-      if (ref.tag !== undefined) repoTags.add(`${referenceName(ref)}:${ref.tag}`);
-      repoDigests.add(`${referenceName(ref)}@${top.digest}`);
-      const pinned = (prev?.pinned ?? false) || options.pinned === true || this.#pinnedRefs.has(name) || this.#pinnedRefs.has(id) || [...repoTags].some((t) => this.#pinnedRefs.has(t));
-      const rec: ImageRecord = {
-        id,
-        repoTags: [...repoTags].sort(),
-        repoDigests: [...repoDigests].sort(),
+      const tag = repoTag(ref);
+      const refs = { repoTags: tag === undefined ? [] : [tag], repoDigests: [repoDigest(ref, top.digest)] };
+      const prev = this.#images.find(id);
+      const pinned = (prev?.pinned ?? false) || options.pinned === true || this.#pinnedRefs.has(name) || this.#pinnedRefs.has(id) || (tag !== undefined && this.#pinnedRefs.has(tag));
+      const details: ImageDetails = {
         manifestDigest,
-        blobs: [...new Set([...(prev?.blobs ?? []), ...blobs])],
+        blobs: [...new Set([...(prev?.config.blobs ?? []), ...blobs])],
         layers: manifest.layers.map((l) => l.digest),
         chainIds: chain,
-        size,
-        pinned,
         config,
-        pulledAt: prev?.pulledAt ?? Date.now(),
+        pulledAt: prev?.config.pulledAt ?? Date.now(),
       };
-      // A tag names one image: take it from any other image that had it.
-      const moved: ImageRecord[] = [];
-      for (const other of this.#images.values()) {
-        if (other.id === id || ref.tag === undefined) continue;
-        const t = `${referenceName(ref)}:${ref.tag}`;
-        if (other.repoTags.includes(t)) moved.push({ ...other, repoTags: other.repoTags.filter((x) => x !== t) });
+      if (prev === undefined) this.#images.add({ id, ...refs, size: BigInt(size), pinned, config: details });
+      else {
+        this.#images.addReferences(id, refs);
+        if (pinned) this.#images.setPinned(id, true);
       }
-      await this.#records.save(rec);
-      this.#images.set(id, rec);
-      for (const o of moved) {
-        await this.#records.save(o);
-        this.#images.set(o.id, o);
-      }
+      await this.#persist();
+      const rec = toRecord(this.#images.get(id));
       this.#log.info({ image: name, id }, "pulled image");
       return { imageRef: id, image: rec };
     } catch (err) {
-      if (signal?.aborted && !(err instanceof CrikitError)) {
-        const reason: unknown = signal.reason;
+      stop.abort();
+      await Promise.allSettled(downloads.values());
+      if (outerSignal?.aborted && !(err instanceof CrikitError)) {
+        const reason: unknown = outerSignal.reason;
         const timedOut = (reason as { name?: string } | undefined)?.name === "TimeoutError";
         throw new CrikitError(timedOut ? "DeadlineExceeded" : "Canceled", `pull of ${name} ${timedOut ? "timed out" : "was canceled"}`, { cause: err });
       }
@@ -328,24 +332,22 @@ export class ImageService {
     }
   }
 
-  #unpacked = 0;
-
   async #snapshotNeeded(chainId: string): Promise<boolean> {
     return !(await this.snapshots.has(chainId));
   }
 
-  async #fetchBlob(ref: ImageReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
+  async #fetchBlob(ref: ParsedReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
     if (await this.content.has(d.digest)) return;
     try {
       await this.#downloadBlob(ref, d, call, onProgress);
     } catch (err) {
       if (err instanceof CrikitError || call.signal?.aborted) throw err;
       const code = (err as { cause?: { code?: unknown } }).cause?.code;
-      throw new CrikitError("Unavailable", `download of blob ${d.digest} of ${referenceName(ref)} broke off${typeof code === "string" ? ` (${code})` : ""}; nothing of it was kept`, { cause: err });
+      throw new CrikitError("Unavailable", `download of blob ${d.digest} of ${repositoryName(ref)} broke off${typeof code === "string" ? ` (${code})` : ""}; nothing of it was kept`, { cause: err });
     }
   }
 
-  async #downloadBlob(ref: ImageReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
+  async #downloadBlob(ref: ParsedReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
     await this.registry.withRetry(
       `blob ${d.digest}`,
       () =>
@@ -363,27 +365,49 @@ export class ImageService {
    */
   async status(ref: string): Promise<ImageRecord | undefined> {
     await this.init();
-    return this.#resolve(ref)?.image;
+    const hit = this.#resolve(ref);
+    return hit === undefined ? undefined : toRecord(hit.image);
   }
 
-  #resolve(ref: string): { image: ImageRecord; by: "id" | "tag" | "digest"; name: string } | undefined {
-    const id = /^[a-f0-9]{64}$/.test(ref) ? `sha256:${ref}` : ref;
-    const byId = this.#images.get(id);
-    if (byId !== undefined) return { image: byId, by: "id", name: id };
-    let r: ImageReference;
+  #resolve(ref: string): { image: ImageStoreRecord<ImageDetails>; by: "id" | "tag" | "digest"; name: string } | undefined {
+    if (ref === "") return undefined;
+    if (/^[a-f0-9]{64}$/.test(ref) || isImageIdReference(ref)) {
+      const id = ref.startsWith("sha256:") ? ref : `sha256:${ref}`;
+      const img = this.#images.find(id);
+      return img === undefined ? undefined : { image: img, by: "id", name: id };
+    }
+    let normalized: string | undefined;
     try {
-      r = parseImageReference(ref);
+      normalized = normalizeReference(ref);
     } catch {
-      return undefined;
+      normalized = undefined;
     }
-    if (r.digest !== undefined) {
-      const n = `${referenceName(r)}@${r.digest}`;
-      for (const img of this.#images.values()) if (img.repoDigests.includes(n)) return { image: img, by: "digest", name: n };
-      return undefined;
+    if (normalized !== undefined) {
+      const img = this.#images.find(normalized);
+      if (img !== undefined) return { image: img, by: normalized.includes("@") ? "digest" : "tag", name: normalized };
     }
-    const n = `${referenceName(r)}:${r.tag ?? "latest"}`;
-    for (const img of this.#images.values()) if (img.repoTags.includes(n)) return { image: img, by: "tag", name: n };
+    // A unique prefix of an image ID, as `crictl rmi 3f2a` sends.
+    if (/^(sha256:)?[a-f0-9]{1,63}$/.test(ref)) {
+      const img = this.#images.find(ref);
+      if (img !== undefined) return { image: img, by: "id", name: img.id };
+    }
     return undefined;
+  }
+
+  /** Writes the records that changed since the last write and deletes those of removed images. */
+  async #persist(): Promise<void> {
+    const live = new Set<string>();
+    for (const rec of this.#images.list()) {
+      live.add(rec.id);
+      if (this.#saved.get(rec.id) === rec) continue;
+      await this.#records.save(toRecord(rec));
+      this.#saved.set(rec.id, rec);
+    }
+    for (const id of [...this.#saved.keys()]) {
+      if (live.has(id)) continue;
+      await this.#records.delete(id);
+      this.#saved.delete(id);
+    }
   }
 
   /** All images, or those `filter` names (an ID, tag or digest reference), sorted by ID. */
@@ -391,9 +415,12 @@ export class ImageService {
     await this.init();
     if (filter?.image) {
       const one = this.#resolve(filter.image);
-      return one === undefined ? [] : [one.image];
+      return one === undefined ? [] : [toRecord(one.image)];
     }
-    return [...this.#images.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return this.#images
+      .list()
+      .map(toRecord)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   /**
@@ -407,13 +434,13 @@ export class ImageService {
     if (hit === undefined) return;
     const img = hit.image;
     if (hit.by === "tag" && img.repoTags.length > 1) {
-      const rec = { ...img, repoTags: img.repoTags.filter((t) => t !== hit.name) };
-      await this.#records.save(rec);
-      this.#images.set(rec.id, rec);
+      this.#images.untag(hit.name);
+      await this.#persist();
       return;
     }
-    this.#images.delete(img.id);
-    await this.#records.delete(img.id);
+    this.#images.remove(img.id);
+    this.#retained.set(img.id, img.config.chainIds);
+    await this.#persist();
     this.#log.info({ id: img.id }, "removed image");
     await this.collectGarbage();
   }
@@ -424,14 +451,23 @@ export class ImageService {
    */
   collectGarbage(): Promise<void> {
     const run = async (): Promise<void> => {
-      if (this.#pulls.size > 0) return; // a pull may be using unreferenced content right now
+      if (this.#pulls.size > 0) {
+        // A pull may be using content no record names yet; collect once the pulls are done.
+        this.#gcSkipped = true;
+        return;
+      }
+      this.#gcSkipped = false;
       const blobs = new Set<string>();
       const snaps = new Set<string>();
-      for (const img of this.#images.values()) {
-        for (const b of img.blobs) blobs.add(b);
-        for (const c of img.chainIds) snaps.add(c);
+      for (const img of this.#images.list()) {
+        for (const b of img.config.blobs) blobs.add(b);
+        for (const c of img.config.chainIds) snaps.add(c);
       }
-      for (const used of this.#inUse()) for (const c of this.#images.get(used)?.chainIds ?? []) snaps.add(c);
+      const used = new Set(this.#inUse());
+      for (const [id, chain] of this.#retained) {
+        if (!used.has(id)) this.#retained.delete(id);
+        else for (const c of chain) snaps.add(c);
+      }
       for (const b of await this.content.list()) if (!blobs.has(b)) await this.content.delete(b);
       for (const c of await this.snapshots.list()) if (!snaps.has(c)) await this.snapshots.remove(c);
     };
@@ -444,9 +480,8 @@ export class ImageService {
     await this.init();
     const hit = this.#resolve(ref);
     if (hit === undefined) throw new CrikitError("NotFound", `image "${ref}" not found`);
-    const rec = { ...hit.image, pinned };
-    await this.#records.save(rec);
-    this.#images.set(rec.id, rec);
+    this.#images.setPinned(hit.image.id, pinned);
+    await this.#persist();
   }
 
   /**
@@ -457,12 +492,13 @@ export class ImageService {
     await this.init();
     const k = new Set([...keep, ...this.#inUse()]);
     const gone: string[] = [];
-    for (const img of [...this.#images.values()]) {
+    for (const img of this.#images.list()) {
       if (img.pinned || k.has(img.id)) continue;
-      this.#images.delete(img.id);
-      await this.#records.delete(img.id);
+      this.#images.remove(img.id);
+      this.#retained.set(img.id, img.config.chainIds);
       gone.push(img.id);
     }
+    await this.#persist();
     if (gone.length > 0) await this.collectGarbage();
     return gone;
   }
@@ -525,6 +561,10 @@ export function imageSpecConfig(config: ImageConfigFile): ImageSpecConfig {
     stopSignal: c.StopSignal ?? "",
     exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
   };
+}
+
+function toRecord(r: ImageStoreRecord<ImageDetails>): ImageRecord {
+  return { id: r.id, repoTags: [...r.repoTags], repoDigests: [...r.repoDigests], size: Number(r.size), pinned: r.pinned, ...r.config };
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {

@@ -7,8 +7,6 @@
 export { MediaType, layerCompression, manifestAccept } from "./media-types.js";
 export type { LayerCompression, Platform, Descriptor, ImageManifest, ImageIndex, ImageRuntimeConfig, ImageConfigFile } from "./media-types.js";
 export { isSha256Digest, digestHex, sha256Digest, chainIds } from "./digest.js";
-export { parseImageReference, formatImageReference, referenceName } from "./image-reference.js";
-export type { ImageReference } from "./image-reference.js";
 export { ContentStore } from "./content-store.js";
 export type { ContentStoreOptions, IngestOptions, BlobSource } from "./content-store.js";
 export { applyLayer } from "./unpack.js";
@@ -20,4 +18,4 @@ export { RegistryClient, parseChallenge } from "./registry-client.js";
 export type { RegistryAuth, RegistryHostConfig, RegistryClientOptions, RegistryCallOptions, FetchedManifest, PullProgress, ImageLogger } from "./registry-client.js";
 export { ImageService, imageSpecConfig } from "./image-service.js";
 export type { ImageServiceOptions, PullOptions, PullResult, ImageSpecConfig, ImageFsUsage } from "./image-service.js";
-export type { ImageRecord } from "./image-records.js";
+export type { ImageRecord, ImageDetails } from "./image-records.js";

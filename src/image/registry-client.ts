@@ -31,7 +31,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CrikitError } from "../errors.js";
 import { sha256Digest } from "./digest.js";
 import { manifestAccept } from "./media-types.js";
-import type { ImageReference } from "./image-reference.js";
+import type { ParsedReference } from "../reference/index.js";
 
 /**
  * Credentials for one pull, as in the CRI `AuthConfig`.
@@ -215,10 +215,10 @@ export class RegistryClient {
 
   /**
    * Fetches the manifest or index `reference` (a tag or a digest) of
-   * `ref.repository`. A digest reference is verified against the bytes.
+   * `ref.path`. A digest reference is verified against the bytes.
    */
-  async fetchManifest(ref: ImageReference, reference: string, options: RegistryCallOptions = {}): Promise<FetchedManifest> {
-    const path = `/v2/${ref.repository}/manifests/${reference}`;
+  async fetchManifest(ref: ParsedReference, reference: string, options: RegistryCallOptions = {}): Promise<FetchedManifest> {
+    const path = `/v2/${ref.path}/manifests/${reference}`;
     return this.#onEndpoints(ref, options, async (ep) => {
       const res = await this.#request(ep, ref, path, { accept: manifestAccept }, options);
       const bytes = Buffer.from(await res.arrayBuffer());
@@ -241,8 +241,8 @@ export class RegistryClient {
    * Opens the blob `digest`: resolves once the registry has answered with a
    * body, which the caller streams (and verifies, see the content store).
    */
-  async openBlob(ref: ImageReference, digest: string, options: RegistryCallOptions = {}): Promise<AsyncIterable<Uint8Array>> {
-    const path = `/v2/${ref.repository}/blobs/${digest}`;
+  async openBlob(ref: ParsedReference, digest: string, options: RegistryCallOptions = {}): Promise<AsyncIterable<Uint8Array>> {
+    const path = `/v2/${ref.path}/blobs/${digest}`;
     return this.#onEndpoints(ref, options, async (ep) => {
       const res = await this.#request(ep, ref, path, {}, options);
       if (res.body === null) throw new CrikitError("Unavailable", `empty body for blob ${digest} from ${ep.base}`);
@@ -268,12 +268,12 @@ export class RegistryClient {
     }
   }
 
-  async #onEndpoints<T>(ref: ImageReference, options: RegistryCallOptions, fn: (ep: Endpoint) => Promise<T>): Promise<T> {
-    const eps = this.#endpoints(ref.registry);
+  async #onEndpoints<T>(ref: ParsedReference, options: RegistryCallOptions, fn: (ep: Endpoint) => Promise<T>): Promise<T> {
+    const eps = this.#endpoints(ref.domain);
     let lastErr: unknown;
     for (const ep of eps) {
       try {
-        return await this.withRetry(`${ep.base} ${ref.repository}`, () => fn(ep), options.signal);
+        return await this.withRetry(`${ep.base} ${ref.path}`, () => fn(ep), options.signal);
       } catch (err) {
         if (ep.upstream || options.signal?.aborted) throw err;
         lastErr = err;
@@ -283,9 +283,9 @@ export class RegistryClient {
     throw lastErr;
   }
 
-  async #request(ep: Endpoint, ref: ImageReference, path: string, headers: Record<string, string>, options: RegistryCallOptions): Promise<Response> {
+  async #request(ep: Endpoint, ref: ParsedReference, path: string, headers: Record<string, string>, options: RegistryCallOptions): Promise<Response> {
     const auth = options.auth ?? {};
-    const scope = `repository:${ref.repository}:pull`;
+    const scope = `repository:${ref.path}:pull`;
     const url = `${ep.base}${path}`;
     let authHeader = await this.#cachedAuth(ep, scope, auth, options.signal);
     for (let round = 0; round < 2; round++) {
@@ -308,7 +308,7 @@ export class RegistryClient {
         throw unauthenticated(ep, ref, res.status === 401 ? "the credentials were rejected" : "access denied (403)");
       }
       if (res.status === 404) {
-        throw new CrikitError("NotFound", `${ref.registry}/${ref.repository}: ${path.split("/").slice(-2).join(" ")} not found at ${ep.base}`, { details: { status: 404 } });
+        throw new CrikitError("NotFound", `${ref.domain}/${ref.path}: ${path.split("/").slice(-2).join(" ")} not found at ${ep.base}`, { details: { status: 404 } });
       }
       throw new CrikitError(res.status >= 500 || res.status === 429 ? "Unavailable" : "Unknown", `registry ${ep.base} answered ${res.status} for ${path}`, { details: { status: res.status } });
     }
@@ -335,7 +335,7 @@ export class RegistryClient {
     return undefined;
   }
 
-  async #authFor(ep: Endpoint, ch: Challenge, scope: string, auth: RegistryAuth, signal: AbortSignal | undefined, ref: ImageReference | undefined): Promise<string | undefined> {
+  async #authFor(ep: Endpoint, ch: Challenge, scope: string, auth: RegistryAuth, signal: AbortSignal | undefined, ref: ParsedReference | undefined): Promise<string | undefined> {
     if (ch.scheme === "basic") return basicHeader(auth);
     if (ch.scheme !== "bearer") return undefined;
     const realm = ch.params.realm;
@@ -388,8 +388,8 @@ function basicHeader(auth: RegistryAuth): string | undefined {
   return c === undefined ? undefined : `Basic ${Buffer.from(c, "utf8").toString("base64")}`;
 }
 
-function unauthenticated(ep: Endpoint, ref: ImageReference | undefined, why: string): CrikitError {
-  const what = ref ? `${ref.registry}/${ref.repository}` : ep.base;
+function unauthenticated(ep: Endpoint, ref: ParsedReference | undefined, why: string): CrikitError {
+  const what = ref ? `${ref.domain}/${ref.path}` : ep.base;
   return new CrikitError("Unauthenticated", `pulling ${what} from ${ep.base}: ${why}; check the image pull credentials`);
 }
 

@@ -295,6 +295,22 @@ describe("ImageService against a real registry", () => {
     assert.deepEqual(await svc.snapshots.list(), []);
   });
 
+  it("resolves an image by a unique ID prefix, and keeps the layers of a removed image while a container uses it", async () => {
+    const using = new Set<string>();
+    const svc = await newService({ inUse: () => using });
+    const r = await svc.pull(`${reg.host}/test/bb:v1`);
+    assert.equal((await svc.status(r.imageRef.slice(7, 19)))?.id, r.imageRef);
+    assert.equal((await svc.status(`sha256:${r.imageRef.slice(7, 19)}`))?.id, r.imageRef);
+    using.add(r.imageRef);
+    await svc.remove(r.imageRef.slice(7, 19));
+    assert.equal(await svc.status(r.imageRef), undefined, "the image vanishes from status at once");
+    assert.deepEqual((await svc.snapshots.list()).sort(), [...r.image.chainIds].sort(), "its layers stay while in use");
+    using.clear();
+    await svc.collectGarbage();
+    assert.deepEqual(await svc.snapshots.list(), []);
+    assert.deepEqual(await svc.content.list(), []);
+  });
+
   it("rebuilds the store from disk after a restart and keeps pinned images on prune", async () => {
     const svc = await newService({ pinnedImages: [`${reg.host}/test/bb:v1`] });
     const a = await svc.pull(`${reg.host}/test/bb:v1`);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { hasErrorCode, ImageService, manifestAccept, parseChallenge, parseImageReference, RegistryClient } from "../../src/index.js";
+import { hasErrorCode, ImageService, manifestAccept, parseChallenge, parseReference, RegistryClient } from "../../src/index.js";
 import { buildOciLayout, busyboxImage } from "../helpers/oci-layout.js";
 import { freePort, pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { startTokenServer, type TokenServer } from "./token-server.js";
@@ -32,7 +32,7 @@ describe("RegistryClient with bearer-token auth", () => {
 
   it("answers a Bearer challenge with a token from the realm, and caches it per scope", async () => {
     const c = client();
-    const ref = parseImageReference(`${reg.host}/team/app:v1`);
+    const ref = parseReference(`${reg.host}/team/app:v1`);
     tokens.issued.clear();
     const m = await c.fetchManifest(ref, "v1", { auth: { username: user.username, password: user.password } });
     assert.equal(m.digest, built.v1?.digest);
@@ -52,7 +52,7 @@ describe("RegistryClient with bearer-token auth", () => {
     const res = await fetch(`${tokens.realm}?service=${tokens.service}&scope=repository:team/app:pull`, { headers: { authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString("base64")}` } });
     const { token } = (await res.json()) as { token: string };
     const c = client();
-    const m = await c.fetchManifest(parseImageReference(`${reg.host}/team/app:v1`), "v1", { auth: { registryToken: token } });
+    const m = await c.fetchManifest(parseReference(`${reg.host}/team/app:v1`), "v1", { auth: { registryToken: token } });
     assert.equal(m.digest, built.v1?.digest);
   });
 
@@ -63,7 +63,7 @@ describe("RegistryClient with bearer-token auth", () => {
   ];
   for (const b of bad) {
     it(`fails with Unauthenticated given ${b.desc}`, async () => {
-      await assert.rejects(client().fetchManifest(parseImageReference(`${reg.host}/team/app:v1`), "v1", { auth: b.auth }), (e: unknown) => hasErrorCode(e, "Unauthenticated"));
+      await assert.rejects(client().fetchManifest(parseReference(`${reg.host}/team/app:v1`), "v1", { auth: b.auth }), (e: unknown) => hasErrorCode(e, "Unauthenticated"));
     });
   }
 });
@@ -99,6 +99,6 @@ describe("RegistryClient basics", () => {
   it("reports Unavailable for a registry that refuses connections", async () => {
     const host = `127.0.0.1:${await freePort()}`;
     const c = new RegistryClient({ hosts: { [host]: { insecure: true } }, retries: 1, retryBaseMs: 5 });
-    await assert.rejects(c.fetchManifest(parseImageReference(`${host}/x/y:z`), "z"), (e: unknown) => hasErrorCode(e, "Unavailable") && /ECONNREFUSED/.test((e as Error).message));
+    await assert.rejects(c.fetchManifest(parseReference(`${host}/x/y:z`), "z"), (e: unknown) => hasErrorCode(e, "Unavailable") && /ECONNREFUSED/.test((e as Error).message));
   });
 });

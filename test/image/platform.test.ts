@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatImageReference, hasErrorCode, imageSpecConfig, parseImageReference, platformMatches, selectPlatform, type Descriptor } from "../../src/index.js";
+import { imageSpecConfig, platformMatches, selectPlatform, type Descriptor } from "../../src/index.js";
 
 describe("platform selection", () => {
   const d = (architecture: string, variant?: string, os = "linux"): Descriptor => ({
@@ -24,27 +24,6 @@ describe("platform selection", () => {
   it("does not match a descriptor without a platform", () => {
     assert.equal(platformMatches(undefined, { os: "linux", architecture: "amd64" }), false);
   });
-});
-
-describe("parseImageReference", () => {
-  const cases = [
-    { desc: "a bare name", ref: "busybox", want: "docker.io/library/busybox:latest" },
-    { desc: "a name with a tag", ref: "busybox:1.36", want: "docker.io/library/busybox:1.36" },
-    { desc: "a user repo on Docker Hub", ref: "user/app", want: "docker.io/user/app:latest" },
-    { desc: "a registry with a port", ref: "127.0.0.1:5000/team/app:v1", want: "127.0.0.1:5000/team/app:v1" },
-    { desc: "a digest reference", ref: `quay.io/a/b@sha256:${"e".repeat(64)}`, want: `quay.io/a/b@sha256:${"e".repeat(64)}` },
-    { desc: "localhost", ref: "localhost/x", want: "localhost/x:latest" },
-  ];
-  for (const c of cases) {
-    it(`normalises ${c.desc}`, () => {
-      assert.equal(formatImageReference(parseImageReference(c.ref)), c.want);
-    });
-  }
-  for (const bad of ["", "UPPER/case", "a//b", "a:b:c:d/e", "x@sha256:short"]) {
-    it(`rejects "${bad}" with InvalidArgument`, () => {
-      assert.throws(() => parseImageReference(bad), (e: unknown) => hasErrorCode(e, "InvalidArgument"));
-    });
-  }
 });
 
 describe("imageSpecConfig", () => {
