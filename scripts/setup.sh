@@ -21,7 +21,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 packages=(
   runc crun conmon containernetworking-plugins busybox-static catatonit
   docker-registry skopeo umoci apache2-utils iproute2 iptables containerd
-  procps util-linux attr
+  procps util-linux attr openssl
 )
 missing=()
 for p in "${packages[@]}"; do
