@@ -9,14 +9,14 @@
  * or one whose command line holds a temp path this bench created.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { createCriClient } from "../../test/helpers/cri-client.js";
 
 /** A daemon process this bench started. */
 export interface DaemonProcess {
   pid: number;
-  /** The execa promise; settles when the process exits. */
-  proc: ResultPromise;
+  /** Settles (never rejects) when the process has exited and been reaped. */
+  done: Promise<unknown>;
   /** The tail of the daemon's stderr, for error messages. */
   stderrTail(): string;
 }
@@ -35,7 +35,7 @@ export function spawnDaemon(argv: readonly string[], options: { env?: Record<str
   proc.stderr?.on("data", (c: Buffer) => {
     tail = (tail + c.toString("utf8")).slice(-8192);
   });
-  return { pid, proc, stderrTail: () => tail };
+  return { pid, done: proc.then(() => undefined), stderrTail: () => tail };
 }
 
 /** Whether a pid is alive (and not a zombie). */
@@ -99,7 +99,7 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
 /** Stop a daemon this bench started and reap it. */
 export async function stopDaemon(d: DaemonProcess, graceMs = 10_000): Promise<void> {
   await stopPid(d.pid, graceMs);
-  await d.proc;
+  await d.done;
 }
 
 /** VmRSS of a pid in KiB (NaN when it is gone). */
