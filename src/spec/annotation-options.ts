@@ -30,6 +30,14 @@ export const CriAnnotations = {
   ContainerName: "io.kubernetes.cri.container-name",
   /** Container only. */
   ImageName: "io.kubernetes.cri.image-name",
+  /** Sandbox only, when the pod config has resources: its CPU period. */
+  SandboxCpuPeriod: "io.kubernetes.cri.sandbox-cpu-period",
+  /** Sandbox only, when the pod config has resources: its CPU quota. */
+  SandboxCpuQuota: "io.kubernetes.cri.sandbox-cpu-quota",
+  /** Sandbox only, when the pod config has resources: its CPU shares. */
+  SandboxCpuShares: "io.kubernetes.cri.sandbox-cpu-shares",
+  /** Sandbox only, when the pod config has resources: its memory limit. */
+  SandboxMemory: "io.kubernetes.cri.sandbox-memory",
 } as const;
 
 /**
@@ -63,15 +71,24 @@ export const withContainerAnnotations: SpecOption<ContainerSpecInput> = (spec, i
 
 /**
  * Set the sandbox's annotations: passthrough pod annotations, then the CRI
- * keys.
+ * keys (with the pod's CPU and memory figures when it sends resources).
  *
  * @public
  */
 export const withSandboxAnnotations: SpecOption<SandboxSpecInput> = (spec, input) => {
   const meta = input.config.metadata;
+  const res = input.config.linux?.resources;
   spec.annotations = {
     ...(spec.annotations ?? {}),
     ...passthroughAnnotations(input.config.annotations, input.podAnnotationPatterns ?? []),
+    ...(res === undefined
+      ? {}
+      : {
+          [CriAnnotations.SandboxCpuPeriod]: String(res.cpuPeriod),
+          [CriAnnotations.SandboxCpuQuota]: String(res.cpuQuota),
+          [CriAnnotations.SandboxCpuShares]: String(res.cpuShares),
+          [CriAnnotations.SandboxMemory]: String(res.memoryLimitInBytes),
+        }),
     [CriAnnotations.SandboxId]: input.id,
     [CriAnnotations.SandboxNamespace]: meta?.namespace ?? "",
     [CriAnnotations.SandboxUid]: meta?.uid ?? "",

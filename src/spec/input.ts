@@ -301,4 +301,17 @@ export interface SandboxSpecInput extends CommonSpecInput {
   netnsPath?: string;
   /** The pod's `/dev/shm` host path to bind-mount (unless host IPC); else a tmpfs. */
   shmPath?: string;
+  /**
+   * Set `net.ipv4.ip_unprivileged_port_start=0` in the pod's network
+   * namespace (containerd 2's `enable_unprivileged_ports`).
+   * @defaultValue true
+   */
+  unprivilegedPorts?: boolean;
+  /**
+   * Set `net.ipv4.ping_group_range=0 2147483647` in the pod's network
+   * namespace, except with a user namespace (containerd 2's
+   * `enable_unprivileged_icmp`).
+   * @defaultValue true
+   */
+  unprivilegedIcmp?: boolean;
 }

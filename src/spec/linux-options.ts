@@ -236,11 +236,24 @@ function sysctls(spec: OciSpec, map: Readonly<Record<string, string>> | undefine
 export const withContainerSysctls: SpecOption<ContainerSpecInput> = (spec, input) => sysctls(spec, input.sandboxConfig.linux?.sysctls);
 
 /**
- * Set `linux.sysctl` from the pod config's sysctls.
+ * Set `linux.sysctl` from the pod config's sysctls, plus (unless the pod
+ * uses the host network or sets them itself) containerd 2's defaults that
+ * let unprivileged processes bind low ports (`ip_unprivileged_port_start=0`)
+ * and send ICMP echo (`ping_group_range`, not in a user namespace); see
+ * {@link SandboxSpecInput.unprivilegedPorts}.
  *
  * @public
  */
-export const withSandboxSysctls: SpecOption<SandboxSpecInput> = (spec, input) => sysctls(spec, input.config.linux?.sysctls);
+export const withSandboxSysctls: SpecOption<SandboxSpecInput> = (spec, input) => {
+  const map: Record<string, string> = { ...(input.config.linux?.sysctls ?? {}) };
+  const ns = input.config.linux?.securityContext?.namespaceOptions;
+  if (ns?.network !== NamespaceMode.NODE) {
+    const userns = ns?.usernsOptions?.mode === NamespaceMode.POD && (ns.usernsOptions.uids.length > 0 || ns.usernsOptions.gids.length > 0);
+    if ((input.unprivilegedPorts ?? true) && !("net.ipv4.ip_unprivileged_port_start" in map)) map["net.ipv4.ip_unprivileged_port_start"] = "0";
+    if ((input.unprivilegedIcmp ?? true) && !userns && !("net.ipv4.ping_group_range" in map)) map["net.ipv4.ping_group_range"] = "0 2147483647";
+  }
+  sysctls(spec, map);
+};
 
 /**
  * Set the container's devices: the request's devices (each a character or

@@ -145,6 +145,11 @@ function bind(destination: string, source: string, readonly: boolean): OciMount 
   return { destination, type: "bind", source, options: ["rbind", "rprivate", readonly ? "ro" : "rw"] };
 }
 
+/** A `/dev/shm` bind: never suid, devices or exec (also what a user-namespaced remount needs). */
+function shmBind(source: string, readonly: boolean): OciMount {
+  return { destination: "/dev/shm", type: "bind", source, options: ["rbind", "rprivate", readonly ? "ro" : "rw", "nosuid", "nodev", "noexec"] };
+}
+
 function replaceMounts(spec: OciSpec, added: OciMount[]): void {
   const dsts = added.map((m) => m.destination);
   const kept = (spec.mounts ?? []).filter((d) => !dsts.some((n) => d.destination === n || d.destination.startsWith(`${n === "/" ? "" : n}/`)));
@@ -191,8 +196,8 @@ export const withContainerMounts: SpecOption<ContainerSpecInput> = (spec, input)
   podFile("/etc/resolv.conf", files.resolvConfPath);
   const hostIpc = input.sandboxConfig.linux?.securityContext?.namespaceOptions?.ipc === NamespaceMode.NODE;
   if (!isInCriMounts("/dev/shm", criMounts)) {
-    if (hostIpc) extra.push(bind("/dev/shm", "/dev/shm", false));
-    else if (files.shmPath !== undefined) extra.push(bind("/dev/shm", files.shmPath, false));
+    if (hostIpc) extra.push(shmBind("/dev/shm", false));
+    else if (files.shmPath !== undefined) extra.push(shmBind(files.shmPath, false));
   }
   const ordered: OciMount[] = criMounts.map((m, i) => criMountToOci(spec, m, i, input));
   for (const v of anonymousVolumes(input.imageConfig, input.volumeDir, criMounts)) ordered.push(bind(v.containerPath, v.hostPath, false));
@@ -205,8 +210,9 @@ export const withContainerMounts: SpecOption<ContainerSpecInput> = (spec, input)
 
 /**
  * Set the sandbox's mounts: the defaults (read-write sysfs and cgroup when
- * privileged) and `/dev/shm`: the host's with host IPC, the given pod shm
- * path, or a tmpfs of `shmSizeBytes`.
+ * privileged) and `/dev/shm`: the host's with host IPC or the given pod shm
+ * path, bound read-only as containerd does (the pause process does not
+ * write it; containers bind it read-write), else a tmpfs of `shmSizeBytes`.
  *
  * @public
  */
@@ -214,6 +220,6 @@ export const withSandboxMounts: SpecOption<SandboxSpecInput> = (spec, input) => 
   const sc = input.config.linux?.securityContext;
   if (sc?.privileged) makeRw(spec);
   sizeShm(spec, input);
-  if (sc?.namespaceOptions?.ipc === NamespaceMode.NODE) replaceMounts(spec, [bind("/dev/shm", "/dev/shm", false)]);
-  else if (input.shmPath !== undefined) replaceMounts(spec, [bind("/dev/shm", input.shmPath, false)]);
+  if (sc?.namespaceOptions?.ipc === NamespaceMode.NODE) replaceMounts(spec, [shmBind("/dev/shm", true)]);
+  else if (input.shmPath !== undefined) replaceMounts(spec, [shmBind(input.shmPath, true)]);
 };

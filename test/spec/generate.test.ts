@@ -158,7 +158,12 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
         assert.equal(mountAt(s, "/etc/hostname")?.source, "/state/s/hostname");
         assert.equal(mountAt(s, "/etc/hosts")?.source, "/state/s/hosts");
         assert.equal(mountAt(s, "/etc/resolv.conf")?.source, "/state/s/resolv.conf");
-        assert.deepEqual(mountAt(s, "/dev/shm"), { destination: "/dev/shm", type: "bind", source: "/state/s/shm", options: ["rbind", "rprivate", "rw"] });
+        assert.deepEqual(mountAt(s, "/dev/shm"), {
+          destination: "/dev/shm",
+          type: "bind",
+          source: "/state/s/shm",
+          options: ["rbind", "rprivate", "rw", "nosuid", "nodev", "noexec"],
+        });
       },
     },
     {

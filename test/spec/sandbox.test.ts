@@ -47,14 +47,55 @@ describe("generateSandboxSpec", () => {
         assert.deepEqual(s.linux?.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
       },
     },
-    { desc: "the pod shm path is bind-mounted", over: { shmPath: "/run/crikit/s/shm" }, check: (s) => assert.equal(s.mounts?.find((m) => m.destination === "/dev/shm")?.source, "/run/crikit/s/shm") },
+    {
+      desc: "the pod shm path is bind-mounted read-only into the pause container",
+      over: { shmPath: "/run/crikit/s/shm" },
+      check: (s) =>
+        assert.deepEqual(s.mounts?.find((m) => m.destination === "/dev/shm"), {
+          destination: "/dev/shm",
+          type: "bind",
+          source: "/run/crikit/s/shm",
+          options: ["rbind", "rprivate", "ro", "nosuid", "nodev", "noexec"],
+        }),
+    },
     { desc: "without a shm path /dev/shm is a tmpfs of the pod shm size", over: { shmSizeBytes: 1048576 }, check: (s) => assert.ok(s.mounts?.find((m) => m.destination === "/dev/shm")?.options?.includes("size=1048576")) },
     { desc: "the sandbox user is run_as_user", config: podConfig({ linux: { securityContext: { runAsUser: { value: 1000n } } } }), check: (s) => assert.equal(s.process?.user?.uid, 1000) },
     { desc: "cpu shares are 2 and the cgroup is under the parent", config: podConfig({ linux: { cgroupParent: "/kubepods/pod1" } }), check: (s) => {
       assert.equal(s.linux?.resources?.cpu?.shares, 2);
       assert.equal(s.linux?.cgroupsPath, `/kubepods/pod1/${"s".repeat(64)}`);
     } },
-    { desc: "sysctls apply", config: podConfig({ linux: { sysctls: { "net.ipv4.ip_forward": "1" } } }), check: (s) => assert.deepEqual(s.linux?.sysctl, { "net.ipv4.ip_forward": "1" }) },
+    {
+      desc: "sysctls apply with containerd's unprivileged port and ICMP defaults",
+      config: podConfig({ linux: { sysctls: { "net.ipv4.ip_forward": "1", "net.ipv4.ip_unprivileged_port_start": "1024" } } }),
+      check: (s) =>
+        assert.deepEqual(s.linux?.sysctl, { "net.ipv4.ip_forward": "1", "net.ipv4.ip_unprivileged_port_start": "1024", "net.ipv4.ping_group_range": "0 2147483647" }),
+    },
+    {
+      desc: "the unprivileged defaults can be turned off",
+      over: { unprivilegedPorts: false, unprivilegedIcmp: false },
+      check: (s) => assert.equal(s.linux?.sysctl, undefined),
+    },
+    {
+      desc: "a host-network pod gets no network sysctls",
+      config: podConfig({ linux: { securityContext: { namespaceOptions: { network: NamespaceMode.NODE } } } }),
+      check: (s) => assert.equal(s.linux?.sysctl, undefined),
+    },
+    {
+      desc: "a user-namespaced pod gets no ping_group_range",
+      config: podConfig({ linux: { securityContext: { namespaceOptions: { usernsOptions: { mode: NamespaceMode.POD, uids: [{ hostId: 100000, containerId: 0, length: 65536 }], gids: [{ hostId: 100000, containerId: 0, length: 65536 }] } } } } }),
+      over: { features: { userNamespaces: true } },
+      check: (s) => assert.deepEqual(s.linux?.sysctl, { "net.ipv4.ip_unprivileged_port_start": "0" }),
+    },
+    {
+      desc: "pod resources are recorded as sandbox annotations",
+      config: podConfig({ linux: { resources: { cpuPeriod: 100000n, cpuQuota: 200000n, cpuShares: 2048n, memoryLimitInBytes: 1073741824n } } }),
+      check: (s) => {
+        assert.equal(s.annotations?.["io.kubernetes.cri.sandbox-cpu-period"], "100000");
+        assert.equal(s.annotations?.["io.kubernetes.cri.sandbox-cpu-quota"], "200000");
+        assert.equal(s.annotations?.["io.kubernetes.cri.sandbox-cpu-shares"], "2048");
+        assert.equal(s.annotations?.["io.kubernetes.cri.sandbox-memory"], "1073741824");
+      },
+    },
     { desc: "seccomp RuntimeDefault applies", config: podConfig({ linux: { securityContext: { seccomp: { profileType: SecurityProfile_ProfileType.RuntimeDefault } } } }), check: (s) => assert.equal(s.linux?.seccomp?.defaultAction, "SCMP_ACT_ERRNO") },
     {
       desc: "a privileged sandbox has no masks",
