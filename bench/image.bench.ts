@@ -118,6 +118,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const ref = `${reg.host}/bench/big:v1`;
     await pushLayout(join(work, "layout"), "v1", ref);
     const self = fileURLToPath(import.meta.url);
+    const baseline = await execa(process.execPath, ["--import", "tsx", self, "--baseline"]);
+    const baselineMiB = (JSON.parse(baseline.stdout) as { maxRssKiB: number }).maxRssKiB / 1024;
     const crikitMs: number[] = [];
     const crikitRss: number[] = [];
     const ctrMs: number[] = [];
@@ -142,6 +144,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const med = (r: BenchRow): number => r.p50;
     rows.push({ name: "pull time ratio crikit / containerd (p50)", unit: "ratio", p50: med(rows[0] as BenchRow) / med(rows[1] as BenchRow), n, note: "< 1 means crikit is faster" });
     rows.push({ name: "peak RSS ratio crikit / containerd (p50)", unit: "ratio", p50: med(rows[2] as BenchRow) / med(rows[3] as BenchRow), n, note: "crikit includes Node's own baseline" });
+    rows.push({ name: "idle baseline RSS: node + tsx + crikit's image module loaded", unit: "MiB", p50: baselineMiB, n: 1, note: `pull adds ~${(med(rows[2] as BenchRow) - baselineMiB).toFixed(0)} MiB` });
     return rows;
   } finally {
     await reg.stop();
@@ -149,6 +152,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   }
 }
 
-if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === "--child") {
-  await child(process.argv[3] ?? "", process.argv[4] ?? "", process.argv[5] ?? "");
+if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  if (process.argv[2] === "--child") await child(process.argv[3] ?? "", process.argv[4] ?? "", process.argv[5] ?? "");
+  if (process.argv[2] === "--baseline") process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
 }
