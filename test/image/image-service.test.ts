@@ -212,6 +212,27 @@ describe("ImageService against a real registry", () => {
       assert.deepEqual(await svc.list(), []);
     });
 
+    it("retries manifests and blobs answered 503 with backoff", async () => {
+      const img = built.v1?.images[0];
+      assert.ok(img);
+      proxy.counts.clear();
+      proxy.cut.clear();
+      proxy.unavailable.set("/v2/test/bb/manifests/v1", 2);
+      proxy.unavailable.set(`/v2/test/bb/blobs/${img.configDigest}`, 1);
+      const svc = await proxied();
+      const r = await svc.pull(`${proxy.host}/test/bb:v1`);
+      assert.equal(r.imageRef, img.configDigest);
+      assert.equal(proxy.counts.get("/v2/test/bb/manifests/v1"), 3);
+      assert.equal(proxy.counts.get(`/v2/test/bb/blobs/${img.configDigest}`), 2);
+    });
+
+    it("gives up on a registry that keeps answering 503, with Unavailable", async () => {
+      proxy.unavailable.set("/v2/test/bb/manifests/v1", 100);
+      const svc = await proxied();
+      await assert.rejects(svc.pull(`${proxy.host}/test/bb:v1`), (e: unknown) => hasErrorCode(e, "Unavailable") && /503/.test((e as Error).message));
+      proxy.unavailable.clear();
+    });
+
     it("shares one download between concurrent pulls of one image", async () => {
       const img = built.v1?.images[0];
       assert.ok(img);

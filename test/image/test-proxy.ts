@@ -11,16 +11,26 @@ export interface TestProxy {
   counts: Map<string, number>;
   /** Paths whose next N responses are cut mid-body. */
   cut: Map<string, number>;
+  /** Paths whose next N requests are answered 503 without reaching the registry. */
+  unavailable: Map<string, number>;
   close(): Promise<void>;
 }
 
 export async function startProxy(upstream: string): Promise<TestProxy> {
   const counts = new Map<string, number>();
   const cut = new Map<string, number>();
+  const unavailable = new Map<string, number>();
   const [uhost, uport] = upstream.split(":");
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET") counts.set(path, (counts.get(path) ?? 0) + 1);
+    const fails = unavailable.get(path) ?? 0;
+    if (fails > 0) {
+      unavailable.set(path, fails - 1);
+      res.writeHead(503, { "content-type": "text/plain" });
+      res.end("try again");
+      return;
+    }
     const up = request({ host: uhost, port: Number(uport), method: req.method, path: req.url, headers: { ...req.headers, host: upstream } }, (ur) => {
       const cutsLeft = cut.get(path) ?? 0;
       res.writeHead(ur.statusCode ?? 502, ur.headers);
@@ -52,6 +62,7 @@ export async function startProxy(upstream: string): Promise<TestProxy> {
     host: `127.0.0.1:${port}`,
     counts,
     cut,
+    unavailable,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

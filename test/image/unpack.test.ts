@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -68,6 +68,11 @@ describe("applyLayer", () => {
       assert.equal(ours.get("opaque/c")?.type, "file");
       assert.equal(ours.get("opaque/d")?.type, "file");
       assert.equal(ours.has("etc/motd"), false);
+      // Times: files keep their tar mtime; a directory listed in a layer keeps its own in that layer's snapshot.
+      assert.equal((await stat(join(mnt, "etc/passwd"))).mtimeMs, 1_700_000_000_000);
+      assert.equal((await stat(join(ref, "etc/passwd"))).mtimeMs, 1_700_000_000_000);
+      assert.equal((await stat(join(snaps.dir(chain[1] as string), "data"))).mtimeMs, 1_700_000_100_000);
+      assert.equal((await stat(join(snaps.dir(chain[0] as string), "home/user"))).mtimeMs, 1_700_000_000_000);
     } finally {
       await snaps.unmount(mnt);
     }
