@@ -17,6 +17,7 @@ import { CrikitError } from "../errors.js";
  */
 export function cleanPath(p: string): string {
   if (p === "") return ".";
+  if (isCleanAbsolute(p)) return p;
   const rooted = p.startsWith("/");
   const out: string[] = [];
   for (const part of p.split("/")) {
@@ -31,6 +32,14 @@ export function cleanPath(p: string): string {
   const joined = out.join("/");
   if (rooted) return `/${joined}`;
   return joined === "" ? "." : joined;
+}
+
+/** Fast path: an absolute path with no empty, `.` or `..` element and no trailing slash. */
+function isCleanAbsolute(p: string): boolean {
+  if (p === "/") return true;
+  if (p.charCodeAt(0) !== 0x2f || p.charCodeAt(p.length - 1) === 0x2f) return false;
+  if (p.includes("//") || p.includes("/./") || p.includes("/../")) return false;
+  return !p.endsWith("/.") && !p.endsWith("/..");
 }
 
 /**

@@ -28,7 +28,7 @@
  */
 import { MountPropagation, NamespaceMode, type Mount } from "../cri.js";
 import { DEFAULT_SHM_SIZE } from "./defaults.js";
-import { cleanPath, isInCriMounts } from "./helpers.js";
+import { cleanPath } from "./helpers.js";
 import type { CommonSpecInput, ContainerSpecInput, ImageConfigInput, SandboxSpecInput } from "./input.js";
 import type { OciMount, OciSpec } from "./oci-types.js";
 import { badField, isAbsolute, linuxOf, type SpecOption } from "./spec-option.js";
@@ -58,9 +58,12 @@ export function anonymousVolumes(
   criMounts: ReadonlyArray<{ readonly containerPath: string }>,
 ): AnonymousVolume[] {
   if (volumeDir === undefined) return [];
-  return Object.keys(imageConfig?.Volumes ?? {})
+  const volumes = Object.keys(imageConfig?.Volumes ?? {});
+  if (volumes.length === 0) return [];
+  const criDsts = new Set(criMounts.map((m) => cleanPath(m.containerPath)));
+  return volumes
     .sort()
-    .filter((p) => isAbsolute(p) && !isInCriMounts(p, criMounts))
+    .filter((p) => isAbsolute(p) && !criDsts.has(cleanPath(p)))
     .map((p) => {
       const clean = cleanPath(p);
       return { containerPath: clean, hostPath: `${volumeDir}/${clean.slice(1).replaceAll("/", "_") || "_"}` };
@@ -185,17 +188,18 @@ export const withContainerMounts: SpecOption<ContainerSpecInput> = (spec, input)
   if (sc?.privileged) makeRw(spec);
   sizeShm(spec, input);
   const criMounts = input.config.mounts;
+  const criDsts = new Set(criMounts.map((m) => cleanPath(m.containerPath)));
   const ro = sc?.readonlyRootfs ?? false;
   const extra: OciMount[] = [];
   const files = input.sandboxFiles ?? {};
   const podFile = (dst: string, src: string | undefined): void => {
-    if (src !== undefined && !isInCriMounts(dst, criMounts)) extra.push(bind(dst, src, ro));
+    if (src !== undefined && !criDsts.has(dst)) extra.push(bind(dst, src, ro));
   };
   podFile("/etc/hostname", files.hostnamePath);
   podFile("/etc/hosts", files.hostsPath);
   podFile("/etc/resolv.conf", files.resolvConfPath);
   const hostIpc = input.sandboxConfig.linux?.securityContext?.namespaceOptions?.ipc === NamespaceMode.NODE;
-  if (!isInCriMounts("/dev/shm", criMounts)) {
+  if (!criDsts.has("/dev/shm")) {
     if (hostIpc) extra.push(shmBind("/dev/shm", false));
     else if (files.shmPath !== undefined) extra.push(shmBind(files.shmPath, false));
   }

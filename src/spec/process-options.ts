@@ -14,6 +14,23 @@ import { resolveUser } from "./user.js";
 
 const utf8 = new TextDecoder();
 
+function envKey(entry: string): string {
+  const at = entry.indexOf("=");
+  return at < 0 ? entry : entry.slice(0, at);
+}
+
+/** UTF-8 bytes to a string; ASCII takes a fast path. Invalid bytes become U+FFFD. */
+function decodeUtf8(b: Uint8Array): string {
+  if (b.length > 256) return utf8.decode(b);
+  let s = "";
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i] ?? 0;
+    if (c >= 0x80) return utf8.decode(b);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /**
  * Set `root.path` and `root.readonly` (`readonly_rootfs`).
  *
@@ -89,9 +106,9 @@ export const withTerminal: SpecOption<ContainerSpecInput> = (spec, input) => {
 export function mergeEnv(base: readonly string[], add: readonly string[]): string[] {
   const out = [...base];
   const index = new Map<string, number>();
-  out.forEach((e, i) => index.set(e.split("=", 1)[0] ?? e, i));
+  out.forEach((e, i) => index.set(envKey(e), i));
   for (const e of add) {
-    const key = e.split("=", 1)[0] ?? e;
+    const key = envKey(e);
     const at = index.get(key);
     if (at === undefined) {
       index.set(key, out.length);
@@ -122,8 +139,8 @@ export function podHostname(sandboxConfig: ContainerSpecInput["sandboxConfig"], 
 export const withEnv: SpecOption<ContainerSpecInput> = (spec, input) => {
   const p = processOf(spec);
   const hostname = podHostname(input.sandboxConfig, input.nodeHostname);
-  const request = input.config.envs.map((kv) => `${kv.key}=${utf8.decode(kv.value)}`);
-  p.env = mergeEnv(mergeEnv(mergeEnv(p.env ?? [], [`HOSTNAME=${hostname}`]), input.imageConfig?.Env ?? []), request);
+  const request = input.config.envs.map((kv) => `${kv.key}=${decodeUtf8(kv.value)}`);
+  p.env = mergeEnv(p.env ?? [], [`HOSTNAME=${hostname}`, ...(input.imageConfig?.Env ?? []), ...request]);
 };
 
 /**
