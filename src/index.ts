@@ -24,7 +24,7 @@ export type { DecodedRuntimeOptions, GenericRuntimeOptions, LegacyRuncOptions, R
 // --- end status, references, runtime options ---
 
 // --- image ---
-export { MediaType, layerCompression, manifestAccept, isSha256Digest, digestHex, sha256Digest, chainIds, ContentStore, applyLayer, Snapshotter, hostPlatform, platformMatches, selectPlatform, RegistryClient, parseChallenge, ImageService, imageSpecConfig, toCriImage, toCriFilesystemUsage, fromCriAuthConfig } from "./image/index.js";
+export { MediaType, layerCompression, manifestAccept, isSha256Digest, digestHex, sha256Digest, chainIds, ContentStore, applyLayer, Snapshotter, hostPlatform, platformMatches, selectPlatform, RegistryClient, parseChallenge, ImageService, imageSpecConfig, toCriImage, toCriFilesystemUsage, fromCriAuthConfig, criImageVerboseInfo } from "./image/index.js";
 export type { LayerCompression, Platform, Descriptor, ImageManifest, ImageIndex, ImageRuntimeConfig, ImageConfigFile, ContentStoreOptions, IngestOptions, BlobSource, ApplyLayerOptions, ApplyLayerResult, OverlayMountOptions, RegistryAuth, RegistryHostConfig, RegistryClientOptions, RegistryCallOptions, FetchedManifest, PullProgress, ImageLogger, ImageServiceOptions, PullOptions, PullResult, ImageSpecConfig, ImageFsUsage, ImageRecord, ImageDetails } from "./image/index.js";
 // --- end image ---
 

@@ -77,3 +77,22 @@ export function fromCriAuthConfig(auth: AuthConfig | undefined): RegistryAuth | 
   if (a.registryToken !== "") out.registryToken = a.registryToken;
   return Object.keys(out).length === 0 ? undefined : out;
 }
+
+/**
+ * The `info` map of a verbose CRI `ImageStatus`: one key, `info`, holding
+ * JSON with the image's chain ID, manifest digest, layers and config (the
+ * shape containerd's verbose status has, plus the manifest digest).
+ *
+ * @public
+ */
+export function criImageVerboseInfo(rec: ImageRecord): Record<string, string> {
+  return {
+    info: JSON.stringify({
+      chainID: rec.chainIds[rec.chainIds.length - 1] ?? "",
+      manifestDigest: rec.manifestDigest,
+      layers: rec.layers,
+      pinned: rec.pinned,
+      imageSpec: rec.config,
+    }),
+  };
+}

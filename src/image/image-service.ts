@@ -26,8 +26,12 @@
  * blobs and snapshots are collected right after unless another image or a
  * container (see `inUse`) still needs them.
  *
+ * Diagnostics: each finished pull publishes `{image, id?, durationMs, error?}`
+ * on the `crikit:image:pull` diagnostics channel.
+ *
  * @packageDocumentation
  */
+import { channel } from "node:diagnostics_channel";
 import { execa } from "execa";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -143,6 +147,8 @@ export interface ImageFsUsage {
   timestamp: number;
 }
 
+const pullChannel = channel("crikit:image:pull");
+
 const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -212,7 +218,17 @@ export class ImageService {
     const key = normalizeReference(image);
     const running = this.#pulls.get(key);
     if (running !== undefined) return running;
-    const p = this.#pull(ref, options);
+    const started = performance.now();
+    const p = this.#pull(ref, options).then(
+      (r) => {
+        if (pullChannel.hasSubscribers) pullChannel.publish({ image: key, id: r.imageRef, durationMs: performance.now() - started });
+        return r;
+      },
+      (err: unknown) => {
+        if (pullChannel.hasSubscribers) pullChannel.publish({ image: key, durationMs: performance.now() - started, error: err });
+        throw err;
+      },
+    );
     this.#pulls.set(key, p);
     try {
       return await p;

@@ -19,4 +19,4 @@ export type { RegistryAuth, RegistryHostConfig, RegistryClientOptions, RegistryC
 export { ImageService, imageSpecConfig } from "./image-service.js";
 export type { ImageServiceOptions, PullOptions, PullResult, ImageSpecConfig, ImageFsUsage } from "./image-service.js";
 export type { ImageRecord, ImageDetails } from "./image-records.js";
-export { toCriImage, toCriFilesystemUsage, fromCriAuthConfig } from "./cri-image.js";
+export { toCriImage, toCriFilesystemUsage, fromCriAuthConfig, criImageVerboseInfo } from "./cri-image.js";

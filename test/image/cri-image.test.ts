@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { AuthConfigSchema } from "../../src/cri.js";
-import { fromCriAuthConfig, toCriFilesystemUsage, toCriImage, type ImageRecord } from "../../src/index.js";
+import { criImageVerboseInfo, fromCriAuthConfig, toCriFilesystemUsage, toCriImage, type ImageRecord } from "../../src/index.js";
 
 const record = (user: string | undefined): ImageRecord => ({
   id: `sha256:${"a".repeat(64)}`,
@@ -60,5 +60,15 @@ describe("fromCriAuthConfig", () => {
   it("gives undefined for no or empty credentials", () => {
     assert.equal(fromCriAuthConfig(undefined), undefined);
     assert.equal(fromCriAuthConfig(create(AuthConfigSchema, {})), undefined);
+  });
+});
+
+describe("criImageVerboseInfo", () => {
+  it("puts the chain ID, manifest digest and config under the info key as JSON", () => {
+    const rec = { ...record("0"), chainIds: [`sha256:${"c".repeat(64)}`, `sha256:${"d".repeat(64)}`] };
+    const info = JSON.parse(criImageVerboseInfo(rec).info ?? "{}") as { chainID: string; manifestDigest: string; imageSpec: { os: string } };
+    assert.equal(info.chainID, `sha256:${"d".repeat(64)}`);
+    assert.equal(info.manifestDigest, rec.manifestDigest);
+    assert.equal(info.imageSpec.os, "linux");
   });
 });
