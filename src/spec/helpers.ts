@@ -92,18 +92,25 @@ export interface TargetContainerInfo {
  * sandbox and is running; returns it.
  *
  * @param sandboxId - the sandbox of the container being created
- * @param targetId - the request's `namespace_options.target_id`
- * @param target - what the container store found for `targetId` (`undefined`: nothing)
+ * @param target - what the container store found for the request's
+ *   `namespace_options.target_id` (`undefined`: nothing)
+ * @param targetId - the requested ID, for messages @defaultValue target.id
  * @throws CrikitError NotFound when there is no such container,
  *   InvalidArgument when it is in another sandbox, FailedPrecondition when
  *   it is not running.
+ *
+ * @example
+ * ```ts
+ * const target = validateTargetContainer(sandboxId, containers.find(targetId), targetId);
+ * generateContainerSpec({ ...input, targetPid: target.pid });
+ * ```
  *
  * @public
  */
 export function validateTargetContainer(
   sandboxId: string,
-  targetId: string,
   target: TargetContainerInfo | undefined,
+  targetId: string = target?.id ?? "",
 ): TargetContainerInfo {
   const field = "linux.security_context.namespace_options.target_id";
   if (target === undefined) {

@@ -44,7 +44,7 @@ describe("isHostNetwork", () => {
 describe("validateTargetContainer", () => {
   const running = { id: "t1", sandboxId: "s1", state: ContainerState.CONTAINER_RUNNING, pid: 42 };
   it("returns a running target in the same sandbox", () => {
-    assert.deepEqual(validateTargetContainer("s1", "t1", running), running);
+    assert.deepEqual(validateTargetContainer("s1", running), running);
   });
   const bad = [
     { desc: "a missing target is NotFound", target: undefined, code: "NotFound" as const, re: /does not exist/ },
@@ -55,7 +55,7 @@ describe("validateTargetContainer", () => {
   for (const c of bad) {
     it(`rejects it so that ${c.desc}`, () => {
       assert.throws(
-        () => validateTargetContainer("s1", "t1", c.target),
+        () => validateTargetContainer("s1", c.target, "t1"),
         (e: unknown) => hasErrorCode(e, c.code) && c.re.test(e.message) && e.details.field === "linux.security_context.namespace_options.target_id",
       );
     });

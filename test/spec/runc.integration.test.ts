@@ -200,7 +200,7 @@ describe("generated specs under runc", () => {
   it("joins a TARGET container's PID namespace after checking the target", async () => {
     const a = containerSpec("target-a", { command: ["sleep", "301"], linux: { securityContext: { namespaceOptions: { pid: NamespaceMode.CONTAINER } } } } as Config);
     const pid = await lab.start(a.id, a.spec);
-    const target = validateTargetContainer(sandboxId, a.id, { id: a.id, sandboxId, state: ContainerState.CONTAINER_RUNNING, pid });
+    const target = validateTargetContainer(sandboxId, { id: a.id, sandboxId, state: ContainerState.CONTAINER_RUNNING, pid });
     const out = await run("target-b", "tr '\\0' ' ' < /proc/1/cmdline", { namespaceOptions: { pid: NamespaceMode.TARGET, targetId: a.id } }, {}, { targetPid: target.pid ?? 0 });
     assert.equal(out.trim(), "sleep 301");
   });
