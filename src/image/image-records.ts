@@ -4,6 +4,9 @@
  * file, fsync, rename). On start the records are read back, which rebuilds
  * the in-memory index of repo tags and repo digests.
  *
+ * `retained.json` maps the IDs of removed images that containers still use
+ * to their chain IDs, so their layers survive a restart until released.
+ *
  * The in-memory index is crikit's image store (`src/stores`); this file is
  * its on-disk half.
  *
@@ -92,6 +95,26 @@ export class ImageRecordFiles {
       await fh.close();
     }
     await rename(tmp, join(this.root, `${digestHex(rec.id)}.json`));
+  }
+
+  async loadRetained(): Promise<Record<string, string[]>> {
+    try {
+      return JSON.parse(await readFile(join(this.root, "retained.json"), "utf8")) as Record<string, string[]>;
+    } catch {
+      return {};
+    }
+  }
+
+  async saveRetained(map: Record<string, readonly string[]>): Promise<void> {
+    const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
+    const fh = await open(tmp, "wx", 0o644);
+    try {
+      await fh.writeFile(JSON.stringify(map));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.root, "retained.json"));
   }
 
   async delete(id: string): Promise<void> {

@@ -204,6 +204,7 @@ export class ImageService {
         const stored = this.#images.add({ id, repoTags, repoDigests, size: BigInt(size), pinned, config: details });
         this.#saved.set(id, stored);
       }
+      for (const [id, chain] of Object.entries(await this.#records.loadRetained())) this.#retained.set(id, chain);
     })();
     return this.#ready;
   }
@@ -410,6 +411,22 @@ export class ImageService {
     return undefined;
   }
 
+  /** Remembers the layers of removed images that containers still use, on disk so a restart keeps them. */
+  async #retain(removed: readonly ImageStoreRecord<ImageDetails>[]): Promise<void> {
+    const used = new Set(this.#inUse());
+    let changed = false;
+    for (const img of removed) {
+      if (!used.has(img.id)) continue;
+      this.#retained.set(img.id, img.config.chainIds);
+      changed = true;
+    }
+    if (changed) await this.#saveRetained();
+  }
+
+  async #saveRetained(): Promise<void> {
+    await this.#records.saveRetained(Object.fromEntries(this.#retained));
+  }
+
   /** Writes the records that changed since the last write and deletes those of removed images. */
   async #persist(): Promise<void> {
     const live = new Set<string>();
@@ -455,7 +472,7 @@ export class ImageService {
       return;
     }
     this.#images.remove(img.id);
-    this.#retained.set(img.id, img.config.chainIds);
+    await this.#retain([img]);
     await this.#persist();
     this.#log.info({ id: img.id }, "removed image");
     await this.collectGarbage();
@@ -480,10 +497,12 @@ export class ImageService {
         for (const c of img.config.chainIds) snaps.add(c);
       }
       const used = new Set(this.#inUse());
+      let changed = false;
       for (const [id, chain] of this.#retained) {
-        if (!used.has(id)) this.#retained.delete(id);
-        else for (const c of chain) snaps.add(c);
+        if (used.has(id)) for (const c of chain) snaps.add(c);
+        else changed = this.#retained.delete(id) || changed;
       }
+      if (changed) await this.#saveRetained();
       for (const b of await this.content.list()) if (!blobs.has(b)) await this.content.delete(b);
       for (const c of await this.snapshots.list()) if (!snaps.has(c)) await this.snapshots.remove(c);
     };
@@ -508,12 +527,14 @@ export class ImageService {
     await this.init();
     const k = new Set([...keep, ...this.#inUse()]);
     const gone: string[] = [];
+    const removed: ImageStoreRecord<ImageDetails>[] = [];
     for (const img of this.#images.list()) {
       if (img.pinned || k.has(img.id)) continue;
       this.#images.remove(img.id);
-      this.#retained.set(img.id, img.config.chainIds);
+      removed.push(img);
       gone.push(img.id);
     }
+    await this.#retain(removed);
     await this.#persist();
     if (gone.length > 0) await this.collectGarbage();
     return gone;

@@ -331,7 +331,14 @@ describe("ImageService against a real registry", () => {
     await svc.remove(r.imageRef.slice(7, 19));
     assert.equal(await svc.status(r.imageRef), undefined, "the image vanishes from status at once");
     assert.deepEqual((await svc.snapshots.list()).sort(), [...r.image.chainIds].sort(), "its layers stay while in use");
+    // Also across a restart.
+    const again = new ImageService({ root: svc.root, inUse: () => using });
+    await again.init();
+    await again.collectGarbage();
+    assert.deepEqual((await again.snapshots.list()).sort(), [...r.image.chainIds].sort(), "its layers stay after a restart");
     using.clear();
+    await again.collectGarbage();
+    assert.deepEqual(await again.snapshots.list(), []);
     await svc.collectGarbage();
     assert.deepEqual(await svc.snapshots.list(), []);
     assert.deepEqual(await svc.content.list(), []);
