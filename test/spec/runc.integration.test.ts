@@ -79,11 +79,18 @@ describe("generated specs under runc", () => {
     podConfig = {
       metadata: { name: "pod", namespace: "crikit-test", uid: "uid-1" },
       hostname: "crikit-pod",
-      linux: { cgroupParent: lab.cgroupParent, sysctls: { [SYSCTL]: "1" } },
+      linux: {
+        cgroupParent: lab.cgroupParent,
+        sysctls: { [SYSCTL]: "1" },
+        // The pause process runs under the RuntimeDefault profile too, as with the kubelet's SeccompDefault.
+        securityContext: { seccomp: { profileType: SecurityProfile_ProfileType.RuntimeDefault } },
+      },
     } as SandboxSpecInit["config"];
     const spec = generateSandboxSpec({ ...common(), id: sandboxId, config: podConfig, rootfsPath: lab.rootfs.rootfs });
     assertValidOciSpec(spec);
+    assert.equal(spec.linux?.seccomp?.defaultAction, "SCMP_ACT_ERRNO");
     sandboxPid = await lab.start(sandboxId, spec);
+    assert.match(readFileSync(`/proc/${sandboxPid}/status`, "utf8"), /Seccomp:\s+2/, "catatonit runs under the RuntimeDefault profile");
   });
 
   after(async () => {
