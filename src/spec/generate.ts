@@ -173,6 +173,7 @@ export function containerSpecInput(init: ContainerSpecInit): ContainerSpecInput 
 export function generateContainerSpec(input: ContainerSpecInit, options: GenerateSpecOptions<ContainerSpecInput> = {}): OciSpec {
   const normalized = containerSpecInput(input);
   const spec = options.base ? structuredClone(options.base) : createBaseSpec(input.rootfsPath);
+  if (input.ociVersion !== undefined) spec.ociVersion = input.ociVersion;
   return applySpecOptions(spec, normalized, options.specOptions ?? defaultContainerSpecOptions);
 }
 
@@ -185,5 +186,6 @@ export function generateContainerSpec(input: ContainerSpecInit, options: Generat
 export function generateSandboxSpec(input: SandboxSpecInit, options: GenerateSpecOptions<SandboxSpecInput> = {}): OciSpec {
   const normalized: SandboxSpecInput = { ...input, config: create(PodSandboxConfigSchema, input.config) };
   const spec = options.base ? structuredClone(options.base) : createBaseSpec(input.rootfsPath);
+  if (input.ociVersion !== undefined) spec.ociVersion = input.ociVersion;
   return applySpecOptions(spec, normalized, options.specOptions ?? defaultSandboxSpecOptions);
 }

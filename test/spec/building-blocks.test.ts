@@ -58,6 +58,11 @@ describe("small builders", () => {
     assert.deepEqual(anonymousVolumes({ Volumes: { "/x": {} } }, undefined, []), []);
   });
 
+  it("writes the requested ociVersion, 1.2.1 by default", () => {
+    assert.equal(generateContainerSpec(containerInit()).ociVersion, "1.2.1");
+    assert.equal(generateContainerSpec(containerInit({ ociVersion: "1.1.0" })).ociVersion, "1.1.0");
+  });
+
   it("passes container annotations matching the container patterns", () => {
     const spec = generateContainerSpec(
       containerInit({ containerAnnotationPatterns: ["example.com/*"] }, { annotations: { "example.com/x": "1", "other.io/y": "2" } }, podConfig()),
