@@ -243,9 +243,9 @@ export interface CommonSpecInput {
   logger?: SpecLogger;
   /**
    * The `ociVersion` written into the spec. Some OCI runtimes refuse
-   * versions newer than they know: crun before 1.15 (Debian 12 ships 1.8.1)
-   * answers "unknown version specified" to 1.2.x, so pass `"1.1.0"` for it;
-   * runc 1.1 accepts 1.2.1. crikit only emits 1.2 features (`rro`, idmapped
+   * versions newer than they know: crun 1.8.1 (Debian 12's) answers
+   * "unknown version specified" to 1.2.x and takes 1.1.0, so pass `"1.1.0"`
+   * for it; runc 1.1.5 accepts 1.2.1. crikit only emits 1.2 features (`rro`, idmapped
    * mounts) when a request asks for them and `features` allow them.
    * @defaultValue "1.2.1" (OCI_VERSION)
    */
