@@ -204,7 +204,7 @@ export function runConmon(conmonPath: string, args: readonly string[], options: 
     sync.on("end", () => {
       // The monitor closed the pipe without a message: conmon failed.
       setTimeout(() => {
-        finish(new RuntimeCommandError({ argv, stderr: stderr || "conmon exited without reporting a pid", exitCode: firstExit?.code ?? undefined, signal: firstExit?.signal ?? undefined, kind: "Other" }));
+        finish(new RuntimeCommandError({ argv, stderr: stderr || "conmon exited without reporting a pid (it logs to syslog; check that the exit, socket and persist directories exist)", exitCode: firstExit?.code ?? undefined, signal: firstExit?.signal ?? undefined, kind: "Other" }));
       }, 20);
     });
     child.on("error", (e) => finish(new RuntimeCommandError({ argv, stderr: String(e), kind: "Other", cause: e })));

@@ -55,7 +55,7 @@ import { isRuntimeCommandError } from "./runtime-command-error.js";
 import { buildConmonArgs, runConmon } from "./conmon.js";
 import { runExecSync } from "./exec-sync.js";
 import type { ExecSyncResult } from "./exec-sync.js";
-import { hasEffectiveCapability, isAlive, killQuietly } from "./proc.js";
+import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 
 /**
@@ -701,13 +701,28 @@ export class OciRuntime {
     }
   }
 
+  /**
+   * Undo a create that failed or timed out. conmon may still be running the
+   * runtime's `create`, which would then finish after us: kill the monitor,
+   * then keep deleting until no process for this id (conmon, the runtime)
+   * is left and the runtime no longer knows the id. Bounded by 10 s.
+   */
   async #cleanupFailedCreate(id: string, bundle: string): Promise<void> {
     const signal = AbortSignal.timeout(10_000);
-    const conmonPid = await readNumber(join(this.containerDir(id), "conmon.pid"));
-    await this.#killQuiet(id, "SIGKILL", true, signal).catch(() => undefined);
-    await this.#deleteQuiet(id, signal).catch(() => undefined);
-    if (conmonPid !== undefined) {
-      if (!(await waitGone(conmonPid, 2000))) killQuietly(conmonPid, "SIGKILL");
+    const argv = ["-c", id];
+    for (;;) {
+      const conmonPid = await readNumber(join(this.containerDir(id), "conmon.pid"));
+      if (conmonPid !== undefined) killQuietly(conmonPid, "SIGKILL");
+      for (const pid of await processesWithArgs(argv)) killQuietly(pid, "SIGKILL");
+      await this.#killQuiet(id, "SIGKILL", true, signal).catch(() => undefined);
+      await this.#deleteQuiet(id, signal).catch(() => undefined);
+      const busy = (await processesWithArgs(argv)).length > 0 || (await processesWithArgs(["create", id])).length > 0;
+      const known = await this.cli.state(id, { signal }).then(
+        () => true,
+        () => false,
+      );
+      if ((!busy && !known) || signal.aborted) break;
+      await sleep(20);
     }
     await this.#removeState(id, bundle);
   }

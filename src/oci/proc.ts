@@ -88,3 +88,29 @@ export function killQuietly(pid: number, signal: NodeJS.Signals | number): void 
     // gone already
   }
 }
+
+/**
+ * Live processes whose argv contains `seq` as consecutive arguments (for
+ * instance `["-c", id]` for a conmon, `["create", id]` for a runtime).
+ *
+ * @internal
+ */
+export async function processesWithArgs(seq: readonly string[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let args: string[];
+    try {
+      args = (await readFile(`/proc/${name}/cmdline`, "utf8")).split("\0");
+    } catch {
+      continue;
+    }
+    for (let i = 0; i + seq.length <= args.length; i++) {
+      if (seq.every((s, j) => args[i + j] === s)) {
+        if (await isAlive(Number(name))) out.push(Number(name));
+        break;
+      }
+    }
+  }
+  return out;
+}

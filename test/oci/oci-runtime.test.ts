@@ -198,6 +198,16 @@ for (const runtime of runtimes) {
       });
     }
 
+    it("gives up a create that exceeds its start timeout and leaves nothing behind", async () => {
+      const id = newId("starttimeout");
+      const bundle = await makeBundle({ args: ["sleep", "100"], cgroupsPath: `${cgroupParent}/${id}` });
+      used.push({ id, bundle, pids: [] });
+      await assert.rejects(rt.create({ id, bundle: bundle.dir, logPath: join(tmp, `${id}.log`), startTimeoutMs: 5 }), (e: unknown) => hasErrorCode(e, "DeadlineExceeded"));
+      assert.deepEqual(await processesMatching(id), []);
+      assert.equal(await pathExists(rt.containerDir(id)), false);
+      await assert.rejects(rt.cli.state(id), (e: unknown) => isRuntimeCommandError(e) && e.kind === "NotFound");
+    });
+
     it("removes a running container by stopping it first", async () => {
       const { id, pid } = await createStarted("rmrun", { args: ["sleep", "100"] });
       await rt.remove(id);
