@@ -328,11 +328,15 @@ export class ImageService {
         config,
         pulledAt: prev?.config.pulledAt ?? Date.now(),
       };
-      if (prev === undefined) this.#images.add({ id, ...refs, size: BigInt(size), pinned, config: details });
-      else {
-        this.#images.addReferences(id, refs);
-        if (pinned) this.#images.setPinned(id, true);
-      }
+      if (prev !== undefined) this.#images.remove(id); // re-added with merged names and details
+      this.#images.add({
+        id,
+        repoTags: [...(prev?.repoTags ?? []), ...refs.repoTags],
+        repoDigests: [...(prev?.repoDigests ?? []), ...refs.repoDigests],
+        size: BigInt(size),
+        pinned,
+        config: details,
+      });
       await this.#persist();
       const rec = toRecord(this.#images.get(id));
       this.#log.info({ image: name, id }, "pulled image");

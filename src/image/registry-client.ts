@@ -167,6 +167,9 @@ interface Challenge {
   params: Record<string, string>;
 }
 
+/** Manifests and indexes larger than this are refused (containerd uses the same limit). */
+const maxManifestBytes = 4 * 1024 * 1024;
+
 const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -221,7 +224,15 @@ export class RegistryClient {
     const path = `/v2/${ref.path}/manifests/${reference}`;
     return this.#onEndpoints(ref, options, async (ep) => {
       const res = await this.#request(ep, ref, path, { accept: manifestAccept }, options);
+      const declared = Number(res.headers.get("content-length") ?? "0");
+      if (declared > maxManifestBytes) {
+        await res.body?.cancel();
+        throw new CrikitError("InvalidArgument", `manifest ${reference} of ${ref.domain}/${ref.path} is ${declared} bytes, more than the ${maxManifestBytes} allowed`);
+      }
       const bytes = Buffer.from(await res.arrayBuffer());
+      if (bytes.byteLength > maxManifestBytes) {
+        throw new CrikitError("InvalidArgument", `manifest ${reference} of ${ref.domain}/${ref.path} is larger than the ${maxManifestBytes} bytes allowed`);
+      }
       const digest = sha256Digest(bytes);
       if (reference.includes(":") && reference !== digest) {
         throw new CrikitError("DataLoss", `manifest from ${ep.base} has digest ${digest}, expected ${reference}`);
