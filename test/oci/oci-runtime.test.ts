@@ -8,7 +8,7 @@
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rename, rm, readdir, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -233,6 +233,37 @@ for (const runtime of runtimes) {
       await rt.updateResources(id, { memory: { limit: 96 * 1024 * 1024, swap: 96 * 1024 * 1024 } });
       const limit = await readFile(`/sys/fs/cgroup/memory${cgroupParent}/${id}/memory.limit_in_bytes`, "utf8");
       assert.equal(Number(limit), 96 * 1024 * 1024);
+    });
+
+    it("allocates a terminal when asked and logs its output", async () => {
+      const id = newId("tty");
+      const bundle = await makeBundle({ args: ["sh", "-c", "tty; echo hi"], cgroupsPath: `${cgroupParent}/${id}` });
+      const cfg = JSON.parse(await readFile(join(bundle.dir, "config.json"), "utf8")) as { process: { terminal: boolean } };
+      cfg.process.terminal = true;
+      await writeFile(join(bundle.dir, "config.json"), JSON.stringify(cfg));
+      const entry = { id, bundle, pids: [] as number[] };
+      used.push(entry);
+      const logPath = join(tmp, `${id}.log`);
+      entry.pids.push((await rt.create({ id, bundle: bundle.dir, logPath, terminal: true })).pid);
+      await rt.start(id);
+      await waitExited(id);
+      assert.equal((await rt.status(id)).exitCode, 0);
+      const records = parseCriLog(await readFile(logPath, "utf8"));
+      assert.deepEqual(records.map((r) => [r.stream, r.content.trimEnd()]), [["stdout", "/dev/pts/0"], ["stdout", "hi"]]);
+    });
+
+    it("reads processes and, with runc, statistics of a running container", async () => {
+      const { id, pid } = await createStarted("stats", { args: ["sleep", "100"] });
+      assert.deepEqual(await rt.cli.ps(id), [pid]);
+      if (runtime.name === "runc") {
+        const stats = (await rt.cli.stats(id)) as { type?: string; data?: { memory?: unknown; pids?: { current?: number } } };
+        assert.equal(stats.type, "stats");
+        assert.ok(stats.data?.memory);
+        assert.equal(stats.data?.pids?.current, 1);
+      } else {
+        // crun has no `events` subcommand.
+        await assert.rejects(rt.cli.stats(id), (e: unknown) => isRuntimeCommandError(e) && e.kind === "Other");
+      }
     });
 
     it("pauses and resumes a container", async () => {
