@@ -4,10 +4,11 @@
  * A container's mounts, in order: the defaults (proc, dev, devpts, shm,
  * mqueue, sysfs, cgroup; sysfs and cgroup read-write when privileged), the
  * pod files (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) and
- * `/dev/shm` (the pod's, or the host's with host IPC), then the CRI mounts
- * and the image config's anonymous volumes sorted by path depth so a
- * parent is mounted before its children. A pod file or default mount whose
- * destination a CRI mount covers is dropped.
+ * `/dev/shm` (the pod's, or the host's with host IPC), the CRI mounts and
+ * the image config's anonymous volumes, these three sorted together by path
+ * depth (stable) so a parent is mounted before its children. A pod file
+ * whose destination is a CRI mount is dropped, and so is a default mount
+ * at or under any of these destinations.
  *
  * Missing host paths: the CRI says a CRI mount whose `host_path` does not
  * exist is an error (the kubelet itself creates `DirectoryOrCreate` paths),
@@ -203,13 +204,15 @@ export const withContainerMounts: SpecOption<ContainerSpecInput> = (spec, input)
     if (hostIpc) extra.push(shmBind("/dev/shm", false));
     else if (files.shmPath !== undefined) extra.push(shmBind(files.shmPath, false));
   }
-  const ordered: OciMount[] = criMounts.map((m, i) => criMountToOci(spec, m, i, input));
+  // Pod files first, then CRI mounts and volumes; one stable sort by depth
+  // so that a CRI mount of a parent (say /etc) never hides a pod file.
+  const ordered: OciMount[] = [...extra, ...criMounts.map((m, i) => criMountToOci(spec, m, i, input))];
   for (const v of anonymousVolumes(input.imageConfig, input.volumeDir, criMounts)) ordered.push(bind(v.containerPath, v.hostPath, false));
   const sorted = ordered
     .map((m, i) => ({ m, i, d: depth(m.destination) }))
     .sort((a, b) => a.d - b.d || a.i - b.i)
     .map((x) => x.m);
-  replaceMounts(spec, [...extra.filter((e) => !sorted.some((s) => s.destination === e.destination)), ...sorted]);
+  replaceMounts(spec, sorted);
 };
 
 /**

@@ -167,6 +167,15 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       },
     },
     {
+      desc: "a CRI mount of a parent directory does not hide a pod file",
+      config: { mounts: [{ containerPath: "/etc", hostPath: "/data" }] },
+      over: { sandboxFiles: { hostsPath: "/state/s/hosts" } },
+      check: (s) => {
+        const order = s.mounts?.map((m) => m.destination) ?? [];
+        assert.ok(order.indexOf("/etc") < order.indexOf("/etc/hosts"), order.join(" "));
+      },
+    },
+    {
       desc: "a CRI mount on a pod file wins over the pod file",
       config: { mounts: [{ containerPath: "/etc/hosts", hostPath: "/etc/passwd" }] },
       over: { sandboxFiles: { hostsPath: "/state/s/hosts" } },
