@@ -189,8 +189,15 @@ class LayerApplier {
     if (base.startsWith(".wh.")) {
       const hidden = base.slice(4);
       if (hidden === "" || hidden.startsWith(".wh.")) return; // other AUFS metadata: nothing to do
-      const p = join(this.#dir, parentRel, hidden);
-      if (await exists(p)) return; // same-layer content wins over its own whiteout
+      const hiddenRel = parentRel === "" ? hidden : `${parentRel}/${hidden}`;
+      const p = join(this.#dir, hiddenRel);
+      const there = await lstatOrUndefined(p);
+      if (there !== undefined) {
+        // The same layer has this path: its own content stays, but a whiteout of a lower
+        // directory that the layer re-creates makes that directory opaque.
+        if (there.isDirectory()) this.#setXattr(hiddenRel, "trusted.overlay.opaque", Buffer.from("y"));
+        return;
+      }
       await execa("mknod", ["-m", "0", p, "c", "0", "0"]);
       return;
     }
@@ -204,6 +211,8 @@ class LayerApplier {
       }
       await rm(path, { recursive: true, force: true });
       this.#forget(rel);
+      // A directory re-created over this layer's own whiteout hides the lower one's content.
+      if (type === "directory" && cur.isCharacterDevice() && cur.rdev === 0) this.#setXattr(rel, "trusted.overlay.opaque", Buffer.from("y"));
     }
     switch (type) {
       case "file":
@@ -366,8 +375,4 @@ async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return (await lstatOrUndefined(p)) !== undefined;
 }

@@ -141,6 +141,37 @@ describe("applyLayer", () => {
     });
   }
 
+  const recreate = [
+    { desc: "the whiteout before the new directory", upper: [{ path: ".wh.d", content: "" }, { path: "d/", type: "dir" as const }, { path: "d/new", content: "n" }] },
+    { desc: "the new directory before the whiteout", upper: [{ path: "d/", type: "dir" as const }, { path: "d/new", content: "n" }, { path: ".wh.d", content: "" }] },
+  ];
+  for (const c of recreate) {
+    it(`hides a lower directory's content when a layer whites it out and re-creates it, ${c.desc}`, async () => {
+      const base = await mkdtemp(join(dir, "recreate-"));
+      const layoutDir = join(base, "layout");
+      const built = await buildOciLayout(layoutDir, [{ tag: "t", image: { layers: [{ entries: [{ path: "d/", type: "dir" }, { path: "d/old", content: "o" }] }, { entries: c.upper }] } }]);
+      const img = built.t?.images[0];
+      assert.ok(img);
+      const snaps = new Snapshotter({ root: join(base, "snaps") });
+      await snaps.init();
+      const chain = await unpackAll(layoutDir, img.manifest as never, img.diffIds, snaps);
+      const mnt = join(base, "mnt");
+      await snaps.mount({ chainIds: chain, target: mnt, readonly: true });
+      try {
+        await gnuTarFlatten(layoutDir, img.manifest as never, join(base, "ref"));
+        const ours = await walkTree(mnt);
+        const theirs = await walkTree(join(base, "ref"));
+        ours.delete(".");
+        theirs.delete(".");
+        assert.deepEqual(diffTrees(ours, theirs), []);
+        assert.equal(ours.has("d/old"), false);
+        assert.equal(ours.get("d/new")?.type, "file");
+      } finally {
+        await snaps.unmount(mnt);
+      }
+    });
+  }
+
   it("rejects a layer that is not gzip although its media type says so", async () => {
     const d = await mkdtemp(join(dir, "bad-"));
     await assert.rejects(applyLayer(d, Readable.from([Buffer.from("not gzip at all")]), { compression: "gzip" }), (err: unknown) => hasErrorCode(err, "InvalidArgument"));
