@@ -535,6 +535,7 @@ export class OciRuntime {
     this.#lifetime.abort(reason ?? new CrikitError("Unavailable", "the OCI runtime adapter was destroyed"));
   }
 
+  /** Same as {@link OciRuntime.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -31,7 +31,11 @@ export interface InfraSpecInput {
   sysctls?: Record<string, string>;
 }
 
-/** Where catatonit appears inside the infra rootfs. */
+/**
+ * Where catatonit appears inside the infra rootfs.
+ *
+ * @public
+ */
 export const infraBinaryPath = "/catatonit";
 
 /**
