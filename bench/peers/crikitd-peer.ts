@@ -33,6 +33,8 @@ export interface CrikitdPeerOptions {
   cgroupParent: string;
   /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
   nodeFlags?: string[];
+  /** The entry point and extra arguments (a stand-in, for checking the bench itself). @defaultValue [crikitdMain] */
+  main?: string[];
 }
 
 /** The TOML config of a crikitd in `dir`. */
@@ -74,12 +76,13 @@ export function crikitdAvailable(): boolean {
 
 /** Start crikitd and wait for its CRI socket. */
 export async function startCrikitd(o: CrikitdPeerOptions): Promise<Peer> {
-  if (!crikitdAvailable()) throw new Error(`crikitd is not available: ${crikitdMain} does not exist`);
+  const main = o.main ?? [crikitdMain];
+  if (o.main === undefined && !crikitdAvailable()) throw new Error(`crikitd is not available: ${crikitdMain} does not exist`);
   const dir = await mkdtemp(join(tmpdir(), `crkb-crikitd-${o.sandboxMode}-`));
   const sock = join(dir, "crikitd.sock");
   await mkdir(join(dir, "netns"), { recursive: true });
   await writeFile(join(dir, "crikitd.toml"), crikitdConfig(dir, o));
-  const daemon = spawnDaemon([process.execPath, ...(o.nodeFlags ?? []), "--import", "tsx", crikitdMain, "--config", join(dir, "crikitd.toml")], { cwd: repoRoot });
+  const daemon = spawnDaemon([process.execPath, ...(o.nodeFlags ?? []), "--import", "tsx", ...main, "--config", join(dir, "crikitd.toml")], { cwd: repoRoot });
   const client = createCriClient(sock);
 
   let stopped: Promise<string[]> | undefined;
