@@ -178,6 +178,8 @@ export class ImageService {
   #ready: Promise<void> | undefined;
   #gc: Promise<void> = Promise.resolve();
   #gcSkipped = false;
+  #closed: Promise<void> | undefined;
+  readonly #closing = new AbortController();
 
   constructor(options: ImageServiceOptions) {
     this.root = options.root;
@@ -195,6 +197,7 @@ export class ImageService {
 
   /** Creates the directories and loads the records from disk. Idempotent. */
   init(): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(new CrikitError("Unavailable", "the image service is closed"));
     this.#ready ??= (async () => {
       await this.content.init();
       await this.snapshots.init();
@@ -244,7 +247,7 @@ export class ImageService {
     const outerSignal = outer.length === 0 ? undefined : outer.length === 1 ? outer[0] : AbortSignal.any(outer);
     // Stops this pull's downloads that run ahead when another step fails.
     const stop = new AbortController();
-    const signal = AbortSignal.any([stop.signal, ...outer]);
+    const signal = AbortSignal.any([stop.signal, this.#closing.signal, ...outer]);
     const call = { ...(options.auth ? { auth: options.auth } : {}), signal };
     const downloads = new Map<number, Promise<void>>();
     const name = formatReference(ref);
@@ -344,6 +347,9 @@ export class ImageService {
     } catch (err) {
       stop.abort();
       await Promise.allSettled(downloads.values());
+      if (this.#closing.signal.aborted && !(err instanceof CrikitError)) {
+        throw new CrikitError("Unavailable", `pull of ${name} stopped: the image service is shutting down`, { cause: err });
+      }
       if (outerSignal?.aborted && !(err instanceof CrikitError)) {
         const reason: unknown = outerSignal.reason;
         const timedOut = (reason as { name?: string } | undefined)?.name === "TimeoutError";
@@ -581,6 +587,28 @@ export class ImageService {
   /** Unmounts a rootfs mounted by {@link ImageService.mountRootfs}. */
   async unmountRootfs(target: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.snapshots.unmount(target, options);
+  }
+
+  /**
+   * Stops taking calls (they reject with Unavailable) and waits for running
+   * pulls and garbage collection to finish. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.allSettled([...this.#pulls.values()]);
+      await this.#gc.catch(() => undefined);
+    })();
+    return this.#closed;
+  }
+
+  /** Like {@link ImageService.close}, but cancels running pulls first. Idempotent. */
+  destroy(reason?: unknown): Promise<void> {
+    this.#closing.abort(reason ?? new CrikitError("Unavailable", "the image service is shutting down"));
+    return this.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }
 

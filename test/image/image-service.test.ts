@@ -284,6 +284,18 @@ describe("ImageService against a real registry", () => {
     await assert.rejects(slow.pull(`${reg.host}/test/bb:v1`), (e: unknown) => hasErrorCode(e, "DeadlineExceeded"));
   });
 
+  it("cancels running pulls on destroy and rejects calls after close with Unavailable", async () => {
+    const svc = await newService();
+    const pulling = svc.pull(`${reg.host}/test/bb:v2`);
+    await new Promise((r) => setTimeout(r, 5));
+    await svc.destroy();
+    await assert.rejects(pulling, (e: unknown) => hasErrorCode(e, "Unavailable") || hasErrorCode(e, "Canceled"));
+    await assert.rejects(svc.list(), (e: unknown) => hasErrorCode(e, "Unavailable"));
+    await assert.rejects(svc.pull(`${reg.host}/test/bb:v1`), (e: unknown) => hasErrorCode(e, "Unavailable"));
+    await svc.close(); // idempotent
+    assert.deepEqual(await readdir(join(svc.content.root, "ingest")), []);
+  });
+
   it("lists, filters and removes images; removing one of several tags keeps the image", async () => {
     const svc = await newService();
     const a = await svc.pull(`${reg.host}/test/bb:v1`);
