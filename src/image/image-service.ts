@@ -154,6 +154,20 @@ const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
 /**
  * Pulls, stores, lists and removes images.
  *
+ * @example
+ * ```ts
+ * const images = new ImageService({
+ *   root: "/var/lib/crikit/images",
+ *   registry: { hosts: { "docker.io": { mirrors: ["https://mirror.example"] }, "10.0.0.5:5000": { insecure: true } } },
+ *   pinnedImages: ["registry.k8s.io/pause:3.10"],
+ *   inUse: () => containers.list().map((c) => c.imageId),
+ * });
+ * await images.init();
+ * const { imageRef } = await images.pull("busybox:1.36", { auth: fromCriAuthConfig(req.auth), signal });
+ * const cfg = await images.specConfig(imageRef); // user, env, entrypoint, cmd, ...
+ * await images.mountRootfs(imageRef, rootfsDir, { upperDir, workDir });
+ * ```
+ *
  * @public
  */
 export class ImageService {
