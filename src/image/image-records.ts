@@ -56,7 +56,11 @@ export interface ImageRecord {
   pulledAt: number;
 }
 
-/** Reads and writes image records. */
+/**
+ * Reads and writes image records.
+ *
+ * @internal
+ */
 export class ImageRecordFiles {
   readonly root: string;
 

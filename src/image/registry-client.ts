@@ -432,7 +432,11 @@ function networkReason(err: unknown): string {
 
 const retryableCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED", "EAI_AGAIN"]);
 
-/** Whether an error is worth a retry: 5xx, 429, a broken or refused connection, a short body. */
+/**
+ * Whether an error is worth a retry: 5xx, 429, a broken or refused connection, a short body.
+ *
+ * @internal
+ */
 export function isRetryable(err: unknown): boolean {
   for (let e: unknown = err, i = 0; e && i < 8; i++) {
     if (e instanceof CrikitError) {

@@ -96,6 +96,8 @@ function badLayer(msg: string, cause?: unknown): CrikitError {
 /**
  * The components of a tar entry name, or an error for a name that is
  * absolute or contains `..`. `./` prefixes and trailing slashes are dropped.
+ *
+ * @internal
  */
 export function safeEntryPath(name: string): string[] {
   if (name.startsWith("/")) throw badLayer(`entry "${name}" has an absolute path`);
