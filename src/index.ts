@@ -53,3 +53,10 @@ export type { SandboxNameMetadata, ContainerNameMetadata, ParsedContainerName, I
 export { Registrar, TruncIndex, isAmbiguousPrefixError, Store, ContainerStore, containerState, newContainerStatus, SandboxStore, sandboxState, newSandboxStatus, ImageStore } from "./stores/index.js";
 export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions, ContainerMetadata, ContainerStatus, DerivedContainerState, ContainerRecord, SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord, ImageStoreRecord, NewImage, ImageReferences } from "./stores/index.js";
 // --- end naming and stores ---
+
+// --- server ---
+export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
+export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig } from "./config/index.js";
+export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig } from "./config/index.js";
+// --- end server ---

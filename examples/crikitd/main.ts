@@ -1,0 +1,142 @@
+/**
+ * crikitd: a complete CRI runtime daemon assembled from crikit's pieces.
+ *
+ * ```
+ * crikitd [--config FILE] [--socket PATH] [--root DIR] [--state DIR] [--log-level LEVEL]
+ * crikitd --version | --help
+ * ```
+ *
+ * Start-up: read the TOML config (defaults when the file is absent and no
+ * `--config` was given), apply the command-line overrides, write the
+ * embedded default CNI network into the conf dir if it has none, listen on
+ * the socket at once (calls answer Unavailable until recovery is done),
+ * recover, then open the readiness gate.
+ *
+ * Shutdown on SIGTERM or SIGINT: the server stops accepting calls and drains
+ * those in flight, the service stops its monitors; containers keep running
+ * under conmon and are picked up by the next start. JSON logs (pino) go to
+ * stderr.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
+import { CriService, ensureDefaultCniConfig } from "../../src/server/index.js";
+import { CriServer } from "../../src/transport/index.js";
+
+const VERSION = "0.1.0";
+const DEFAULT_CONFIG = "/etc/crikit/crikit.toml";
+
+const HELP = `crikitd ${VERSION}: a Kubernetes CRI runtime built with crikit
+
+Usage: crikitd [options]
+
+Options:
+  -c, --config FILE      TOML configuration (default ${DEFAULT_CONFIG}, used if present)
+      --socket PATH      CRI socket (overrides "socket")
+      --root DIR         persistent state directory (overrides "root")
+      --state DIR        volatile state directory (overrides "state")
+      --log-level LEVEL  trace, debug, info, warn, error, fatal or silent (overrides "log_level")
+  -v, --version          print the version and exit
+  -h, --help             print this help and exit
+
+Use it with crictl:
+  crictl --runtime-endpoint unix:///run/crikit/crikit.sock version
+`;
+
+async function loadConfig(file: string | undefined): Promise<DaemonConfig> {
+  let text = "";
+  try {
+    text = await readFile(file ?? DEFAULT_CONFIG, "utf8");
+  } catch (err) {
+    if (file !== undefined || (err as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read config ${file ?? DEFAULT_CONFIG}: ${(err as Error).message}`);
+  }
+  return parseDaemonConfig(text);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: "string", short: "c" },
+        socket: { type: "string" },
+        root: { type: "string" },
+        state: { type: "string" },
+        "log-level": { type: "string" },
+        version: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`crikitd: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`crikitd ${VERSION}\n`);
+    return 0;
+  }
+  let config: DaemonConfig;
+  try {
+    const base = await loadConfig(args.config);
+    // Overrides go through the same validation as the file.
+    const merged = { ...base, ...(args.socket ? { socket: args.socket } : {}), ...(args.root ? { root: args.root } : {}), ...(args.state ? { state: args.state } : {}), ...(args["log-level"] ? { log_level: args["log-level"] } : {}) };
+    if (args.state) for (const rt of Object.values(merged.runtimes)) if (rt.root?.startsWith(`${base.state}/`)) delete rt.root;
+    config = resolveDaemonConfig(merged as unknown as Record<string, unknown>);
+  } catch (err) {
+    process.stderr.write(`crikitd: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const log = pino({ level: config.log_level, base: { pid: process.pid } }, pino.destination(2));
+  const written = await ensureDefaultCniConfig(config.cni.conf_dir);
+  if (written) log.info({ file: written }, "no CNI configuration found; wrote the default network");
+  const service = new CriService({ config, logger: log, version: VERSION });
+  const server = new CriServer({
+    socketPath: config.socket,
+    ...service.handlers(),
+    logger: log,
+    maxMessageBytes: config.max_message_bytes,
+    ready: false,
+  });
+  await server.listen();
+  log.info({ socket: config.socket, root: config.root, state: config.state, version: VERSION }, "crikitd listening; recovering");
+  let stopping = false;
+  const stop = async (sig: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: sig }, "shutting down: draining calls; containers keep running");
+    await server.close();
+    await service.close();
+    log.info({}, "stopped");
+    log.flush();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  try {
+    await service.recover();
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, "recovery failed");
+    await server.destroy();
+    return 1;
+  }
+  server.setReady();
+  log.info({ sandboxes: service.sandboxes.size, containers: service.containers.size }, "ready");
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`crikitd: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

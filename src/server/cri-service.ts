@@ -1,0 +1,1659 @@
+/**
+ * The CRI service layer: every RPC of `runtime.v1` RuntimeService and
+ * ImageService, callable in-process, assembled from the SDK's pieces
+ * (stores, naming, spec generation, the OCI runtime adapter, the CNI
+ * manager, sandboxes, the image service). Each method takes the request
+ * message and an optional `{ signal }` context and returns the response
+ * init shape, so {@link CriService.handlers} plugs straight into
+ * `createCriRoutes` / `CriServer`.
+ *
+ * ## Directories
+ *
+ * ```
+ * <root>/records/sandboxes/<id>.json    sandbox records (RecordDir, atomic)
+ * <root>/records/containers/<id>.json   container records
+ * <root>/images/                        the image service (content, snapshots, image records)
+ * <root>/containers/<id>/{upper,work,volumes}   a container's writable layer
+ * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf
+ * <state>/containers/<id>/              OCI bundle: config.json, rootfs (overlay mount)
+ * <state>/oci/<handler>/                OciRuntime state (conmon pid files, exits/)
+ * <state>/runtimes/<handler>/           the OCI runtime's own --root (default)
+ * ```
+ *
+ * ## RunPodSandbox, step by step (each step pushes its undo)
+ *
+ * validate (metadata, run_as_group without a user, runtime handler) →
+ * claim a late result or reserve the name (Registrar) → netns (unless host
+ * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
+ * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
+ * no process) → hostname, hosts, resolv.conf in the sandbox dir → log
+ * directory → record written → READY. On failure the undo steps run newest
+ * first under their own `AbortSignal.timeout` (never the request's signal,
+ * which also fires when the call ends) and the name is released.
+ *
+ * Mode `auto` picks `pinned` (infra-less) unless the pod shares one PID
+ * namespace (`namespace_options.pid == POD`), where catatonit must reap.
+ *
+ * ## Late results
+ *
+ * Creates (RunPodSandbox, CreateContainer) run under the server's own
+ * bounded signal, not the client's deadline. When the client's signal has
+ * fired by the time the work is done, the result is parked in
+ * {@link LateResults} under the object's name and a fingerprint of the
+ * request, hidden from List and Status; the kubelet's retry with the same
+ * request claims it and gets the same ID. A retry that arrives while the
+ * first call still runs waits for it. A changed request or no retry within
+ * the TTL removes the object.
+ *
+ * ## Idempotence and errors (what the kubelet expects)
+ *
+ * StopPodSandbox and RemovePodSandbox of an unknown ID succeed (containerd
+ * and CRI-O both answer OK: the kubelet stops and removes repeatedly and
+ * after garbage collection). StopContainer of an unknown ID is NotFound
+ * (containerd), of an exited container OK. RemoveContainer of an unknown ID
+ * succeeds. Status calls of unknown IDs are NotFound.
+ *
+ * ## Exits and events
+ *
+ * An {@link ExitMonitor} watches each handler's conmon exit directory;
+ * an exit marks the container EXITED (code, reason, finish time from the
+ * exit file) and publishes CONTAINER_STOPPED_EVENT. Sandboxes and containers
+ * publish CREATED, STARTED, STOPPED and DELETED events through an
+ * {@link EventBroadcaster}; each event carries the pod's status and its
+ * containers' statuses (evented PLEG).
+ *
+ * ## Recovery
+ *
+ * {@link CriService.recover}: the exit monitor starts first; then sandbox
+ * and container records are loaded and their names reserved again, each
+ * OCI runtime is reconciled (`OciRuntime.recover`: running, exited while we
+ * were down, vanished → exited with reason Unknown), infra processes,
+ * pinned namespaces and netns pins are checked (a sandbox that lost one is
+ * NOTREADY), runtime containers with no record are removed, the images are
+ * loaded; last, one exit re-check pass. The server opens its readiness gate
+ * only after `recover()` resolves.
+ *
+ * @packageDocumentation
+ */
+import { createHash } from "node:crypto";
+import { hostname as osHostname } from "node:os";
+import { mkdirSync, realpathSync } from "node:fs";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { create, fromJson, toJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  CgroupDriver as CriCgroupDriver,
+  ContainerConfigSchema,
+  ContainerEventType,
+  ContainerStatusSchema,
+  CreateContainerRequestSchema,
+  NamespaceMode,
+  PodSandboxConfigSchema,
+  PodSandboxStatusSchema,
+  RunPodSandboxRequestSchema,
+  type AttachRequest,
+  type CheckpointContainerRequest,
+  type ContainerConfig,
+  type ContainerEventResponseSchema,
+  type ContainerStatsRequest,
+  type ContainerStatusRequest,
+  type CreateContainerRequest,
+  type ExecRequest,
+  type ExecSyncRequest,
+  type GetEventsRequest,
+  type ImageFsInfoRequest,
+  type ImageStatusRequest,
+  type ListContainerStatsRequest,
+  type ListContainersRequest,
+  type ListImagesRequest,
+  type ListMetricDescriptorsRequest,
+  type ListPodSandboxMetricsRequest,
+  type ListPodSandboxRequest,
+  type ListPodSandboxStatsRequest,
+  type PodSandboxConfig,
+  type PodSandboxStatsRequest,
+  type PodSandboxStatusRequest,
+  type PortForwardRequest,
+  type PullImageRequest,
+  type RemoveContainerRequest,
+  type RemoveImageRequest,
+  type RemovePodSandboxRequest,
+  type ReopenContainerLogRequest,
+  type RunPodSandboxRequest,
+  type RuntimeConfigRequest,
+  type StartContainerRequest,
+  type StatusRequest,
+  type StopContainerRequest,
+  type StopPodSandboxRequest,
+  type StreamContainerStatsRequest,
+  type StreamContainersRequest,
+  type StreamImagesRequest,
+  type StreamPodSandboxMetricsRequest,
+  type StreamPodSandboxStatsRequest,
+  type StreamPodSandboxesRequest,
+  type UpdateContainerResourcesRequest,
+  type UpdatePodSandboxResourcesRequest,
+  type UpdateRuntimeConfigRequest,
+  type VersionRequest,
+} from "../cri.js";
+import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
+import type { DaemonConfig, RuntimeHandlerConfig } from "../config/index.js";
+import { ImageService, type ImageRecord } from "../image/index.js";
+import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
+import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { OciRuntime } from "../oci/index.js";
+import { loadSandbox, removeSandbox, startSandbox, stopSandbox, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import {
+  ALL_CAPABILITIES,
+  buildHostnameFile,
+  buildHostsFile,
+  buildResolvConf,
+  generateContainerSpec,
+  resourcesToOci,
+  type ImageConfigInput,
+  type OciSpec,
+} from "../spec/index.js";
+import { ExitReason, SpecialExitCode, resourcesFromSpec } from "../status/index.js";
+import {
+  ContainerStore,
+  Registrar,
+  SandboxStore,
+  containerState,
+  newContainerStatus,
+  newSandboxStatus,
+  sandboxState,
+  type ContainerRecord,
+  type ContainerStatus as StoredContainerStatus,
+  type SandboxRecord,
+  type SandboxStatus as StoredSandboxStatus,
+} from "../stores/index.js";
+import { parseReference } from "../reference/index.js";
+import { containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
+import { EventBroadcaster } from "./event-broadcaster.js";
+import { ExitMonitor } from "./exit-monitor.js";
+import { LateResults } from "./late-results.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+import { RecordDir } from "./records.js";
+import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
+
+/** A pino-compatible logger subset. @public */
+export interface ServiceLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The per-call context: connect's `HandlerContext` fits. @public */
+export interface CallContext {
+  /** Aborts when the client gives up or the server shuts down. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link CriService}. @public */
+export interface CriServiceOptions {
+  /** The daemon configuration (see `parseDaemonConfig`). */
+  config: DaemonConfig;
+  /** Logger; silent by default. */
+  logger?: ServiceLogger;
+  /** The runtime version reported by Version. @defaultValue `"0.1.0"` */
+  version?: string;
+  /**
+   * OCI runtimes by handler name, replacing the ones built from
+   * `config.runtimes` (swap a piece: a differently configured adapter, a
+   * test double). Every configured handler without an entry here gets an
+   * `OciRuntime` over `<state>/oci/<name>`.
+   */
+  runtimes?: Record<string, OciRuntime>;
+  /** The image service. @defaultValue one over `<root>/images` with the config's registry settings */
+  images?: ImageService;
+  /** The CNI manager. @defaultValue one over the config's CNI dirs */
+  cni?: CniManager;
+  /** The netns manager. @defaultValue one over `config.cni.netns_dir` */
+  netns?: NetnsManager;
+  /** Time limit of the server-side work of a create, in ms. @defaultValue 240000 */
+  createTimeoutMs?: number;
+  /** Time limit of a rollback, in ms. @defaultValue 60000 */
+  rollbackTimeoutMs?: number;
+  /** How long a late result waits for the retry, in ms. @defaultValue 600000 */
+  lateResultTtlMs?: number;
+  /** Interval of the exit monitor's full re-check, in ms. @defaultValue 2000 */
+  exitRecheckMs?: number;
+}
+
+type EventInit = MessageInitShape<typeof ContainerEventResponseSchema>;
+type ContainerStatusInit = MessageInitShape<typeof ContainerStatusSchema>;
+type SandboxStatusInit = MessageInitShape<typeof PodSandboxStatusSchema>;
+
+interface HandlerRuntime {
+  name: string;
+  config: RuntimeHandlerConfig;
+  oci: OciRuntime;
+  exitDir: string;
+}
+
+interface SandboxExtra {
+  handler: string;
+  mode: SandboxMode;
+  handle: SandboxHandle;
+  hostNetwork: boolean;
+  netnsPath: string;
+  networkDown: boolean;
+  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
+}
+
+interface ContainerExtra {
+  handler: string;
+  bundle: string;
+  rwDir: string;
+  /** The file conmon writes. */
+  logFile: string;
+  imageName: string;
+  stopSignal: string;
+  user?: { uid: number; gid: number; additionalGids: number[] } | undefined;
+  pid: number;
+}
+
+/** On-disk sandbox record. */
+interface SandboxFileRecord {
+  id: string;
+  name: string;
+  config: JsonValue;
+  runtimeHandler: string;
+  extra: SandboxExtra;
+  status: StoredSandboxStatus;
+}
+
+/** On-disk container record. */
+interface ContainerFileRecord {
+  id: string;
+  name: string;
+  sandboxId: string;
+  config: JsonValue;
+  imageRef: string;
+  logPath: string;
+  extra: ContainerExtra;
+  status: Omit<StoredContainerStatus, "resources"> & { resources?: JsonValue };
+}
+
+const silent: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
+
+function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+function dateNs(d: Date | undefined): bigint {
+  return d === undefined ? 0n : BigInt(d.getTime()) * 1_000_000n;
+}
+
+/** A stable JSON text (sorted keys) of a JSON value, for fingerprints. */
+function canonical(v: JsonValue): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, JsonValue>)[k] ?? null)}`)
+    .join(",")}}`;
+}
+
+function fingerprint(v: JsonValue): string {
+  return createHash("sha256").update(canonical(v)).digest("hex");
+}
+
+/** Runs undo steps newest first under their own time limit; never throws. */
+class Undo {
+  readonly #steps: Array<{ what: string; fn: (signal: AbortSignal) => Promise<unknown> }> = [];
+  push(what: string, fn: (signal: AbortSignal) => Promise<unknown>): void {
+    this.#steps.push({ what, fn });
+  }
+  async run(timeoutMs: number, log: ServiceLogger, ctx: object): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    for (const s of this.#steps.reverse()) {
+      try {
+        await s.fn(signal);
+      } catch (err) {
+        log.warn({ ...ctx, step: s.what, err: String(err) }, "rollback step failed");
+      }
+    }
+    this.#steps.length = 0;
+  }
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The CRI service (see the file header).
+ *
+ * @example
+ * ```ts
+ * const service = new CriService({ config: parseDaemonConfig(toml) });
+ * const server = new CriServer({ socketPath: config.socket, ...service.handlers(), ready: service.recover() });
+ * await server.listen();
+ * ```
+ *
+ * @public
+ */
+export class CriService {
+  /** The configuration in use. */
+  readonly config: DaemonConfig;
+  /** The image service. */
+  readonly images: ImageService;
+  /** The CNI manager. */
+  readonly cni: CniManager;
+  /** The netns manager. */
+  readonly netns: NetnsManager;
+  /** Sandboxes. */
+  readonly sandboxes = new SandboxStore();
+  /** Containers. */
+  readonly containers = new ContainerStore();
+  /** Container lifecycle events (GetContainerEvents). */
+  readonly events = new EventBroadcaster<EventInit>();
+
+  readonly #log: ServiceLogger;
+  readonly #version: string;
+  readonly #runtimes = new Map<string, HandlerRuntime>();
+  readonly #sandboxNames = new Registrar();
+  readonly #containerNames = new Registrar();
+  readonly #sandboxRecords: RecordDir<SandboxFileRecord>;
+  readonly #containerRecords: RecordDir<ContainerFileRecord>;
+  readonly #sx = new Map<string, SandboxExtra>();
+  readonly #cx = new Map<string, ContainerExtra>();
+  readonly #hidden = new Set<string>();
+  readonly #lateSandboxes: LateResults<string>;
+  readonly #lateContainers: LateResults<string>;
+  readonly #inflight = new Map<string, { fp: string; done: Promise<unknown> }>();
+  readonly #locks = new KeyedMutex();
+  readonly #exits: ExitMonitor;
+  readonly #createTimeoutMs: number;
+  readonly #rollbackTimeoutMs: number;
+  readonly #lifetime = new AbortController();
+  readonly #host = createNodeSpecHost();
+  readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
+  readonly #oomScoreAdj = ownOomScoreAdj();
+  #podCidr = "";
+  #recovered: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: CriServiceOptions) {
+    const c = options.config;
+    this.config = c;
+    this.#log = options.logger ?? silent;
+    this.#version = options.version ?? "0.1.0";
+    for (const [name, rc] of Object.entries(c.runtimes)) {
+      const stateDir = join(c.state, "oci", name);
+      const oci =
+        options.runtimes?.[name] ??
+        new OciRuntime({
+          stateDir,
+          runtime: rc.binary,
+          ...(rc.root !== undefined ? { runtimeRoot: rc.root } : {}),
+          systemdCgroup: c.cgroup_driver === "systemd",
+          logger: this.#log,
+        });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+    }
+    for (const [name, oci] of Object.entries(options.runtimes ?? {})) {
+      if (this.#runtimes.has(name)) continue;
+      const rc: RuntimeHandlerConfig = { type: "io.containerd.runc.v2", binary: oci.cli.binary, pod_annotations: [], container_annotations: [], options: {} };
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+    }
+    const hosts: Record<string, { insecure?: boolean; mirrors?: string[] }> = {};
+    for (const h of c.registry.insecure) hosts[h] = { ...(hosts[h] ?? {}), insecure: true };
+    for (const [h, m] of Object.entries(c.registry.mirrors)) hosts[h] = { ...(hosts[h] ?? {}), mirrors: m.endpoints };
+    this.images =
+      options.images ??
+      new ImageService({
+        root: join(c.root, "images"),
+        registry: { hosts, logger: this.#log as never },
+        platform: { os: c.image.platform.os, architecture: c.image.platform.architecture, ...(c.image.platform.variant ? { variant: c.image.platform.variant } : {}) },
+        pullTimeoutMs: c.image.pull_timeout_ms,
+        inUse: () => this.containers.list().map((r) => r.metadata.imageRef),
+        logger: this.#log as never,
+      });
+    this.cni =
+      options.cni ??
+      new CniManager({
+        confDir: c.cni.conf_dir,
+        binDirs: c.cni.bin_dirs,
+        cacheDir: join(c.root, "cni-cache"),
+        pluginTimeoutMs: c.cni.plugin_timeout_ms,
+        logger: this.#log as never,
+      });
+    // The real path: /var/run is a symlink to /run, and mountinfo names mount points by real path.
+    mkdirSync(c.cni.netns_dir, { recursive: true });
+    this.netns = options.netns ?? createNetnsManager({ dir: realpathSync(c.cni.netns_dir) });
+    this.#sandboxRecords = new RecordDir(join(c.root, "records", "sandboxes"));
+    this.#containerRecords = new RecordDir(join(c.root, "records", "containers"));
+    const ttl = options.lateResultTtlMs ?? 600_000;
+    const onCleanupError = (name: string, err: unknown): void => this.#log.warn({ name, err: errMessage(err) }, "cleanup of a late result failed");
+    this.#lateSandboxes = new LateResults<string>({ ttlMs: ttl, onCleanupError });
+    this.#lateContainers = new LateResults<string>({ ttlMs: ttl, onCleanupError });
+    this.#createTimeoutMs = options.createTimeoutMs ?? 240_000;
+    this.#rollbackTimeoutMs = options.rollbackTimeoutMs ?? 60_000;
+    this.#exits = new ExitMonitor({
+      dirs: [...this.#runtimes.values()].map((r) => r.exitDir),
+      onExit: (id) => this.#onExit(id),
+      recheckMs: options.exitRecheckMs ?? 2000,
+      onError: (err) => this.#log.warn({ err: errMessage(err) }, "exit monitor"),
+    });
+  }
+
+  /**
+   * The RPC implementations, bound to this service, for `createCriRoutes`
+   * or `CriServer`'s `runtime` and `image` options.
+   */
+  handlers(): { runtime: RuntimeServiceImpl; image: ImageServiceImpl } {
+    // Type checks only: every method has the signature connect expects.
+    const typedRuntime: RuntimeServiceImpl = this;
+    const typedImage: ImageServiceImpl = this;
+    void typedRuntime;
+    void typedImage;
+    const bind = (names: readonly string[]): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (const n of names) out[n] = (this as unknown as Record<string, (...a: unknown[]) => unknown>)[n]?.bind(this);
+      return out;
+    };
+    return { runtime: bind(RUNTIME_RPCS) as RuntimeServiceImpl, image: bind(IMAGE_RPCS) as ImageServiceImpl };
+  }
+
+  // --- lifetime -------------------------------------------------------------
+
+  /**
+   * Restores state after a (re)start; see the file header. Idempotent: later
+   * calls return the first call's promise.
+   */
+  recover(): Promise<void> {
+    this.#recovered ??= this.#recover();
+    return this.#recovered;
+  }
+
+  /** Stops the exit monitor and event streams; containers keep running. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#exits.close();
+    this.events.close();
+    this.#lateSandboxes.close();
+    this.#lateContainers.close();
+    this.#lifetime.abort(new CrikitError("Unavailable", "runtime is shutting down"));
+    await this.cni.close().catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #recover(): Promise<void> {
+    // Hooks first: exits seen from now on are handled once the objects are known.
+    await this.#exits.start();
+    await this.images.init();
+    const sRecs = await this.#sandboxRecords.loadAll((id, err) => this.#log.warn({ id, err: errMessage(err) }, "unreadable sandbox record skipped"));
+    const cRecs = await this.#containerRecords.loadAll((id, err) => this.#log.warn({ id, err: errMessage(err) }, "unreadable container record skipped"));
+    const oci = new Map<string, Awaited<ReturnType<OciRuntime["recover"]>>["containers"][number]>();
+    for (const rt of this.#runtimes.values()) {
+      let rec;
+      try {
+        rec = await rt.oci.recover();
+      } catch (err) {
+        this.#log.error({ handler: rt.name, err: errMessage(err) }, "OCI runtime recovery failed");
+        continue;
+      }
+      for (const c of rec.containers) oci.set(c.id, c);
+      for (const orphan of rec.orphans) {
+        this.#log.warn({ id: orphan, handler: rt.name }, "removing a runtime container without state");
+        await rt.oci.cli.delete(orphan, { force: true }).catch(() => undefined);
+      }
+    }
+    for (const [id, r] of sRecs) {
+      try {
+        const config = fromJson(PodSandboxConfigSchema, r.config);
+        let status = r.status;
+        const extra = r.extra;
+        if (sandboxState(status) === "READY") {
+          const lost = await this.#sandboxLost(id, extra, oci.get(id));
+          if (lost !== undefined) {
+            this.#log.warn({ id, why: lost }, "sandbox is no longer ready");
+            status = { ...status, stoppedAt: nowNs() };
+          }
+        }
+        this.sandboxes.add(id, { name: r.name, config, runtimeHandler: r.runtimeHandler }, status);
+        this.#sx.set(id, extra);
+        this.#sandboxNames.reserve(r.name, id);
+        if (status !== r.status) await this.#saveSandbox(id);
+      } catch (err) {
+        this.#log.error({ id, err: errMessage(err) }, "cannot restore sandbox");
+      }
+    }
+    const known = new Set<string>(this.sandboxes.list().map((s) => s.id));
+    for (const [id, r] of cRecs) {
+      try {
+        const config = fromJson(ContainerConfigSchema, r.config);
+        const { resources, ...rest } = r.status;
+        let status: StoredContainerStatus = {
+          ...rest,
+          ...(resources !== undefined ? { resources: fromJson(ContainerStatusSchema, { resources } as JsonValue).resources } : {}),
+          starting: false,
+          removing: false,
+        };
+        if (status.finishedAt === 0n) {
+          const o = oci.get(id);
+          if (o === undefined) {
+            status = { ...status, finishedAt: nowNs(), exitCode: SpecialExitCode.Unknown, reason: ExitReason.Unknown, message: "container state was lost while the runtime was down" };
+          } else if (o.state === "exited") {
+            status = {
+              ...status,
+              startedAt: status.startedAt === 0n && o.startedAt ? dateNs(o.startedAt) : status.startedAt,
+              finishedAt: dateNs(o.finishedAt) || nowNs(),
+              exitCode: o.exitCode ?? SpecialExitCode.Unknown,
+              reason: o.reason ?? ExitReason.Unknown,
+              message: o.message ?? "",
+            };
+            if (status.finishedAt < status.startedAt) status = { ...status, finishedAt: status.startedAt };
+          } else if (o.state === "running" && status.startedAt === 0n) {
+            status = { ...status, startedAt: dateNs(o.startedAt) || nowNs() };
+          }
+        }
+        if (!known.has(r.sandboxId)) this.#log.warn({ id, sandboxId: r.sandboxId }, "container of an unknown sandbox");
+        this.containers.add(id, { name: r.name, sandboxId: r.sandboxId, config, imageRef: r.imageRef, logPath: r.logPath }, status);
+        this.#cx.set(id, r.extra);
+        this.#containerNames.reserve(r.name, id);
+        if (status.finishedAt !== r.status.finishedAt || status.startedAt !== r.status.startedAt) await this.#saveContainer(id);
+      } catch (err) {
+        this.#log.error({ id, err: errMessage(err) }, "cannot restore container");
+      }
+    }
+    // Runtime state with no record (a create interrupted by a crash): remove it.
+    for (const rt of this.#runtimes.values()) {
+      for (const id of await rt.oci.list().catch(() => [] as string[])) {
+        if (this.containers.has(id) || this.sandboxes.has(id)) continue;
+        this.#log.warn({ id, handler: rt.name }, "removing an OCI container without a record");
+        await rt.oci.remove(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot remove"));
+      }
+    }
+    await this.#exits.recheck();
+    this.#log.info({ sandboxes: this.sandboxes.size, containers: this.containers.size }, "recovered");
+  }
+
+  /** Why a READY sandbox is no longer usable after a restart, or undefined. */
+  async #sandboxLost(id: string, extra: SandboxExtra, infra: { state: string } | undefined): Promise<string | undefined> {
+    if (extra.mode === "infra") {
+      if (infra === undefined) return "its infra container is gone";
+      if (infra.state === "exited") return "its infra process exited";
+    } else {
+      const h = await loadSandbox(extra.handle.dir);
+      if (h === undefined) return "its pinned namespaces are gone";
+      for (const p of [extra.handle.namespaces.ipc, extra.handle.namespaces.uts]) {
+        if (p !== "" && !(await exists(p))) return `pinned namespace ${p} is gone`;
+      }
+    }
+    if (!extra.hostNetwork && extra.netnsPath !== "" && !(await this.netns.exists(extra.netnsPath))) return "its network namespace is gone";
+    void id;
+    return undefined;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new CrikitError("Unavailable", "runtime is shutting down");
+  }
+
+  #workSignal(): AbortSignal {
+    return AbortSignal.any([this.#lifetime.signal, AbortSignal.timeout(this.#createTimeoutMs)]);
+  }
+
+  #runtime(handler: string): HandlerRuntime {
+    const rt = this.#runtimes.get(handler);
+    if (rt === undefined) throw new CrikitError("Internal", `runtime handler ${JSON.stringify(handler)} is not configured`);
+    return rt;
+  }
+
+  #resolveHandler(requested: string): string {
+    const name = requested === "" ? this.config.default_runtime : requested;
+    if (!this.#runtimes.has(name)) {
+      throw invalidArgument(`runtime_handler ${JSON.stringify(requested)} is not configured (known: ${[...this.#runtimes.keys()].join(", ")})`, "runtime_handler");
+    }
+    return name;
+  }
+
+  // --- records ---------------------------------------------------------------
+
+  async #saveSandbox(id: string): Promise<void> {
+    const r = this.sandboxes.find(id);
+    const extra = this.#sx.get(id);
+    if (r === undefined || extra === undefined) return;
+    await this.#sandboxRecords.put(id, {
+      id,
+      name: r.metadata.name,
+      config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
+      runtimeHandler: r.metadata.runtimeHandler,
+      extra,
+      status: r.status as StoredSandboxStatus,
+    });
+  }
+
+  async #saveContainer(id: string): Promise<void> {
+    const r = this.containers.find(id);
+    const extra = this.#cx.get(id);
+    if (r === undefined || extra === undefined) return;
+    const { resources, ...rest } = r.status;
+    const res = resources ? (toJson(ContainerStatusSchema, create(ContainerStatusSchema, { resources })) as Record<string, JsonValue>)["resources"] : undefined;
+    await this.#containerRecords.put(id, {
+      id,
+      name: r.metadata.name,
+      sandboxId: r.metadata.sandboxId,
+      config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
+      imageRef: r.metadata.imageRef,
+      logPath: r.metadata.logPath,
+      extra,
+      status: { ...rest, ...(res !== undefined ? { resources: res } : {}) },
+    });
+  }
+
+  // --- lookups ---------------------------------------------------------------
+
+  #sandbox(idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
+    if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
+    const r = this.sandboxes.find(idOrPrefix);
+    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`pod sandbox ${JSON.stringify(idOrPrefix)} not found`);
+    return r;
+  }
+
+  #container(idOrPrefix: string, field = "container_id"): ContainerRecord {
+    if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
+    const r = this.containers.find(idOrPrefix);
+    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`container ${JSON.stringify(idOrPrefix)} not found`);
+    return r;
+  }
+
+  #containerStatusOf(r: ContainerRecord): ContainerStatusInit {
+    const x = this.#cx.get(r.id);
+    return toCriContainerStatus(r, {
+      imageName: x?.imageName ?? r.metadata.config.image?.image ?? "",
+      logPath: r.metadata.logPath,
+      stopSignal: x?.stopSignal ?? "SIGTERM",
+      user: x?.user,
+    });
+  }
+
+  #sandboxStatusOf(r: SandboxRecord): SandboxStatusInit {
+    const x = this.#sx.get(r.id);
+    const ns = r.metadata.config.linux?.securityContext?.namespaceOptions;
+    const ips = r.status.ip !== "" ? r.status.additionalIps : [];
+    return {
+      id: r.id,
+      ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+      state: criSandboxState(r),
+      createdAt: r.status.createdAt,
+      network: { ip: r.status.ip, additionalIps: ips.map((ip) => ({ ip })) },
+      linux: {
+        namespaces: {
+          options: {
+            network: ns?.network ?? NamespaceMode.POD,
+            pid: ns?.pid ?? NamespaceMode.POD,
+            ipc: ns?.ipc ?? NamespaceMode.POD,
+            targetId: ns?.targetId ?? "",
+            ...(ns?.usernsOptions ? { usernsOptions: ns.usernsOptions } : {}),
+          },
+        },
+      },
+      labels: r.metadata.config.labels,
+      annotations: r.metadata.config.annotations,
+      runtimeHandler: r.metadata.runtimeHandler || (x?.handler === this.config.default_runtime ? "" : (x?.handler ?? "")),
+    };
+  }
+
+  #publish(containerId: string, type: ContainerEventType, sandboxId: string): void {
+    if (this.#hidden.has(containerId) || this.#hidden.has(sandboxId)) return;
+    const sb = this.sandboxes.find(sandboxId);
+    this.events.publish({
+      containerId,
+      containerEventType: type,
+      createdAt: nowNs(),
+      ...(sb ? { podSandboxStatus: this.#sandboxStatusOf(sb) } : {}),
+      containersStatuses: this.containers
+        .listBySandbox(sandboxId)
+        .filter((c) => !this.#hidden.has(c.id))
+        .map((c) => this.#containerStatusOf(c)),
+    });
+  }
+
+  // --- exits -----------------------------------------------------------------
+
+  async #onExit(id: string): Promise<void> {
+    const c = this.containers.find(id);
+    if (c !== undefined && c.id === id) {
+      if (c.status.finishedAt !== 0n || c.status.starting || c.status.removing) return;
+      await this.#locks.run(id, async () => this.#refreshExit(id));
+      return;
+    }
+    const s = this.sandboxes.find(id);
+    if (s !== undefined && s.id === id && s.status.stoppedAt === 0n && s.status.readyAt !== 0n) {
+      const x = this.#sx.get(id);
+      if (x?.mode !== "infra") return;
+      await this.#locks.run(`sandbox:${id}`, async () => {
+        const cur = this.sandboxes.find(id);
+        if (cur === undefined || cur.status.stoppedAt !== 0n) return;
+        this.sandboxes.update(id, (st) => ({ ...st, stoppedAt: nowNs() }));
+        await this.#saveSandbox(id);
+        this.#log.info({ id }, "sandbox infra process exited");
+        this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, id);
+      });
+    }
+  }
+
+  /** Reads the runtime's view of an exit and records it once; publishes STOPPED. Call under the container's lock. */
+  async #refreshExit(id: string): Promise<boolean> {
+    const c = this.containers.find(id);
+    const x = this.#cx.get(id);
+    if (c === undefined || x === undefined || c.status.finishedAt !== 0n) return false;
+    const rt = this.#runtime(x.handler);
+    let st;
+    try {
+      st = await rt.oci.status(id);
+    } catch (err) {
+      if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
+      st = undefined;
+    }
+    if (st !== undefined && st.state !== "exited") return false;
+    await this.#markExited(id, {
+      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
+      reason: st?.reason ?? ExitReason.Unknown,
+      message: st?.message ?? (st === undefined ? "container state is gone" : ""),
+    });
+    return true;
+  }
+
+  async #markExited(id: string, e: { finishedAt: bigint; exitCode: number; reason: string; message: string }): Promise<void> {
+    const c = this.containers.find(id);
+    if (c === undefined || c.status.finishedAt !== 0n) return;
+    const finishedAt = e.finishedAt < c.status.startedAt ? c.status.startedAt : e.finishedAt;
+    this.containers.update(id, (s) => ({ ...s, finishedAt: finishedAt || nowNs(), exitCode: e.exitCode, reason: e.reason, message: e.message, pid: 0 }));
+    await this.#saveContainer(id);
+    this.#log.info({ id, exitCode: e.exitCode, reason: e.reason }, "container exited");
+    this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, c.metadata.sandboxId);
+  }
+
+  // --- RuntimeService: runtime -----------------------------------------------
+
+  /** Version. */
+  version(_req: VersionRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").VersionResponseSchema> {
+    return { version: "0.1.0", runtimeName: "crikit", runtimeVersion: this.#version, runtimeApiVersion: "v1" };
+  }
+
+  /** Status: RuntimeReady, NetworkReady (from CNI), runtime handlers with features. */
+  async status(req: StatusRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StatusResponseSchema>> {
+    const net = await this.cni.status(ctx.signal ? { signal: ctx.signal } : {});
+    const handlers = [...this.#runtimes.keys()];
+    const runtimeHandlers = [
+      { name: "", features: { recursiveReadOnlyMounts: false, userNamespaces: false } },
+      ...handlers.map((name) => ({ name, features: { recursiveReadOnlyMounts: false, userNamespaces: false } })),
+    ];
+    const info: Record<string, string> = {};
+    if (req.verbose) {
+      info["config"] = JSON.stringify({ ...this.config, registry: { ...this.config.registry, auths: Object.keys(this.config.registry.auths) } });
+      info["network"] = JSON.stringify({ defaultNetwork: net.defaultNetwork ?? "", networks: net.networks, podCidr: this.#podCidr });
+    }
+    return {
+      status: {
+        conditions: [
+          { type: "RuntimeReady", status: !this.#closed, reason: this.#closed ? "RuntimeShuttingDown" : "", message: "" },
+          { type: "NetworkReady", status: net.ready, reason: net.reason, message: net.message },
+        ],
+      },
+      info,
+      runtimeHandlers,
+      features: { supplementalGroupsPolicy: true },
+    };
+  }
+
+  /** RuntimeConfig: the cgroup driver in use. */
+  runtimeConfig(_req: RuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").RuntimeConfigResponseSchema> {
+    return { linux: { cgroupDriver: this.config.cgroup_driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
+  }
+
+  /** UpdateRuntimeConfig: keeps the pod CIDR (passed to CNI plugins as the ipRanges capability). */
+  updateRuntimeConfig(req: UpdateRuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").UpdateRuntimeConfigResponseSchema> {
+    const cidr = req.runtimeConfig?.networkConfig?.podCidr ?? "";
+    if (cidr !== "") {
+      this.#podCidr = cidr;
+      this.cni.setPodCidrs(cidr.split(",").map((s) => s.trim()).filter((s) => s !== ""));
+      this.#log.info({ podCidr: cidr }, "pod CIDR updated");
+    }
+    return {};
+  }
+
+  /** The pod CIDR last given by UpdateRuntimeConfig. */
+  get podCidr(): string {
+    return this.#podCidr;
+  }
+
+  // --- RuntimeService: sandboxes ---------------------------------------------
+
+  /** RunPodSandbox (see the file header for the steps). */
+  async runPodSandbox(req: RunPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RunPodSandboxResponseSchema>> {
+    this.#check();
+    const cfg = req.config;
+    if (cfg === undefined) throw invalidArgument("config is missing", "config");
+    validateSandboxMetadata(cfg.metadata);
+    const sc = cfg.linux?.securityContext;
+    if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined) {
+      throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user", "config.linux.security_context.run_as_group");
+    }
+    const handler = this.#resolveHandler(req.runtimeHandler);
+    const name = makeSandboxName(cfg.metadata as NonNullable<typeof cfg.metadata>);
+    const fp = fingerprint(toJson(RunPodSandboxRequestSchema, req));
+    const id = await this.#claimOrCreate(`sandbox:${name}`, fp, this.#lateSandboxes, ctx, () => this.#runSandbox(name, cfg, req.runtimeHandler, handler), (sid) =>
+      this.#removeSandboxNow(sid, AbortSignal.timeout(this.#rollbackTimeoutMs)),
+    );
+    return { podSandboxId: id };
+  }
+
+  /**
+   * Shared create path: join an identical in-flight request, claim a late
+   * result, or run `work` under the server's own signal; park the result when
+   * the client's signal fired meanwhile.
+   */
+  async #claimOrCreate(
+    key: string,
+    fp: string,
+    late: LateResults<string>,
+    ctx: CallContext,
+    work: () => Promise<string>,
+    cleanup: (id: string) => Promise<void>,
+  ): Promise<string> {
+    const running = this.#inflight.get(key);
+    if (running !== undefined && running.fp === fp) await running.done.catch(() => undefined);
+    const claimed = await late.claim(key, fp);
+    if (claimed !== undefined) {
+      this.#hidden.delete(claimed);
+      this.#log.info({ id: claimed, key }, "late result claimed by a retry");
+      const c = this.containers.find(claimed);
+      this.#publish(claimed, ContainerEventType.CONTAINER_CREATED_EVENT, c?.metadata.sandboxId ?? claimed);
+      return claimed;
+    }
+    const p = work();
+    this.#inflight.set(key, { fp, done: p });
+    let id: string;
+    try {
+      id = await p;
+    } finally {
+      if (this.#inflight.get(key)?.done === p) this.#inflight.delete(key);
+    }
+    if (ctx.signal?.aborted) {
+      this.#hidden.add(id);
+      await late.park(key, fp, id, async () => {
+        this.#hidden.delete(id);
+        await cleanup(id);
+      });
+      this.#log.warn({ id, key }, "create finished after the client's deadline; kept for its retry");
+      throw new CrikitError("DeadlineExceeded", "the client's deadline passed; the result is kept for a retry of the same request");
+    }
+    return id;
+  }
+
+  async #runSandbox(name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string): Promise<string> {
+    const id = generateId();
+    this.#sandboxNames.reserve(name, id);
+    const undo = new Undo();
+    undo.push("release name", async () => this.#sandboxNames.release(name));
+    const signal = this.#workSignal();
+    const rt = this.#runtime(handler);
+    const ns = cfg.linux?.securityContext?.namespaceOptions;
+    const hostNetwork = ns?.network === NamespaceMode.NODE;
+    const mode: SandboxMode =
+      this.config.sandbox_mode === "infra" ? "infra" : this.config.sandbox_mode === "infra-less" ? "pinned" : (ns?.pid ?? NamespaceMode.POD) === NamespaceMode.POD ? "infra" : "pinned";
+    const dir = join(this.config.state, "sandboxes", id);
+    const log = { id, name, mode, handler };
+    try {
+      let netnsPath = "";
+      if (!hostNetwork) {
+        netnsPath = await this.netns.create(`crikit-${id.slice(0, 32)}`, { signal });
+        undo.push("remove netns", (s) => this.netns.remove(netnsPath, { signal: s }));
+      }
+      let ips: readonly string[] = [];
+      const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
+      if (!hostNetwork) {
+        const setup = await this.cni.setUpPod(
+          {
+            id,
+            name: meta.name,
+            namespace: meta.namespace,
+            uid: meta.uid,
+            netnsPath,
+            portMappings: cfg.portMappings.map((p) => ({ protocol: p.protocol, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp })) as never,
+            annotations: cfg.annotations,
+            ...(cfg.dnsConfig ? { dns: { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } } : {}),
+          },
+          { signal },
+        );
+        ips = setup.ips;
+        undo.push("CNI teardown", (s) => this.cni.tearDownPod({ id, netnsPath }, { signal: s }));
+      }
+      await mkdir(dir, { recursive: true });
+      undo.push("remove sandbox dir", () => rm(dir, { recursive: true, force: true }));
+      const hostname = hostNetwork ? osHostname() : cfg.hostname || meta.name;
+      const files: SandboxExtra["files"] = {};
+      const filesDir = join(dir, "files");
+      await mkdir(filesDir, { recursive: true });
+      files.hostnamePath = join(filesDir, "hostname");
+      await writeFile(files.hostnamePath, buildHostnameFile(hostname));
+      files.hostsPath = join(filesDir, "hosts");
+      if (hostNetwork) await writeFile(files.hostsPath, await readFile("/etc/hosts").catch(() => buildHostsFile()));
+      else await writeFile(files.hostsPath, buildHostsFile({ hostname, podIps: ips }));
+      const resolv = buildResolvConf(cfg.dnsConfig ? { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } : undefined);
+      files.resolvConfPath = join(filesDir, "resolv.conf");
+      await writeFile(files.resolvConfPath, resolv ?? (await readFile("/etc/resolv.conf").catch(() => "")));
+      if (cfg.logDirectory !== "") await mkdir(cfg.logDirectory, { recursive: true });
+      const handle = await startSandbox(
+        rt.oci,
+        {
+          id,
+          dir,
+          mode,
+          ...(hostNetwork ? { netns: "host" } : { netns: netnsPath, hostname }),
+          ...(cfg.linux?.cgroupParent ? { cgroupParent: cfg.linux.cgroupParent } : {}),
+          catatonitPath: this.config.pause_binary,
+          ...(mode === "infra" && cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length > 0 ? { sysctls: cfg.linux.sysctls } : {}),
+        },
+        { signal },
+      );
+      undo.push("remove sandbox", async (s) => {
+        await stopSandbox(rt.oci, handle, { signal: s }).catch(() => undefined);
+        await removeSandbox(rt.oci, handle, { signal: s });
+      });
+      const now = nowNs();
+      const extra: SandboxExtra = { handler, mode, handle, hostNetwork, netnsPath, networkDown: hostNetwork, files };
+      this.sandboxes.add(id, { name, config: cfg, runtimeHandler: requestedHandler }, newSandboxStatus(now, { readyAt: now, pid: handle.infraPid ?? 0, netnsPath, ip: ips[0] ?? "", additionalIps: ips.slice(1) }));
+      this.#sx.set(id, extra);
+      undo.push("forget sandbox", async () => {
+        this.sandboxes.delete(id);
+        this.#sx.delete(id);
+        await this.#sandboxRecords.delete(id);
+      });
+      await this.#saveSandbox(id);
+      this.#log.info({ ...log, ip: ips[0] ?? "" }, "pod sandbox ready");
+      this.#publish(id, ContainerEventType.CONTAINER_CREATED_EVENT, id);
+      this.#publish(id, ContainerEventType.CONTAINER_STARTED_EVENT, id);
+      return id;
+    } catch (err) {
+      this.#log.warn({ ...log, err: errMessage(err) }, "RunPodSandbox failed; rolling back");
+      await undo.run(this.#rollbackTimeoutMs, this.#log, log);
+      throw err;
+    }
+  }
+
+  /** StopPodSandbox: idempotent; an unknown ID succeeds (see the file header). */
+  async stopPodSandbox(req: StopPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopPodSandboxResponseSchema>> {
+    this.#check();
+    if (req.podSandboxId === "") throw invalidArgument("pod_sandbox_id is empty", "pod_sandbox_id");
+    const r = this.sandboxes.find(req.podSandboxId);
+    if (r === undefined || this.#hidden.has(r.id)) {
+      this.#log.debug({ id: req.podSandboxId }, "StopPodSandbox of an unknown sandbox: nothing to do");
+      return {};
+    }
+    await this.#stopSandboxNow(r.id, ctx.signal);
+    return {};
+  }
+
+  async #stopSandboxNow(id: string, signal: AbortSignal | undefined): Promise<void> {
+    for (const c of this.containers.listBySandbox(id)) {
+      await this.#locks.run(c.id, () => this.#stopContainerNow(c.id, 0, signal));
+    }
+    await this.#locks.run(`sandbox:${id}`, async () => {
+      const r = this.sandboxes.find(id);
+      const x = this.#sx.get(id);
+      if (r === undefined || x === undefined) return;
+      const rt = this.#runtime(x.handler);
+      if (!x.networkDown) {
+        await this.cni.tearDownPod({ id, netnsPath: x.netnsPath }, signal ? { signal } : {});
+        if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
+        x.networkDown = true;
+      }
+      await stopSandbox(rt.oci, x.handle, signal ? { signal } : {});
+      const wasStopped = r.status.stoppedAt !== 0n;
+      if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
+      await this.#saveSandbox(id);
+      if (!wasStopped) {
+        this.#log.info({ id }, "pod sandbox stopped");
+        this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, id);
+      }
+    });
+  }
+
+  /** RemovePodSandbox: removes its containers; an unknown ID succeeds. */
+  async removePodSandbox(req: RemovePodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RemovePodSandboxResponseSchema>> {
+    this.#check();
+    if (req.podSandboxId === "") throw invalidArgument("pod_sandbox_id is empty", "pod_sandbox_id");
+    const r = this.sandboxes.find(req.podSandboxId);
+    if (r === undefined || this.#hidden.has(r.id)) return {};
+    await this.#removeSandboxNow(r.id, ctx.signal);
+    return {};
+  }
+
+  async #removeSandboxNow(id: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.#stopSandboxNow(id, signal);
+    for (const c of this.containers.listBySandbox(id)) await this.#removeContainerNow(c.id, signal);
+    await this.#locks.run(`sandbox:${id}`, async () => {
+      const r = this.sandboxes.find(id);
+      const x = this.#sx.get(id);
+      if (r === undefined || x === undefined) return;
+      await removeSandbox(this.#runtime(x.handler).oci, x.handle, signal ? { signal } : {});
+      await rm(x.handle.dir, { recursive: true, force: true });
+      await this.#sandboxRecords.delete(id);
+      this.#publish(id, ContainerEventType.CONTAINER_DELETED_EVENT, id);
+      this.sandboxes.delete(id);
+      this.#sx.delete(id);
+      this.#hidden.delete(id);
+      this.#sandboxNames.releaseByKey(id);
+      this.#log.info({ id }, "pod sandbox removed");
+    });
+  }
+
+  /** PodSandboxStatus, with `info` (JSON) when verbose, and the containers' statuses. */
+  async podSandboxStatus(req: PodSandboxStatusRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").PodSandboxStatusResponseSchema>> {
+    const r = this.#sandbox(req.podSandboxId);
+    const info: Record<string, string> = {};
+    if (req.verbose) {
+      const x = this.#sx.get(r.id);
+      info["info"] = JSON.stringify({
+        pid: r.status.pid,
+        runtimeHandler: x?.handler ?? "",
+        sandboxMode: x?.mode ?? "",
+        netnsPath: x?.netnsPath ?? "",
+        namespaces: x?.handle.namespaces ?? {},
+        hostNetwork: x?.hostNetwork ?? false,
+        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
+      });
+    }
+    return {
+      status: this.#sandboxStatusOf(r),
+      info,
+      containersStatuses: this.containers
+        .listBySandbox(r.id)
+        .filter((c) => !this.#hidden.has(c.id))
+        .map((c) => this.#containerStatusOf(c)),
+      timestamp: nowNs(),
+    };
+  }
+
+  #listSandboxes(filter: ListPodSandboxRequest["filter"]): Array<MessageInitShape<typeof import("../cri.js").PodSandboxSchema>> {
+    const f = filter ? { id: filter.id, state: filter.state?.state, labelSelector: filter.labelSelector } : undefined;
+    return this.sandboxes
+      .list((r) => !this.#hidden.has(r.id) && sandboxMatches(r, f))
+      .map((r) => ({
+        id: r.id,
+        ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+        state: criSandboxState(r),
+        createdAt: r.status.createdAt,
+        labels: r.metadata.config.labels,
+        annotations: r.metadata.config.annotations,
+        runtimeHandler: r.metadata.runtimeHandler,
+      }));
+  }
+
+  /** ListPodSandbox with the filter (ID prefix, state, labels). */
+  listPodSandbox(req: ListPodSandboxRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ListPodSandboxResponseSchema> {
+    return { items: this.#listSandboxes(req.filter) };
+  }
+
+  /** StreamPodSandboxes: ListPodSandbox in chunks of at most 500 items (none for an empty list). */
+  async *streamPodSandboxes(req: StreamPodSandboxesRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxesResponseSchema>> {
+    for (const chunk of chunks(this.#listSandboxes(req.filter))) yield { podSandboxes: chunk };
+  }
+
+  /** UpdatePodSandboxResources: best effort; the kubelet has already resized the pod cgroup. */
+  async updatePodSandboxResources(req: UpdatePodSandboxResourcesRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").UpdatePodSandboxResourcesResponseSchema>> {
+    const r = this.#sandbox(req.podSandboxId);
+    this.#log.info({ id: r.id }, "pod resources updated (nothing to apply: the pod cgroup belongs to the kubelet)");
+    return {};
+  }
+
+  // --- RuntimeService: containers ---------------------------------------------
+
+  /** CreateContainer. */
+  async createContainer(req: CreateContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").CreateContainerResponseSchema>> {
+    this.#check();
+    const sb = this.#sandbox(req.podSandboxId);
+    const cfg = req.config;
+    if (cfg === undefined) throw invalidArgument("config is missing", "config");
+    validateContainerMetadata(cfg.metadata);
+    if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
+    const sc = cfg.linux?.securityContext;
+    if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
+      throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
+    }
+    const imageRef = cfg.image?.image ?? "";
+    if (imageRef === "") throw invalidArgument("config.image.image is empty", "config.image.image");
+    const image = await this.images.status(imageRef);
+    if (image === undefined) throw notFound(`image ${JSON.stringify(imageRef)} not found; pull it first`);
+    const name = makeContainerName(cfg.metadata as NonNullable<typeof cfg.metadata>, sb.metadata.config.metadata as NonNullable<PodSandboxConfig["metadata"]>);
+    const fp = fingerprint(toJson(CreateContainerRequestSchema, create(CreateContainerRequestSchema, { podSandboxId: sb.id, config: cfg })));
+    const id = await this.#claimOrCreate(`container:${name}`, fp, this.#lateContainers, ctx, () => this.#createContainer(name, sb, cfg, image), (cid) =>
+      this.#removeContainerNow(cid, AbortSignal.timeout(this.#rollbackTimeoutMs)),
+    );
+    return { containerId: id };
+  }
+
+  async #createContainer(name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
+    const id = generateId();
+    this.#containerNames.reserve(name, id);
+    const undo = new Undo();
+    undo.push("release name", async () => this.#containerNames.release(name));
+    const signal = this.#workSignal();
+    const sx = this.#sx.get(sb.id);
+    if (sx === undefined) throw notFound(`pod sandbox ${JSON.stringify(sb.id)} not found`);
+    const rt = this.#runtime(sx.handler);
+    const bundle = join(this.config.state, "containers", id);
+    const rwDir = join(this.config.root, "containers", id);
+    const rootfs = join(bundle, "rootfs");
+    const log = { id, name, sandboxId: sb.id };
+    try {
+      await mkdir(rootfs, { recursive: true });
+      undo.push("remove bundle", () => rm(bundle, { recursive: true, force: true }));
+      await mkdir(join(rwDir, "upper"), { recursive: true });
+      await mkdir(join(rwDir, "work"), { recursive: true });
+      undo.push("remove writable layer", () => rm(rwDir, { recursive: true, force: true }));
+      await this.images.mountRootfs(image.id, rootfs, { upperDir: join(rwDir, "upper"), workDir: join(rwDir, "work"), signal });
+      undo.push("unmount rootfs", (s) => this.images.unmountRootfs(rootfs, { signal: s }));
+      const ns = cfg.linux?.securityContext?.namespaceOptions;
+      let targetPid: number | undefined;
+      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") {
+        const t = this.containers.find(ns.targetId);
+        if (t === undefined || t.metadata.sandboxId !== sb.id) throw notFound(`target container ${JSON.stringify(ns.targetId)} not found in the pod`);
+        targetPid = this.#cx.get(t.id)?.pid ?? t.status.pid;
+      }
+      const hn = sx.handle.namespaces;
+      const sbCfg = sb.metadata.config as PodSandboxConfig;
+      // A pod without a shared PID namespace has no pod PID namespace to join:
+      // a container asking for the pod's (the CRI default) gets its own.
+      const specCfg =
+        hn.pid === undefined && (ns?.pid ?? NamespaceMode.POD) === NamespaceMode.POD
+          ? create(ContainerConfigSchema, {
+              ...cfg,
+              linux: {
+                ...(cfg.linux ?? {}),
+                securityContext: {
+                  ...(cfg.linux?.securityContext ?? {}),
+                  namespaceOptions: { ...(cfg.linux?.securityContext?.namespaceOptions ?? {}), pid: NamespaceMode.CONTAINER },
+                },
+              },
+            } as never)
+          : cfg;
+      const spec: OciSpec = generateContainerSpec({
+        id,
+        sandboxId: sb.id,
+        rootfsPath: rootfs,
+        config: specCfg,
+        sandboxConfig: sbCfg,
+        imageConfig: (image.config.config ?? {}) as ImageConfigInput,
+        imageName: cfg.image?.image ?? image.id,
+        rootfs: createDirRootfsReader(rootfs),
+        host: this.#host,
+        cgroupDriver: this.config.cgroup_driver,
+        restrictOomScoreAdj: this.config.restrict_oom_score_adj,
+        currentOomScoreAdj: this.#oomScoreAdj,
+        hostCapabilities: this.#hostCaps,
+        namespacePaths: {
+          ...(hn.network !== undefined ? { network: hn.network } : {}),
+          ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
+          ...(hn.uts !== "" ? { uts: hn.uts } : {}),
+          ...(hn.pid !== undefined ? { pid: hn.pid } : {}),
+        },
+        ...(targetPid !== undefined ? { targetPid } : {}),
+        sandboxFiles: sx.files,
+        volumeDir: join(rwDir, "volumes"),
+        podAnnotationPatterns: rt.config.pod_annotations,
+        containerAnnotationPatterns: rt.config.container_annotations,
+      });
+      await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+      const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
+      const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
+      await mkdir(dirname(logFile), { recursive: true });
+      const created = await rt.oci.create(
+        {
+          id,
+          bundle,
+          logPath: logFile,
+          name: `${cfg.metadata?.name ?? id}`,
+          terminal: cfg.tty,
+          stdin: cfg.stdin,
+          leaveStdinOpen: cfg.stdin && !cfg.stdinOnce,
+          labels: { "crikit.sandbox": sb.id },
+        },
+        { signal },
+      );
+      undo.push("remove OCI container", (s) => rt.oci.remove(id, { timeoutMs: 0 }, { signal: s }));
+      const u = spec.process?.user;
+      const extra: ContainerExtra = {
+        handler: sx.handler,
+        bundle,
+        rwDir,
+        logFile,
+        imageName: cfg.image?.image ?? "",
+        stopSignal: signalName(cfg.stopSignal) ?? (image.config.config?.StopSignal || "SIGTERM"),
+        user: u ? { uid: u.uid ?? 0, gid: u.gid ?? 0, additionalGids: [...(u.additionalGids ?? [])] } : undefined,
+        pid: created.pid,
+      };
+      const resources = resourcesFromSpec(spec as never);
+      this.containers.add(
+        id,
+        { name, sandboxId: sb.id, config: cfg, imageRef: image.id, logPath },
+        newContainerStatus(nowNs(), { pid: created.pid, ...(resources ? { resources } : {}) }),
+      );
+      this.#cx.set(id, extra);
+      undo.push("forget container", async () => {
+        this.containers.delete(id);
+        this.#cx.delete(id);
+        await this.#containerRecords.delete(id);
+      });
+      await this.#saveContainer(id);
+      this.#log.info(log, "container created");
+      this.#publish(id, ContainerEventType.CONTAINER_CREATED_EVENT, sb.id);
+      return id;
+    } catch (err) {
+      this.#log.warn({ ...log, err: errMessage(err) }, "CreateContainer failed; rolling back");
+      await undo.run(this.#rollbackTimeoutMs, this.#log, log);
+      throw err;
+    }
+  }
+
+  /** StartContainer. */
+  async startContainer(req: StartContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StartContainerResponseSchema>> {
+    this.#check();
+    const c = this.#container(req.containerId);
+    await this.#locks.run(c.id, async () => {
+      const cur = this.containers.get(c.id);
+      const state = containerState(cur.status);
+      if (state !== "CREATED") throw failedPrecondition(`container ${JSON.stringify(c.id)} is ${state.toLowerCase()}, not created`);
+      if (cur.status.removing) throw failedPrecondition(`container ${JSON.stringify(c.id)} is being removed`);
+      const sb = this.sandboxes.find(cur.metadata.sandboxId);
+      if (sb === undefined || sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(cur.metadata.sandboxId)} is not ready`);
+      const x = this.#cx.get(c.id) as ContainerExtra;
+      const rt = this.#runtime(x.handler);
+      this.containers.update(c.id, (s) => ({ ...s, starting: true }));
+      try {
+        await rt.oci.start(c.id, ctx.signal ? { signal: ctx.signal } : {});
+      } catch (err) {
+        this.containers.update(c.id, (s) => ({ ...s, starting: false, finishedAt: nowNs(), exitCode: SpecialExitCode.StartError ?? 128, reason: ExitReason.StartError, message: errMessage(err) }));
+        await this.#saveContainer(c.id);
+        this.#publish(c.id, ContainerEventType.CONTAINER_STOPPED_EVENT, cur.metadata.sandboxId);
+        throw err;
+      }
+      this.containers.update(c.id, (s) => ({ ...s, starting: false, startedAt: nowNs() }));
+      await this.#saveContainer(c.id);
+      this.#log.info({ id: c.id }, "container started");
+      this.#publish(c.id, ContainerEventType.CONTAINER_STARTED_EVENT, cur.metadata.sandboxId);
+      // An exit that happened during start was ignored by the monitor: look now.
+      await this.#refreshExit(c.id);
+    });
+    return {};
+  }
+
+  /** StopContainer: stop signal, then SIGKILL after `timeout` seconds; an exited container succeeds. */
+  async stopContainer(req: StopContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopContainerResponseSchema>> {
+    this.#check();
+    const c = this.#container(req.containerId);
+    const timeoutMs = Number(req.timeout) * 1000;
+    await this.#locks.run(c.id, () => this.#stopContainerNow(c.id, timeoutMs, ctx.signal));
+    return {};
+  }
+
+  /** Call under the container's lock. */
+  async #stopContainerNow(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const c = this.containers.find(id);
+    const x = this.#cx.get(id);
+    if (c === undefined || x === undefined) return;
+    const state = containerState(c.status);
+    if (state === "EXITED") return;
+    const rt = this.#runtime(x.handler);
+    if (state === "CREATED") {
+      // Never started: kill what runtime create left (the init waits in exec.fifo).
+      await rt.oci.stop(id, { timeoutMs: 0 }, signal ? { signal } : {}).catch((err: unknown) => {
+        if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
+      });
+      await this.#refreshExit(id);
+      return;
+    }
+    let st;
+    try {
+      st = await rt.oci.stop(id, { timeoutMs: Math.max(0, timeoutMs), stopSignal: x.stopSignal }, signal ? { signal } : {});
+    } catch (err) {
+      if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
+    }
+    await this.#markExited(id, {
+      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
+      reason: st?.reason ?? ExitReason.Unknown,
+      message: st?.message ?? "",
+    });
+  }
+
+  /** RemoveContainer: stops a running container first; an unknown ID succeeds. */
+  async removeContainer(req: RemoveContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RemoveContainerResponseSchema>> {
+    this.#check();
+    if (req.containerId === "") throw invalidArgument("container_id is empty", "container_id");
+    const c = this.containers.find(req.containerId);
+    if (c === undefined || this.#hidden.has(c.id)) return {};
+    await this.#removeContainerNow(c.id, ctx.signal);
+    return {};
+  }
+
+  async #removeContainerNow(id: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.#locks.run(id, async () => {
+      const c = this.containers.find(id);
+      const x = this.#cx.get(id);
+      if (c === undefined || x === undefined) return;
+      this.containers.update(id, (s) => ({ ...s, removing: true }));
+      await this.#stopContainerNow(id, 0, signal);
+      const rt = this.#runtime(x.handler);
+      await rt.oci.remove(id, { timeoutMs: 0 }, signal ? { signal } : {});
+      await this.images.unmountRootfs(join(x.bundle, "rootfs"), signal ? { signal } : {});
+      await rm(x.bundle, { recursive: true, force: true });
+      await rm(x.rwDir, { recursive: true, force: true });
+      await this.#containerRecords.delete(id);
+      this.#publish(id, ContainerEventType.CONTAINER_DELETED_EVENT, c.metadata.sandboxId);
+      this.containers.delete(id);
+      this.#cx.delete(id);
+      this.#hidden.delete(id);
+      this.#containerNames.releaseByKey(id);
+      this.#log.info({ id }, "container removed");
+    });
+  }
+
+  /** ContainerStatus, with `info` (JSON) when verbose. */
+  async containerStatus(req: ContainerStatusRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ContainerStatusResponseSchema>> {
+    const r = this.#container(req.containerId);
+    const info: Record<string, string> = {};
+    if (req.verbose) {
+      const x = this.#cx.get(r.id);
+      let runtimeSpec: unknown;
+      try {
+        runtimeSpec = x ? JSON.parse(await readFile(join(x.bundle, "config.json"), "utf8")) : undefined;
+      } catch {
+        runtimeSpec = undefined;
+      }
+      info["info"] = JSON.stringify({
+        sandboxID: r.metadata.sandboxId,
+        pid: r.status.pid,
+        runtimeHandler: x?.handler ?? "",
+        bundle: x?.bundle ?? "",
+        logFile: x?.logFile ?? "",
+        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
+        runtimeSpec,
+      });
+    }
+    return { status: this.#containerStatusOf(r), info };
+  }
+
+  #listContainers(filter: ListContainersRequest["filter"]): Array<MessageInitShape<typeof import("../cri.js").ContainerSchema>> {
+    const f = filter ? { id: filter.id, podSandboxId: filter.podSandboxId, state: filter.state?.state, labelSelector: filter.labelSelector } : undefined;
+    const src = f?.podSandboxId && this.sandboxes.has(f.podSandboxId) ? this.containers.listBySandbox(f.podSandboxId) : this.containers.list();
+    return src
+      .filter((r) => !this.#hidden.has(r.id) && containerMatches(r, f))
+      .map((r) => ({
+        id: r.id,
+        podSandboxId: r.metadata.sandboxId,
+        ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+        image: { image: this.#cx.get(r.id)?.imageName ?? "" },
+        imageRef: r.metadata.imageRef,
+        imageId: r.metadata.imageRef,
+        state: criContainerState(r),
+        createdAt: r.status.createdAt,
+        labels: r.metadata.config.labels,
+        annotations: r.metadata.config.annotations,
+      }));
+  }
+
+  /** ListContainers with the filter (ID prefix, sandbox ID, state, labels). */
+  listContainers(req: ListContainersRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ListContainersResponseSchema> {
+    return { containers: this.#listContainers(req.filter) };
+  }
+
+  /** StreamContainers: ListContainers in chunks. */
+  async *streamContainers(req: StreamContainersRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamContainersResponseSchema>> {
+    for (const chunk of chunks(this.#listContainers(req.filter))) yield { containers: chunk };
+  }
+
+  /** ExecSync: runs a command; `timeout` seconds (0: none); output capped at 16 MiB per stream. */
+  async execSync(req: ExecSyncRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ExecSyncResponseSchema>> {
+    this.#check();
+    const c = this.#container(req.containerId);
+    if (req.cmd.length === 0) throw invalidArgument("cmd is empty", "cmd");
+    if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
+    const x = this.#cx.get(c.id) as ContainerExtra;
+    const res = await this.#runtime(x.handler).oci.execSync(c.id, req.cmd, { timeoutMs: Number(req.timeout) * 1000, maxOutputBytes: MAX_EXEC_OUTPUT }, ctx.signal ? { signal: ctx.signal } : {});
+    return { stdout: res.stdout, stderr: res.stderr, exitCode: res.exitCode };
+  }
+
+  /** UpdateContainerResources: applied synchronously through the OCI runtime. */
+  async updateContainerResources(req: UpdateContainerResourcesRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").UpdateContainerResourcesResponseSchema>> {
+    this.#check();
+    const c = this.#container(req.containerId);
+    await this.#locks.run(c.id, async () => {
+      const cur = this.containers.get(c.id);
+      const state = containerState(cur.status);
+      if (state === "EXITED") throw failedPrecondition(`container ${JSON.stringify(c.id)} has exited`);
+      const x = this.#cx.get(c.id) as ContainerExtra;
+      const oci = resourcesToOci(req.linux);
+      await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
+      // Keep the spec in step, so the status (and a restart) report what applies now.
+      const specPath = join(x.bundle, "config.json");
+      const spec = JSON.parse(await readFile(specPath, "utf8")) as OciSpec;
+      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}) };
+      await writeFile(specPath, JSON.stringify(spec));
+      const resources = resourcesFromSpec(spec as never);
+      this.containers.update(c.id, (s) => ({ ...s, resources }));
+      await this.#saveContainer(c.id);
+    });
+    return {};
+  }
+
+  /** ReopenContainerLog: the container must run; conmon reopens its log file. */
+  async reopenContainerLog(req: ReopenContainerLogRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ReopenContainerLogResponseSchema>> {
+    this.#check();
+    const c = this.#container(req.containerId);
+    if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
+    const x = this.#cx.get(c.id) as ContainerExtra;
+    await this.#runtime(x.handler).oci.reopenLog(c.id, ctx.signal ? { signal: ctx.signal } : {});
+    return {};
+  }
+
+  /** GetContainerEvents: every event from now on, until the client cancels or the server closes. */
+  async *getContainerEvents(_req: GetEventsRequest, ctx: CallContext = {}): AsyncGenerator<EventInit> {
+    for await (const e of this.events.subscribe(ctx.signal)) yield e;
+  }
+
+  // --- RuntimeService: not implemented here ------------------------------------
+
+  exec(_req: ExecRequest): never {
+    throw unimplemented("Exec is not implemented by crikit yet: it needs a streaming server; use ExecSync");
+  }
+  attach(_req: AttachRequest): never {
+    throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead");
+  }
+  portForward(_req: PortForwardRequest): never {
+    throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server");
+  }
+  containerStats(_req: ContainerStatsRequest): never {
+    throw unimplemented("ContainerStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
+  }
+  listContainerStats(_req: ListContainerStatsRequest): never {
+    throw unimplemented("ListContainerStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
+  }
+  podSandboxStats(_req: PodSandboxStatsRequest): never {
+    throw unimplemented("PodSandboxStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
+  }
+  listPodSandboxStats(_req: ListPodSandboxStatsRequest): never {
+    throw unimplemented("ListPodSandboxStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
+  }
+  // eslint-disable-next-line require-yield
+  async *streamContainerStats(_req: StreamContainerStatsRequest): AsyncGenerator<never> {
+    throw unimplemented("StreamContainerStats is not implemented by crikit yet");
+  }
+  // eslint-disable-next-line require-yield
+  async *streamPodSandboxStats(_req: StreamPodSandboxStatsRequest): AsyncGenerator<never> {
+    throw unimplemented("StreamPodSandboxStats is not implemented by crikit yet");
+  }
+  listMetricDescriptors(_req: ListMetricDescriptorsRequest): never {
+    throw unimplemented("ListMetricDescriptors is not implemented by crikit yet");
+  }
+  listPodSandboxMetrics(_req: ListPodSandboxMetricsRequest): never {
+    throw unimplemented("ListPodSandboxMetrics is not implemented by crikit yet");
+  }
+  // eslint-disable-next-line require-yield
+  async *streamPodSandboxMetrics(_req: StreamPodSandboxMetricsRequest): AsyncGenerator<never> {
+    throw unimplemented("StreamPodSandboxMetrics is not implemented by crikit yet");
+  }
+  checkpointContainer(_req: CheckpointContainerRequest): never {
+    throw unimplemented("CheckpointContainer is not implemented by crikit yet");
+  }
+
+  // --- ImageService ------------------------------------------------------------
+
+  /** ListImages, optionally filtered by an image reference or ID. */
+  async listImages(req: ListImagesRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListImagesResponseSchema>> {
+    const ref = req.filter?.image?.image ?? "";
+    const list = await this.images.list(ref !== "" ? { image: ref } : undefined);
+    return { images: list.map(criImageOf) };
+  }
+
+  /** StreamImages: ListImages in chunks. */
+  async *streamImages(req: StreamImagesRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamImagesResponseSchema>> {
+    const ref = req.filter?.image?.image ?? "";
+    const list = await this.images.list(ref !== "" ? { image: ref } : undefined);
+    for (const chunk of chunks(list.map(criImageOf))) yield { images: chunk };
+  }
+
+  /** ImageStatus: an absent image gives an empty response, not an error. */
+  async imageStatus(req: ImageStatusRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ImageStatusResponseSchema>> {
+    const ref = req.image?.image ?? "";
+    if (ref === "") throw invalidArgument("image.image is empty", "image.image");
+    const img = await this.images.status(ref);
+    if (img === undefined) return {};
+    const info: Record<string, string> = {};
+    if (req.verbose) {
+      info["info"] = JSON.stringify({ imageSpec: img.config, manifestDigest: img.manifestDigest, chainIds: img.chainIds, pulledAt: img.pulledAt });
+    }
+    return { image: criImageOf(img), info };
+  }
+
+  /** PullImage: `image_ref` is the image ID, as everywhere else. */
+  async pullImage(req: PullImageRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").PullImageResponseSchema>> {
+    this.#check();
+    const ref = req.image?.image ?? "";
+    if (ref === "") throw invalidArgument("image.image is empty", "image.image");
+    const handler = req.image?.runtimeHandler ?? "";
+    if (handler !== "") this.#resolveHandler(handler);
+    let auth: import("../image/index.js").RegistryAuth | undefined;
+    const a = req.auth;
+    if (a !== undefined) {
+      auth = {
+        ...(a.username ? { username: a.username } : {}),
+        ...(a.password ? { password: a.password } : {}),
+        ...(a.auth ? { auth: a.auth } : {}),
+        ...(a.serverAddress ? { serverAddress: a.serverAddress } : {}),
+        ...(a.identityToken ? { identityToken: a.identityToken } : {}),
+        ...(a.registryToken ? { registryToken: a.registryToken } : {}),
+      };
+    } else {
+      let domain = "";
+      try {
+        domain = parseReference(ref).domain;
+      } catch (err) {
+        throw invalidArgument(`image.image ${JSON.stringify(ref)} is not a valid reference: ${errMessage(err)}`, "image.image");
+      }
+      const conf = this.config.registry.auths[domain];
+      if (conf !== undefined) {
+        auth = {
+          ...(conf.username ? { username: conf.username } : {}),
+          ...(conf.password ? { password: conf.password } : {}),
+          ...(conf.auth ? { auth: conf.auth } : {}),
+          ...(conf.identity_token ? { identityToken: conf.identity_token } : {}),
+        };
+      }
+    }
+    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    this.#log.info({ image: ref, id: res.imageRef }, "image pulled");
+    return { imageRef: res.imageRef };
+  }
+
+  /** RemoveImage: idempotent. */
+  async removeImage(req: RemoveImageRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").RemoveImageResponseSchema>> {
+    this.#check();
+    const ref = req.image?.image ?? "";
+    if (ref === "") throw invalidArgument("image.image is empty", "image.image");
+    await this.images.remove(ref);
+    return {};
+  }
+
+  /** ImageFsInfo: usage of the image store's filesystem. */
+  async imageFsInfo(_req: ImageFsInfoRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ImageFsInfoResponseSchema>> {
+    const u = await this.images.fsInfo(ctx.signal ? { signal: ctx.signal } : {});
+    const fs = {
+      timestamp: BigInt(u.timestamp) * 1_000_000n,
+      fsId: { mountpoint: u.mountpoint },
+      usedBytes: { value: BigInt(u.usedBytes) },
+      inodesUsed: { value: BigInt(u.inodesUsed) },
+    };
+    return { imageFilesystems: [fs], containerFilesystems: [] };
+  }
+}
+
+/** Splits a list for a Stream* RPC: each message holds at least one item. */
+function chunks<T>(items: T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const RUNTIME_RPCS = [
+  "version",
+  "runPodSandbox",
+  "stopPodSandbox",
+  "removePodSandbox",
+  "podSandboxStatus",
+  "listPodSandbox",
+  "streamPodSandboxes",
+  "createContainer",
+  "startContainer",
+  "stopContainer",
+  "removeContainer",
+  "listContainers",
+  "streamContainers",
+  "containerStatus",
+  "updateContainerResources",
+  "reopenContainerLog",
+  "execSync",
+  "exec",
+  "attach",
+  "portForward",
+  "containerStats",
+  "listContainerStats",
+  "streamContainerStats",
+  "podSandboxStats",
+  "listPodSandboxStats",
+  "streamPodSandboxStats",
+  "updateRuntimeConfig",
+  "status",
+  "checkpointContainer",
+  "getContainerEvents",
+  "listMetricDescriptors",
+  "listPodSandboxMetrics",
+  "streamPodSandboxMetrics",
+  "runtimeConfig",
+  "updatePodSandboxResources",
+] as const;
+
+const IMAGE_RPCS = ["listImages", "streamImages", "imageStatus", "pullImage", "removeImage", "imageFsInfo"] as const;
+

@@ -1,0 +1,132 @@
+/**
+ * The real host effects the pure spec layer asks for, over `node:fs`: a
+ * `SpecHost` (host files, stats, device nodes), a `RootfsReader` over an
+ * unpacked rootfs directory (symlinks resolved inside the rootfs), and the
+ * process facts spec generation needs (bounding capabilities, own
+ * oom_score_adj).
+ *
+ * @packageDocumentation
+ */
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { HostPathInfo, OciLinuxDevice, RootfsReader, SpecHost } from "../spec/index.js";
+import { resolveInRootfs } from "../spec/index.js";
+
+function devMajor(rdev: number): number {
+  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+}
+function devMinor(rdev: number): number {
+  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
+}
+
+function pathInfo(path: string): HostPathInfo | undefined {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined;
+  }
+  const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  if (st.isDirectory()) return { type: "directory", ...base };
+  if (st.isFile()) return { type: "file", ...base };
+  if (st.isCharacterDevice()) return { type: "char-device", major: devMajor(st.rdev), minor: devMinor(st.rdev), ...base };
+  if (st.isBlockDevice()) return { type: "block-device", major: devMajor(st.rdev), minor: devMinor(st.rdev), ...base };
+  if (st.isFIFO()) return { type: "fifo", ...base };
+  if (st.isSocket()) return { type: "socket", ...base };
+  return { type: "other", ...base };
+}
+
+/**
+ * A {@link SpecHost} over `node:fs`.
+ *
+ * @public
+ */
+export function createNodeSpecHost(): SpecHost {
+  return {
+    readFile(p) {
+      try {
+        return readFileSync(p);
+      } catch {
+        return undefined;
+      }
+    },
+    stat: pathInfo,
+    listDevices() {
+      const out: OciLinuxDevice[] = [];
+      const walk = (d: string): void => {
+        let names: string[];
+        try {
+          names = readdirSync(d);
+        } catch {
+          return;
+        }
+        for (const n of names) {
+          const p = join(d, n);
+          if (p === "/dev/pts" || p === "/dev/shm" || p === "/dev/mqueue") continue;
+          const i = pathInfo(p);
+          if (i?.type === "directory") walk(p);
+          else if (i?.type === "char-device" || i?.type === "block-device") {
+            out.push({ path: p, type: i.type === "char-device" ? "c" : "b", major: i.major ?? 0, minor: i.minor ?? 0, fileMode: (i.mode ?? 0) & 0o777, uid: i.uid ?? 0, gid: i.gid ?? 0 });
+          }
+        }
+      };
+      walk("/dev");
+      return out;
+    },
+    mkdirAll(p) {
+      mkdirSync(p, { recursive: true });
+    },
+  };
+}
+
+/**
+ * A {@link RootfsReader} over a rootfs directory (or mounted overlay);
+ * symlinks stay inside the rootfs.
+ *
+ * @public
+ */
+export function createDirRootfsReader(rootfs: string): RootfsReader {
+  const links = {
+    readlink(p: string): string | undefined {
+      try {
+        return readlinkSync(p);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  return {
+    readFile(p) {
+      try {
+        return readFileSync(resolveInRootfs(rootfs, p, links));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * The capability names of this process' bounding set, from
+ * `/proc/self/status`, out of `all` (ordered by capability number).
+ *
+ * @public
+ */
+export function boundingCapabilities(all: readonly string[]): string[] {
+  const line = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith("CapBnd:"));
+  const mask = BigInt(`0x${(line ?? "CapBnd:\t0").split(/\s+/)[1] ?? "0"}`);
+  return all.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
+/**
+ * This process' `oom_score_adj` (0 if unreadable).
+ *
+ * @public
+ */
+export function ownOomScoreAdj(): number {
+  try {
+    return Number(readFileSync("/proc/self/oom_score_adj", "utf8").trim()) || 0;
+  } catch {
+    return 0;
+  }
+}

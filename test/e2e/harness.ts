@@ -1,0 +1,320 @@
+/**
+ * End-to-end harness: a local registry seeded with a busybox-static image, a
+ * CNI conf dir with a test bridge (`crkte2e0`, 10.203.0.0/16, no default
+ * route, no masquerade), temporary root and state dirs, and crikitd started
+ * as its own process (`node --import tsx examples/crikitd/main.ts --config
+ * FILE`) on a temporary socket, driven with the grpc-js client.
+ *
+ * Cleanup kills only what the test started, by pid: the daemon, and conmon
+ * processes (with their containers) whose command line names this
+ * environment's state dir; it unmounts what is mounted under the temp dir,
+ * removes the netns pins this daemon made, the bridge and host-local's
+ * address records for the test network.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { createCriClient, isServiceError, GrpcStatus, type CriClient } from "../helpers/cri-client.js";
+import { busyboxBinary, buildOciLayout } from "../helpers/oci-layout.js";
+import { pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+export const E2E_BRIDGE = "crkte2e0";
+export const E2E_NETWORK = "crikit-e2e";
+export const E2E_SUBNET = "10.203.0.0/16";
+
+/** A running daemon. */
+export interface Daemon {
+  proc: ChildProcess;
+  pid: number;
+  logFile: string;
+  exited: Promise<number | null>;
+}
+
+/** The environment of one e2e test file. */
+export interface E2eEnv {
+  dir: string;
+  root: string;
+  state: string;
+  socket: string;
+  configPath: string;
+  cniConfDir: string;
+  logDir: string;
+  registry: TestRegistry;
+  /** The pushed image, `127.0.0.1:PORT/e2e/busybox:1`. */
+  image: string;
+  client: CriClient;
+  daemon: Daemon;
+  start(): Promise<Daemon>;
+  /** SIGKILL the daemon by pid and wait for it. */
+  kill9(): Promise<void>;
+  /** SIGTERM and wait. */
+  stop(): Promise<number | null>;
+  cleanup(): Promise<void>;
+}
+
+/** The busybox-static image: one layer, `/bin/busybox` and a few applet links, a web root. */
+export function e2eImage(): { layers: { entries: import("../helpers/oci-layout.js").LayerEntry[] }[]; config: Record<string, unknown> } {
+  const bb = busyboxBinary();
+  const links = ["sh", "sleep", "echo", "cat", "httpd", "wget", "ls", "true", "false", "kill", "ip", "hostname"];
+  return {
+    config: { Env: ["PATH=/bin"], Cmd: ["/bin/sh"], WorkingDir: "/" },
+    layers: [
+      {
+        entries: [
+          { path: "bin/", type: "dir" },
+          { path: "bin/busybox", mode: 0o755, content: bb },
+          ...links.map((l) => ({ path: `bin/${l}`, type: "symlink" as const, target: "busybox" })),
+          { path: "etc/", type: "dir" },
+          { path: "etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/www:/bin/sh\n" },
+          { path: "etc/group", content: "root:x:0:\nwww:x:33:\n" },
+          { path: "tmp/", type: "dir", mode: 0o1777 },
+          { path: "www/", type: "dir" },
+          { path: "www/index.html", content: "hello from crikit e2e\n" },
+        ],
+      },
+    ],
+  };
+}
+
+function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; registryHost: string; extra?: string }): string {
+  return `root = "${e.root}"
+state = "${e.state}"
+socket = "${e.socket}"
+log_level = "debug"
+sandbox_mode = "auto"
+
+[runtimes.runc]
+binary = "runc"
+
+[cni]
+conf_dir = "${e.cniConfDir}"
+
+[registry]
+insecure = ["${e.registryHost}"]
+${e.extra ?? ""}
+`;
+}
+
+/** Options of {@link setupE2e}. */
+export interface SetupOptions {
+  /** Extra TOML appended to the config. */
+  extraToml?: string;
+}
+
+/** Builds the environment and starts the daemon. */
+export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
+  const dir = await mkdtemp(join(tmpdir(), "crikit-e2e-"));
+  const root = join(dir, "root");
+  const state = join(dir, "state");
+  const socket = join(dir, "crikit.sock");
+  const cniConfDir = join(dir, "net.d");
+  const logDir = join(dir, "pod-logs");
+  await mkdir(cniConfDir, { recursive: true });
+  await writeFile(
+    join(cniConfDir, "10-e2e.conflist"),
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: E2E_NETWORK,
+      plugins: [
+        { type: "bridge", bridge: E2E_BRIDGE, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: E2E_SUBNET }]] } },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    }),
+  );
+  const registry = await startRegistry();
+  const layout = join(dir, "layout");
+  await buildOciLayout(layout, [{ tag: "1", image: e2eImage() }]);
+  const image = `${registry.host}/e2e/busybox:1`;
+  await pushLayout(layout, "1", image);
+  const configPath = join(dir, "crikitd.toml");
+  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, registryHost: registry.host, ...(options.extraToml ? { extra: options.extraToml } : {}) }));
+  const client = createCriClient(socket);
+  let daemonCount = 0;
+  const env: E2eEnv = {
+    dir,
+    root,
+    state,
+    socket,
+    configPath,
+    cniConfDir,
+    logDir,
+    registry,
+    image,
+    client,
+    daemon: undefined as unknown as Daemon,
+    async start() {
+      const logFile = join(dir, `crikitd-${daemonCount++}.log`);
+      const out = createWriteStream(logFile);
+      const proc = spawn(process.execPath, ["--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"] });
+      proc.stderr?.pipe(out);
+      const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+      if (proc.pid === undefined) throw new Error("cannot spawn crikitd");
+      const d: Daemon = { proc, pid: proc.pid, logFile, exited };
+      env.daemon = d;
+      await waitReady(client, d);
+      return d;
+    },
+    async kill9() {
+      process.kill(env.daemon.pid, "SIGKILL");
+      await env.daemon.exited;
+    },
+    async stop() {
+      process.kill(env.daemon.pid, "SIGTERM");
+      return env.daemon.exited;
+    },
+    async cleanup() {
+      await cleanupEnv(env);
+    },
+  };
+  await env.start();
+  return env;
+}
+
+async function waitReady(client: CriClient, d: Daemon): Promise<void> {
+  const until = Date.now() + 30_000;
+  let dead = false;
+  void d.exited.then(() => (dead = true));
+  for (;;) {
+    if (dead) throw new Error(`crikitd exited during start-up; log:\n${await readFile(d.logFile, "utf8").catch(() => "")}`);
+    try {
+      await client.unary("Version", {}, { timeoutMs: 1000 });
+      return;
+    } catch (err) {
+      if (!(isServiceError(err) && (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.DEADLINE_EXCEEDED))) throw err;
+    }
+    if (Date.now() > until) throw new Error(`crikitd was not ready within 30 s; log:\n${await readFile(d.logFile, "utf8").catch(() => "")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Pids of processes whose command line contains `needle`. */
+export async function pidsMentioning(needle: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of await readdir("/proc")) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      const cmd = (await readFile(`/proc/${p}/cmdline`, "utf8")).replaceAll("\0", " ");
+      if (cmd.includes(needle)) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Mount points under `dir`. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  return text
+    .split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
+
+/** Files (not directories) under `dir`, recursively, relative. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) await walk(join(d, e.name), join(rel, e.name));
+      else out.push(join(rel, e.name));
+    }
+  };
+  await walk(dir, "");
+  return out;
+}
+
+/** Netns pins this daemon made (`crikit-<id>`) for the given sandbox IDs. */
+export async function netnsPins(ids: readonly string[]): Promise<string[]> {
+  let names: string[] = [];
+  try {
+    names = await readdir("/run/netns");
+  } catch {
+    return [];
+  }
+  const want = new Set(ids.map((id) => `crikit-${id.slice(0, 32)}`));
+  return names.filter((n) => want.has(n));
+}
+
+async function cleanupEnv(env: E2eEnv): Promise<void> {
+  env.client.close();
+  // Keep the daemon logs of the last run for diagnosis.
+  for (const f of await readdir(env.dir).catch(() => [] as string[])) {
+    if (f.startsWith("crikitd-") && f.endsWith(".log")) await writeFile(join(tmpdir(), `crikit-e2e-last-${f}`), await readFile(join(env.dir, f)));
+  }
+  try {
+    process.kill(env.daemon.pid, "SIGKILL");
+  } catch {
+    // gone
+  }
+  await env.daemon.exited;
+  // conmon and container processes started by this environment's daemon.
+  for (const pid of await pidsMentioning(env.state)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+  await execa("runc", ["--root", join(env.state, "runtimes", "runc"), "list", "-q"], { reject: false }).then(async (r) => {
+    for (const id of String(r.stdout).split("\n").filter(Boolean)) {
+      await execa("runc", ["--root", join(env.state, "runtimes", "runc"), "delete", "--force", id], { reject: false });
+    }
+  });
+  for (const m of (await mountsUnder(env.dir)).reverse()) await execa("umount", ["-l", m], { reject: false });
+  const recs = await readdir(join(env.root, "records", "sandboxes")).catch(() => [] as string[]);
+  for (const pin of await netnsPins(recs.map((f) => f.replace(/\.json$/, "")))) await execa("ip", ["netns", "delete", pin], { reject: false });
+  await env.registry.stop();
+  await execa("ip", ["link", "del", E2E_BRIDGE], { reject: false });
+  await rm(join("/var/lib/cni/networks", E2E_NETWORK), { recursive: true, force: true });
+  await rm(env.dir, { recursive: true, force: true });
+}
+
+/** A pod config for the e2e tests. */
+export function podConfig(env: E2eEnv, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const uid = `uid-${name}`;
+  return {
+    metadata: { name, namespace: "e2e", uid, attempt: 0 },
+    hostname: name,
+    log_directory: join(env.logDir, `e2e_${name}_${uid}`),
+    labels: { app: name, suite: "e2e" },
+    annotations: { "e2e.crikit/note": "kept as is", "e2e.crikit/json": '{"a":[1,2]}' },
+    linux: { security_context: { namespace_options: { network: "POD", pid: "CONTAINER", ipc: "POD" } } },
+    ...extra,
+  };
+}
+
+/** A container config for the e2e tests. */
+export function containerConfig(env: E2eEnv, name: string, command: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    metadata: { name, attempt: 0 },
+    image: { image: env.image },
+    command,
+    log_path: `${name}/0.log`,
+    labels: { container: name },
+    annotations: { "e2e.crikit/container": name },
+    ...extra,
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
