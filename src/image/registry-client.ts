@@ -5,7 +5,7 @@
  * to H itself (`docker.io` means `registry-1.docker.io`). A mirror that
  * answers 404 or fails is skipped; the upstream's answer is final. Plain HTTP
  * is used only for endpoints configured as insecure; everything else is
- * HTTPS.
+ * HTTPS. A mirror that cannot be reached at all is skipped for 30 s.
  *
  * Authentication, per endpoint, in answer to a 401 and its `WWW-Authenticate`
  * challenge:
@@ -170,6 +170,9 @@ interface Challenge {
 /** Manifests and indexes larger than this are refused (containerd uses the same limit). */
 const maxManifestBytes = 4 * 1024 * 1024;
 
+/** How long a mirror that could not be reached is skipped. */
+const mirrorDownMs = 30_000;
+
 const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -188,6 +191,8 @@ export class RegistryClient {
   readonly #tokens = new Map<string, { token: string; expires: number }>();
   /** endpoint → last challenge seen. */
   readonly #challenges = new Map<string, Challenge>();
+  /** mirror endpoint → time until which it is skipped after a connection failure. */
+  readonly #mirrorDownUntil = new Map<string, number>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.#hosts = options.hosts ?? {};
@@ -283,11 +288,14 @@ export class RegistryClient {
     const eps = this.#endpoints(ref.domain);
     let lastErr: unknown;
     for (const ep of eps) {
+      if (!ep.upstream && (this.#mirrorDownUntil.get(ep.base) ?? 0) > Date.now()) continue;
       try {
         return await this.withRetry(`${ep.base} ${ref.path}`, () => fn(ep), options.signal);
       } catch (err) {
         if (ep.upstream || options.signal?.aborted) throw err;
         lastErr = err;
+        // A mirror that cannot be reached is skipped for a while rather than retried per blob.
+        if (err instanceof CrikitError && err.code === "Unavailable" && err.details.status === undefined) this.#mirrorDownUntil.set(ep.base, Date.now() + mirrorDownMs);
         this.#log.debug({ mirror: ep.base, err: String(err) }, "mirror failed; trying the next endpoint");
       }
     }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { execa } from "execa";
 import { hasErrorCode, ImageService, MediaType, type ImageServiceOptions } from "../../src/index.js";
 import { buildOciLayout, busyboxImage, type TestImageSpec } from "../helpers/oci-layout.js";
-import { pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { freePort, pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { ociValidator } from "./oci-schemas.js";
 import { startProxy, type TestProxy } from "./test-proxy.js";
 
@@ -158,6 +158,13 @@ describe("ImageService against a real registry", () => {
     assert.deepEqual(onMirror.image.repoTags, [`${reg.host}/test/only-on-mirror:v1`]);
     const upstream = await svc.pull(`${reg.host}/test/bb:v1`);
     assert.equal(upstream.imageRef, built.v1?.images[0]?.configDigest);
+  });
+
+  it("skips a mirror that is down and pulls from the upstream", async () => {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const svc = await newService({ registry: { hosts: { [reg.host]: { insecure: true, mirrors: [down] } }, retryBaseMs: 5, retries: 1 } });
+    const r = await svc.pull(`${reg.host}/test/bb:v1`);
+    assert.equal(r.imageRef, built.v1?.images[0]?.configDigest);
   });
 
   it("pulls with basic auth from an htpasswd registry", async () => {
