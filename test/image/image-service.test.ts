@@ -11,6 +11,9 @@ import { freePort, pushLayout, startRegistry, type TestRegistry } from "../helpe
 import { ociValidator } from "./oci-schemas.js";
 import { startProxy, type TestProxy } from "./test-proxy.js";
 
+/** Docker schema 2 has no zstd layers. */
+const gzipOnly = (spec: TestImageSpec): TestImageSpec => ({ ...spec, layers: spec.layers.map((l) => ({ ...l, compression: "gzip" as const })) });
+
 const evil: TestImageSpec = {
   layers: [
     { entries: [{ path: "bin/", type: "dir" }, { path: "bin/true", content: "x" }] },
@@ -49,7 +52,8 @@ describe("ImageService against a real registry", () => {
       { tag: "v2", image: busyboxImage({ marker: "two" }) },
       { tag: "multi", platforms: [busyboxImage({ marker: "amd64" }), busyboxImage({ arch: "arm64", variant: "v8", marker: "arm64" })] },
       { tag: "evil", image: evil },
-      { tag: "gz", image: { ...busyboxImage({ marker: "gz" }), layers: busyboxImage({ marker: "gz" }).layers.map((l) => ({ ...l, compression: "gzip" as const })) } },
+      { tag: "gz", image: gzipOnly(busyboxImage({ marker: "gz" })) },
+      { tag: "gzmulti", platforms: [gzipOnly(busyboxImage({ marker: "gz-amd64" })), gzipOnly(busyboxImage({ arch: "arm64", marker: "gz-arm64" }))] },
     ]);
     reg = await startRegistry();
     cleanups.push(() => reg.stop());
@@ -62,6 +66,7 @@ describe("ImageService against a real registry", () => {
     await pushLayout(layout, "multi", `${reg.host}/test/multi:v1`, { all: true });
     await pushLayout(layout, "evil", `${reg.host}/test/evil:v1`);
     await execa("skopeo", ["copy", "--quiet", "--format", "v2s2", "--dest-tls-verify=false", `oci:${layout}:gz`, `docker://${reg.host}/test/docker:v1`], { env: { HOME: tmpdir() } });
+    await execa("skopeo", ["copy", "--quiet", "--all", "--format", "v2s2", "--dest-tls-verify=false", `oci:${layout}:gzmulti`, `docker://${reg.host}/test/dlist:v1`], { env: { HOME: tmpdir() } });
     await pushLayout(layout, "v2", `${mirror.host}/test/only-on-mirror:v1`);
     await pushLayout(layout, "v1", `${authReg.host}/private/bb:v1`, { creds: "alice:s3cret-pass" });
   });
@@ -149,6 +154,16 @@ describe("ImageService against a real registry", () => {
     const m = await svc.content.readJson<{ mediaType: string }>(r.image.manifestDigest);
     assert.equal(m.mediaType, MediaType.dockerManifest);
     assert.equal(r.image.chainIds.length, 4);
+  });
+
+  it("selects the platform from a Docker manifest list", async () => {
+    const svc = await newService({ platform: { os: "linux", architecture: "arm64", variant: "v8" } });
+    const r = await svc.pull(`${reg.host}/test/dlist:v1`);
+    const top = await svc.content.readJson<{ mediaType: string }>(r.image.repoDigests[0]?.split("@")[1] ?? "");
+    assert.equal(top.mediaType, MediaType.dockerManifestList);
+    const m = await svc.content.readJson<{ mediaType: string }>(r.image.manifestDigest);
+    assert.equal(m.mediaType, MediaType.dockerManifest);
+    assert.equal(r.image.config.architecture, "arm64");
   });
 
   it("pulls through a mirror, and falls back to the upstream when the mirror lacks the image", async () => {
