@@ -388,11 +388,12 @@ export class ImageService {
     }
   }
 
+  /** One retry loop around open-and-stream, so a body cut short is retried like a refused connection. */
   async #downloadBlob(ref: ParsedReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
     await this.registry.withRetry(
       `blob ${d.digest}`,
       () =>
-        this.content.ingest(d.digest, d.size, () => this.registry.openBlob(ref, d.digest, call), {
+        this.content.ingest(d.digest, d.size, () => this.registry.openBlob(ref, d.digest, { ...call, retries: 0 }), {
           ...(call.signal ? { signal: call.signal } : {}),
           ...(onProgress ? { onProgress: (written: number) => onProgress({ digest: d.digest, written, total: d.size }) } : {}),
         }),

@@ -139,6 +139,12 @@ export interface RegistryClientOptions {
 export interface RegistryCallOptions {
   auth?: RegistryAuth;
   signal?: AbortSignal;
+  /**
+   * Retries for this call, in place of the client's; 0 when the caller
+   * retries the whole operation itself (as a blob download does).
+   * @defaultValue the client's `retries`
+   */
+  retries?: number;
 }
 
 /**
@@ -270,13 +276,13 @@ export class RegistryClient {
    * Runs `fn` with retries and backoff while it fails with a retryable error
    * (5xx, 429, broken connection, body cut short).
    */
-  async withRetry<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async withRetry<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal, retries: number = this.#retries): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       try {
         return await fn();
       } catch (err) {
-        if (signal?.aborted || attempt >= this.#retries || !isRetryable(err)) throw err;
+        if (signal?.aborted || attempt >= retries || !isRetryable(err)) throw err;
         const delay = this.#retryBaseMs * 2 ** attempt;
         this.#log.debug({ what, attempt, delay, err: String(err) }, "retrying registry request");
         await sleep(delay, undefined, signal ? { signal } : {});
@@ -290,7 +296,7 @@ export class RegistryClient {
     for (const ep of eps) {
       if (!ep.upstream && (this.#mirrorDownUntil.get(ep.base) ?? 0) > Date.now()) continue;
       try {
-        return await this.withRetry(`${ep.base} ${ref.path}`, () => fn(ep), options.signal);
+        return await this.withRetry(`${ep.base} ${ref.path}`, () => fn(ep), options.signal, options.retries ?? this.#retries);
       } catch (err) {
         if (ep.upstream || options.signal?.aborted) throw err;
         lastErr = err;
