@@ -871,6 +871,7 @@ export class CriService {
       this.#log.info({ id: claimed, key }, "late result claimed by a retry");
       const c = this.containers.find(claimed);
       this.#publish(claimed, ContainerEventType.CONTAINER_CREATED_EVENT, c?.metadata.sandboxId ?? claimed);
+      if (c === undefined) this.#publish(claimed, ContainerEventType.CONTAINER_STARTED_EVENT, claimed);
       return claimed;
     }
     const p = work();
