@@ -39,6 +39,7 @@ import { rssKiB } from "./peers/proc.js";
 import { burst } from "./cri-bench/burst.js";
 import { containerLifecycle } from "./cri-bench/container-lifecycle.js";
 import type { BenchContext } from "./cri-bench/context.js";
+import { benchAbort } from "./cri-bench/fixtures.js";
 import { measureFloor } from "./cri-bench/floor.js";
 import { list1000 } from "./cri-bench/list-1000.js";
 import { podLifecycle } from "./cri-bench/pod-lifecycle.js";
@@ -116,10 +117,15 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     })());
   const onSignal = (sig: NodeJS.Signals): void => {
     log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+    benchAbort.abort(new Error(`interrupted by ${sig}`));
+    void cleanup()
+      .then((problems) => problems.length && log(`cleanup notes:\n  ${problems.join("\n  ")}`))
+      .finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // `on`, not `once`: with no listener of ours left, the signal-exit hook
+  // execa installs would re-raise the signal and end the process mid-cleanup.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   const results: WorkloadResult[] = [];
   try {
@@ -158,6 +164,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const ctx: BenchContext = { quick, crikit, crikitStatus, containerd, images, work, floor, idleRssKiB, log };
 
     const step = async (id: string, fn: () => Promise<WorkloadResult | WorkloadResult[]>): Promise<void> => {
+      if (benchAbort.signal.aborted) return;
       log(`workload ${id}`);
       const t0 = Date.now();
       try {

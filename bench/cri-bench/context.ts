@@ -7,7 +7,7 @@
 import type { BenchImages } from "../peers/images.js";
 import type { Peer } from "../peers/peer.js";
 import type { Floor } from "./floor.js";
-import { errText, grpcCode } from "./fixtures.js";
+import { benchAbort, errText, grpcCode } from "./fixtures.js";
 import type { Series } from "./result.js";
 
 /** The run's shared state. */
@@ -48,6 +48,7 @@ export function missingCrikit(ctx: BenchContext, label = "crikitd"): Series[] {
 export async function alternate(peers: readonly Peer[], n: number, fn: (peer: Peer, i: number) => Promise<number>): Promise<Series[]> {
   const series = peers.map((p): Series => ({ label: p.label, kind: p.kind, samples: [] }));
   for (let i = 0; i < n; i++) {
+    benchAbort.signal.throwIfAborted();
     for (const [k, p] of peers.entries()) {
       const s = series[k] as Series;
       if (s.status !== undefined) continue;
@@ -60,4 +61,24 @@ export async function alternate(peers: readonly Peer[], n: number, fn: (peer: Pe
     }
   }
   return series;
+}
+
+/**
+ * Run a set-up step on each peer in turn; a peer whose set-up fails is left
+ * out of the measurements and gets a series with status "set-up failed: ...".
+ */
+export async function setupEach(peers: readonly Peer[], fn: (peer: Peer) => Promise<void>, log: (m: string) => void): Promise<{ ok: Peer[]; failed: Series[] }> {
+  const ok: Peer[] = [];
+  const failed: Series[] = [];
+  for (const p of peers) {
+    try {
+      await fn(p);
+      ok.push(p);
+    } catch (e) {
+      const msg = `set-up failed: ${errText(e).slice(0, 160)}`;
+      log(`${p.label}: ${msg}`);
+      failed.push({ label: p.label, kind: p.kind, samples: [], status: msg });
+    }
+  }
+  return { ok, failed };
 }

@@ -14,6 +14,18 @@ import type { Peer } from "../peers/peer.js";
 /** Per-call deadline: generous, so a slow daemon shows as slow, not failed. */
 export const RPC_TIMEOUT_MS = 120_000;
 
+/**
+ * Aborted when the bench is interrupted: no workload starts another call
+ * after that (calls in flight finish), so cleanup does not race new pods.
+ * Checked before each call rather than passed to each, so thousands of
+ * calls do not pile listeners on one signal.
+ */
+export const benchAbort = new AbortController();
+
+function go(): void {
+  benchAbort.signal.throwIfAborted();
+}
+
 /** A unique pod name. */
 export function podName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -53,6 +65,7 @@ export interface ReadyPod {
 
 /** RunPodSandbox; returns the pod. */
 export async function runPod(peer: Peer, name: string): Promise<ReadyPod> {
+  go();
   const config = podConfig(peer, name);
   const r = await peer.client.unary("RunPodSandbox", { config }, { timeoutMs: RPC_TIMEOUT_MS });
   return { id: String(r["pod_sandbox_id"]), config };
@@ -60,23 +73,27 @@ export async function runPod(peer: Peer, name: string): Promise<ReadyPod> {
 
 /** StopPodSandbox then RemovePodSandbox. */
 export async function removePod(peer: Peer, id: string): Promise<void> {
+  go();
   await peer.client.unary("StopPodSandbox", { pod_sandbox_id: id }, { timeoutMs: RPC_TIMEOUT_MS });
   await peer.client.unary("RemovePodSandbox", { pod_sandbox_id: id }, { timeoutMs: RPC_TIMEOUT_MS });
 }
 
 /** CreateContainer in a pod; returns the container id. */
 export async function createContainer(peer: Peer, pod: ReadyPod, name: string, image: string): Promise<string> {
+  go();
   const r = await peer.client.unary("CreateContainer", { pod_sandbox_id: pod.id, config: containerConfig(name, image), sandbox_config: pod.config }, { timeoutMs: RPC_TIMEOUT_MS });
   return String(r["container_id"]);
 }
 
 /** StartContainer. */
 export async function startContainer(peer: Peer, id: string): Promise<void> {
+  go();
   await peer.client.unary("StartContainer", { container_id: id }, { timeoutMs: RPC_TIMEOUT_MS });
 }
 
 /** StopContainer (timeout 0: kill at once) then RemoveContainer. */
 export async function removeContainer(peer: Peer, id: string): Promise<void> {
+  go();
   await peer.client.unary("StopContainer", { container_id: id, timeout: 0 }, { timeoutMs: RPC_TIMEOUT_MS });
   await peer.client.unary("RemoveContainer", { container_id: id }, { timeoutMs: RPC_TIMEOUT_MS });
 }
@@ -93,6 +110,7 @@ export async function pool<T>(items: readonly T[], concurrency: number, fn: (t: 
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
+      go();
       const i = next++;
       await fn(items[i] as T, i);
     }

@@ -4,7 +4,7 @@
  * daemon at once; the calls alternate between daemons. ContainerStatus asks
  * for a different container each time. Set-up and removal are not timed.
  */
-import { alternate, mainPeers, missingCrikit, type BenchContext } from "./context.js";
+import { alternate, mainPeers, missingCrikit, setupEach, type BenchContext } from "./context.js";
 import { createContainer, podName, pool, removePod, runPod, type ReadyPod } from "./fixtures.js";
 import type { WorkloadResult } from "./result.js";
 import type { Peer } from "../peers/peer.js";
@@ -14,12 +14,12 @@ const PER_POD = 20;
 
 export async function list1000(ctx: BenchContext): Promise<WorkloadResult> {
   const n = ctx.quick ? 10 : 30;
-  const peers = mainPeers(ctx);
+  const all = mainPeers(ctx);
   const pods = new Map<Peer, ReadyPod[]>();
   const containers = new Map<Peer, string[]>();
   const notes: string[] = [];
   try {
-    for (const p of peers) {
+    const { ok: peers, failed } = await setupEach(all, async (p) => {
       const t0 = performance.now();
       await p.client.unary("PullImage", { image: { image: ctx.images.busybox } }, { timeoutMs: 120_000 });
       const mine: ReadyPod[] = [];
@@ -34,7 +34,7 @@ export async function list1000(ctx: BenchContext): Promise<WorkloadResult> {
       const s = ((performance.now() - t0) / 1000).toFixed(0);
       ctx.log(`list workload: ${p.label} holds ${ids.length} containers (set-up ${s} s)`);
       notes.push(`${p.label}: creating ${PODS} pods and ${ids.length} containers took ${s} s (4 in flight).`);
-    }
+    }, ctx.log);
     const listPods = await alternate(peers, n, async (p) => {
       const t0 = performance.now();
       const r = await p.client.unary("ListPodSandbox", {}, { timeoutMs: 60_000 });
@@ -61,9 +61,9 @@ export async function list1000(ctx: BenchContext): Promise<WorkloadResult> {
       id: "list",
       title: `(4) List and status calls with ${PODS * PER_POD} created containers in ${PODS} pods`,
       measures: [
-        { name: "ListPodSandbox", unit: "ms", series: [...missingCrikit(ctx), ...listPods] },
-        { name: "ListContainers", unit: "ms", series: [...missingCrikit(ctx), ...listCtrs] },
-        { name: "ContainerStatus", unit: "ms", series: [...missingCrikit(ctx), ...status] },
+        { name: "ListPodSandbox", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...listPods] },
+        { name: "ListContainers", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...listCtrs] },
+        { name: "ContainerStatus", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...status] },
       ],
       notes,
     };

@@ -10,7 +10,7 @@
  *     runs one shim per pod), read from /proc/<pid>/status, 5 readings
  *     half a second apart.
  */
-import { alternate, mainPeers, missingCrikit, type BenchContext } from "./context.js";
+import { alternate, mainPeers, missingCrikit, setupEach, type BenchContext } from "./context.js";
 import { createContainer, podName, pool, removePod, runPod, startContainer, type ReadyPod } from "./fixtures.js";
 import type { Measure, Series, WorkloadResult } from "./result.js";
 import { rssKiB, sumRssKiB } from "../peers/proc.js";
@@ -21,11 +21,11 @@ const PER_POD = 2;
 
 export async function running100(ctx: BenchContext, which: { stats: boolean; memory: boolean }): Promise<WorkloadResult[]> {
   const n = ctx.quick ? 10 : 30;
-  const peers = which.memory ? [...ctx.crikit, ctx.containerd] : mainPeers(ctx);
+  const all = which.memory ? [...ctx.crikit, ctx.containerd] : mainPeers(ctx);
   const pods = new Map<Peer, ReadyPod[]>();
   const out: WorkloadResult[] = [];
   try {
-    for (const p of peers) {
+    const { ok: peers, failed } = await setupEach(all, async (p) => {
       const t0 = performance.now();
       await p.client.unary("PullImage", { image: { image: ctx.images.busybox } }, { timeoutMs: 120_000 });
       const mine: ReadyPod[] = [];
@@ -36,9 +36,9 @@ export async function running100(ctx: BenchContext, which: { stats: boolean; mem
         for (let j = 0; j < PER_POD; j++) await startContainer(p, await createContainer(p, pod, `c${j}`, ctx.images.busybox));
       });
       ctx.log(`running workload: ${p.label} runs ${PODS * PER_POD} containers (set-up ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-    }
+    }, ctx.log);
     if (which.stats) {
-      const sp = mainPeers(ctx);
+      const sp = mainPeers(ctx).filter((p) => peers.includes(p));
       const series = await alternate(sp, n, async (p) => {
         const t0 = performance.now();
         const r = await p.client.unary("ListContainerStats", {}, { timeoutMs: 60_000 });
@@ -47,7 +47,7 @@ export async function running100(ctx: BenchContext, which: { stats: boolean; mem
         if (got < PODS * PER_POD) throw new Error(`ListContainerStats returned ${got} entries, expected ${PODS * PER_POD}`);
         return ms;
       });
-      out.push({ id: "stats", title: `(6) ListContainerStats over ${PODS * PER_POD} running containers, N=${n}`, measures: [{ name: "ListContainerStats", unit: "ms", series: [...missingCrikit(ctx), ...series] }], notes: [] });
+      out.push({ id: "stats", title: `(6) ListContainerStats over ${PODS * PER_POD} running containers, N=${n}`, measures: [{ name: "ListContainerStats", unit: "ms", series: [...missingCrikit(ctx), ...failed.filter((f) => mainPeers(ctx).some((p) => p.label === f.label)), ...series] }], notes: [] });
     }
     if (which.memory) {
       const MiB = (k: number): number => k / 1024;
@@ -78,10 +78,10 @@ export async function running100(ctx: BenchContext, which: { stats: boolean; mem
         notes.push(`${p.label}: ${count} monitor processes (${p.kind === "crikitd" ? "conmon" : "containerd-shim-runc-v2"}) for ${PODS} pods and ${PODS * PER_POD} containers.`);
       }
       const measures: Measure[] = [
-        { name: "daemon RSS, idle", unit: "MiB", series: [...missingCrikit(ctx), ...idle] },
-        { name: "daemon RSS, 100 running", unit: "MiB", series: [...missingCrikit(ctx), ...daemon] },
-        { name: "monitors summed, 100 running", unit: "MiB", series: [...missingCrikit(ctx), ...monitors] },
-        { name: "daemon + monitors, 100 running", unit: "MiB", series: [...missingCrikit(ctx), ...total] },
+        { name: "daemon RSS, idle", unit: "MiB", series: [...missingCrikit(ctx), ...failed, ...idle] },
+        { name: "daemon RSS, 100 running", unit: "MiB", series: [...missingCrikit(ctx), ...failed, ...daemon] },
+        { name: "monitors summed, 100 running", unit: "MiB", series: [...missingCrikit(ctx), ...failed, ...monitors] },
+        { name: "daemon + monitors, 100 running", unit: "MiB", series: [...missingCrikit(ctx), ...failed, ...total] },
       ];
       notes.push("VmRSS counts shared pages (the runtime binary, libc) once per process, so summed monitors overstate what the machine spends; it is the measure the issue names.");
       out.push({ id: "memory", title: `(7) Memory with ${PODS * PER_POD} running containers in ${PODS} pods`, measures, notes });

@@ -23,12 +23,14 @@ export interface DaemonProcess {
 
 /**
  * Start `argv[0]` with its arguments, stdout ignored, stderr kept (last 8 KiB)
- * for diagnostics.
+ * for diagnostics. The daemon gets its own process group, so a Ctrl-C on
+ * the bench reaches only the bench, which then removes the pods through the
+ * daemon's CRI before stopping it.
  */
 export function spawnDaemon(argv: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): DaemonProcess {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error("spawnDaemon: empty argv");
-  const proc = execa(file, args, { reject: false, stdin: "ignore", stdout: "ignore", stderr: "pipe", buffer: false, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const proc = execa(file, args, { reject: false, detached: true, stdin: "ignore", stdout: "ignore", stderr: "pipe", buffer: false, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`cannot start ${file}`);
   let tail = "";
