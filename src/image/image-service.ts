@@ -81,6 +81,11 @@ export interface ImageServiceOptions {
    */
   inUse?: () => Iterable<string>;
   /**
+   * How long an {@link ImageService.fsInfo} measurement is reused, in ms (0: measure every time).
+   * @defaultValue `5000`
+   */
+  fsInfoCacheMs?: number;
+  /**
    * Parallel layer downloads per pull.
    * @defaultValue `3`
    */
@@ -193,6 +198,8 @@ export class ImageService {
   #gc: Promise<void> = Promise.resolve();
   #gcSkipped = false;
   #closed: Promise<void> | undefined;
+  #fsCache: ImageFsUsage | undefined;
+  readonly #fsCacheMs: number;
   readonly #closing = new AbortController();
 
   constructor(options: ImageServiceOptions) {
@@ -206,6 +213,7 @@ export class ImageService {
     this.#pinnedRefs = new Set((options.pinnedImages ?? []).map((r) => (isSha256Digest(r) ? r : normalizeReference(r, "pinnedImages"))));
     this.#inUse = options.inUse ?? (() => []);
     this.#maxDownloads = Math.max(1, options.maxConcurrentDownloads ?? 3);
+    this.#fsCacheMs = options.fsInfoCacheMs ?? 5000;
     this.#log = options.logger ?? silent;
   }
 
@@ -454,6 +462,7 @@ export class ImageService {
 
   /** Writes the records that changed since the last write and deletes those of removed images. */
   async #persist(): Promise<void> {
+    this.#fsCache = undefined;
     const live = new Set<string>();
     for (const rec of this.#images.list()) {
       live.add(rec.id);
@@ -528,6 +537,7 @@ export class ImageService {
         else changed = this.#retained.delete(id) || changed;
       }
       if (changed) await this.#saveRetained();
+      this.#fsCache = undefined;
       for (const b of await this.content.list()) if (!blobs.has(b)) await this.content.delete(b);
       for (const c of await this.snapshots.list()) if (!snaps.has(c)) await this.snapshots.remove(c);
     };
@@ -572,14 +582,20 @@ export class ImageService {
     return imageSpecConfig(img.config);
   }
 
-  /** Usage of the image filesystem (content and snapshots). */
+  /**
+   * Usage of the image filesystem (content, snapshots and records), measured
+   * with `du`; a measurement is reused for `fsInfoCacheMs` unless an image
+   * was pulled or removed since.
+   */
   async fsInfo(options: { signal?: AbortSignal } = {}): Promise<ImageFsUsage> {
     await this.init();
+    if (this.#fsCache !== undefined && Date.now() - this.#fsCache.timestamp < this.#fsCacheMs) return { ...this.#fsCache };
     const opts = { cwd: this.root, ...(options.signal ? { cancelSignal: options.signal } : {}) };
     const bytes = await execa("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
     const inodes = await execa("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
     const sum = (out: string): number => out.split("\n").reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
-    return { mountpoint: this.root, usedBytes: sum(String(bytes.stdout)), inodesUsed: sum(String(inodes.stdout)), timestamp: Date.now() };
+    this.#fsCache = { mountpoint: this.root, usedBytes: sum(String(bytes.stdout)), inodesUsed: sum(String(inodes.stdout)), timestamp: Date.now() };
+    return { ...this.#fsCache };
   }
 
   /** Lower dirs of an image's rootfs, top first. */

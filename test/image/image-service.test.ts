@@ -388,12 +388,14 @@ describe("ImageService against a real registry", () => {
     await again.init();
     assert.deepEqual((await again.list()).map((i) => i.id).sort(), [a.imageRef, b.imageRef].sort());
     assert.equal((await again.status(`${reg.host}/test/bb:v2`))?.id, b.imageRef);
+    const before = await again.fsInfo();
     assert.deepEqual(await again.prune(), [b.imageRef]);
     assert.deepEqual((await again.list()).map((i) => i.id), [a.imageRef]);
     const fs = await again.fsInfo();
     assert.equal(fs.mountpoint, root);
     assert.ok(fs.usedBytes > 500_000, `used bytes ${fs.usedBytes}`);
     assert.ok(fs.inodesUsed > 30, `inodes ${fs.inodesUsed}`);
+    assert.ok(fs.inodesUsed < before.inodesUsed, "a removal is seen at once, not after the usage cache expires");
   });
 
   it("mounts a container rootfs as an overlay of the image layers with its own upper dir", async () => {
