@@ -19,6 +19,10 @@
  * is never followed. Ownership is set before the mode (chown clears setuid and
  * setgid); file and symlink times are set as each entry is written, directory
  * times at the end, deepest first, since adding children changes them.
+ * A hardlink to a file of a lower layer copies that file up first (as
+ * overlayfs would; containerd 1.6 fails such layers). A layer that whites out
+ * a lower directory and re-creates it gets an opaque directory. Directories
+ * the layer creates implicitly take the lower layer's mode, owner and times.
  * Extended attributes `security.capability` and `user.*` from PAX headers are
  * kept; other namespaces (notably `trusted.overlay.*`) are dropped, so a layer
  * cannot forge overlay metadata. Xattrs are written with one `setfattr
