@@ -322,6 +322,7 @@ export class RegistryClient {
         const ch = parseChallenge(res.headers.get("www-authenticate") ?? "");
         if (ch === undefined) throw unauthenticated(ep, ref, "the registry gave no usable WWW-Authenticate challenge");
         this.#challenges.set(ep.base, ch);
+        this.#tokens.delete(tokenKey(ep, scope, auth)); // a cached token the registry no longer takes
         const next = await this.#authFor(ep, ch, scope, auth, options.signal, ref);
         if (next === undefined) throw unauthenticated(ep, ref, "the registry requires credentials and none were given");
         authHeader = next;
