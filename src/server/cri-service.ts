@@ -219,6 +219,12 @@ export interface CriServiceOptions {
   lateResultTtlMs?: number;
   /** Interval of the exit monitor's full re-check, in ms. @defaultValue 2000 */
   exitRecheckMs?: number;
+  /**
+   * Adjusts a generated container spec before it is written to the bundle
+   * (for instance an `ociVersion` an older runtime accepts, or an extra
+   * hook). Runs after crikit's spec options.
+   */
+  containerSpecHook?: (spec: OciSpec, info: { id: string; sandboxId: string; handler: string; config: ContainerConfig }) => void;
 }
 
 type EventInit = MessageInitShape<typeof ContainerEventResponseSchema>;
@@ -373,6 +379,7 @@ export class CriService {
   readonly #host = createNodeSpecHost();
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
+  readonly #specHook: CriServiceOptions["containerSpecHook"];
   #podCidr = "";
   #recovered: Promise<void> | undefined;
   #closed = false;
@@ -432,6 +439,7 @@ export class CriService {
     this.#lateSandboxes = new LateResults<string>({ ttlMs: ttl, onCleanupError });
     this.#lateContainers = new LateResults<string>({ ttlMs: ttl, onCleanupError });
     this.#createTimeoutMs = options.createTimeoutMs ?? 240_000;
+    this.#specHook = options.containerSpecHook;
     this.#rollbackTimeoutMs = options.rollbackTimeoutMs ?? 60_000;
     this.#exits = new ExitMonitor({
       dirs: [...this.#runtimes.values()].map((r) => r.exitDir),
@@ -1208,6 +1216,7 @@ export class CriService {
         podAnnotationPatterns: rt.config.pod_annotations,
         containerAnnotationPatterns: rt.config.container_annotations,
       });
+      this.#specHook?.(spec, { id, sandboxId: sb.id, handler: sx.handler, config: cfg });
       await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
       const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
       const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
