@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import fc from "fast-check";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { execa } from "execa";
 import { applyLayer, chainIds, hasErrorCode, layerCompression, Snapshotter } from "../../src/index.js";
+import { safeEntryPath } from "../../src/image/unpack.js";
 import { buildOciLayout, buildTar, busyboxImage, type LayerEntry, type TestImageSpec } from "../helpers/oci-layout.js";
 import { diffTrees, gnuTarFlatten, umociUnpack, walkTree } from "./rootfs-compare.js";
 
@@ -200,5 +202,26 @@ describe("applyLayer", () => {
     assert.equal(got.stdout, "hello");
     const forged = await execa("getfattr", ["--only-values", "-n", "trusted.overlay.opaque", join(d, "d")], { reject: false });
     assert.notEqual(forged.exitCode, 0, "trusted.overlay.opaque must not be copied from a layer");
+  });
+});
+
+describe("safeEntryPath", () => {
+  it("never yields a path outside the root, for any entry name", () => {
+    const segment = fc.constantFrom("..", ".", "", "a", "b.c", "..a", "a..", "/", "//", "./");
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 8 }), fc.boolean(), (segs, abs) => {
+        const name = (abs ? "/" : "") + segs.join("/");
+        let parts: string[];
+        try {
+          parts = safeEntryPath(name);
+        } catch (err) {
+          return hasErrorCode(err, "InvalidArgument");
+        }
+        const root = "/snapshot/root";
+        const full = resolve(root, ...parts);
+        return (full === root || full.startsWith(`${root}/`)) && !parts.some((p) => p === ".." || p === "." || p === "");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
