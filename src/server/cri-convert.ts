@@ -8,6 +8,7 @@
  *
  * @packageDocumentation
  */
+import { constants as osConstants } from "node:os";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   ContainerState,
@@ -61,8 +62,10 @@ export function signalValue(name: string): Signal {
   const v = (Signal as Record<string, Signal>)[key];
   if (v !== undefined) return v;
   if (/^\d+$/.test(name)) {
+    // A signal number: the enum values are not signal numbers, so go through the name.
     const n = Number(name);
-    if (n > 0 && n <= 65) return n as Signal;
+    const byNumber = Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
+    if (byNumber !== undefined) return (Signal as Record<string, Signal>)[byNumber] ?? Signal.RUNTIME_DEFAULT;
   }
   return Signal.RUNTIME_DEFAULT;
 }
