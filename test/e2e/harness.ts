@@ -81,11 +81,11 @@ export function e2eImage(): { layers: { entries: import("../helpers/oci-layout.j
   };
 }
 
-function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; registryHost: string; extra?: string }): string {
+function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; registryHost: string; extra?: string; logLevel?: string }): string {
   return `root = "${e.root}"
 state = "${e.state}"
 socket = "${e.socket}"
-log_level = "debug"
+log_level = "${e.logLevel ?? "debug"}"
 sandbox_mode = "auto"
 
 [runtimes.runc]
@@ -104,6 +104,8 @@ ${e.extra ?? ""}
 export interface SetupOptions {
   /** Extra TOML appended to the config. */
   extraToml?: string;
+  /** The daemon's log level. @defaultValue "debug" */
+  logLevel?: string;
 }
 
 /** Builds the environment and starts the daemon. */
@@ -132,7 +134,7 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
   const image = `${registry.host}/e2e/busybox:1`;
   await pushLayout(layout, "1", image);
   const configPath = join(dir, "crikitd.toml");
-  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, registryHost: registry.host, ...(options.extraToml ? { extra: options.extraToml } : {}) }));
+  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, registryHost: registry.host, ...(options.extraToml ? { extra: options.extraToml } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
   const client = createCriClient(socket);
   let daemonCount = 0;
   const env: E2eEnv = {
