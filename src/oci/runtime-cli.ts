@@ -106,7 +106,7 @@ export interface RuntimeCli {
   /**
    * `exec --process FILE [--pid-file P] [--detach] ID`, waiting for the process
    * and returning its exit code and output. For streaming output and time
-   * limits use {@link execSync}.
+   * limits use {@link OciRuntime.execSync}.
    */
   exec(id: string, opts: { processFile: string; pidFile?: string; detach?: boolean }, options?: RuntimeCallOptions): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** `ps --format json ID`: the host pids of the container's processes. */

@@ -45,7 +45,7 @@ export const ExitReason = {
 } as const;
 
 /**
- * One of the {@link ExitReason} values.
+ * One of the {@link (ExitReason:variable)} values.
  *
  * @public
  */
@@ -140,7 +140,7 @@ export const SandboxState = {
 } as const;
 
 /**
- * One of the {@link SandboxState} values.
+ * One of the {@link (SandboxState:variable)} values.
  *
  * @public
  */
