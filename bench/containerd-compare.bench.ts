@@ -14,6 +14,9 @@
  *   memory     (7) daemon RSS idle and at 100 running, monitors summed
  * The floor is always measured (the other tables divide by it).
  *
+ * `CRIKIT_BENCH_CPU_PROF=DIR` runs crikitd under `node --cpu-prof` and leaves
+ * its profiles in DIR/infra-less and DIR/infra (summarise one with bench/peers/profile-top.ts).
+ *
  * `npm run bench -- --only containerd-compare` runs this module alone
  * (about 10 minutes on 2 vCPUs; `--quick` for a smoke run of about 3).
  * Tables go to stdout, progress to stderr, JSON to
@@ -149,7 +152,9 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       for (const mode of ["infra-less", "infra"] as const) {
         log(`starting crikitd (${mode})`);
         try {
-          const p = await startCrikitd({ sandboxMode: mode, cniConfDir: confDir, cniBinDir: CNI_BIN_DIR, registryHost: images.registry.host, cgroupParent });
+          const prof = process.env["CRIKIT_BENCH_CPU_PROF"];
+          const nodeFlags = prof ? ["--cpu-prof", `--cpu-prof-dir=${join(prof, mode)}`] : [];
+          const p = await startCrikitd({ sandboxMode: mode, cniConfDir: confDir, cniBinDir: CNI_BIN_DIR, registryHost: images.registry.host, cgroupParent, nodeFlags });
           peers.push(p);
           crikit.push(p);
         } catch (e) {
