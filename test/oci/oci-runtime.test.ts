@@ -146,7 +146,9 @@ for (const runtime of runtimes) {
       const t0 = performance.now();
       await assert.rejects(rt.execSync(id, ["sh", "-c", "sleep 31 & sleep 32"], { timeoutMs: 500 }), (e: unknown) => hasErrorCode(e, "DeadlineExceeded"));
       const took = performance.now() - t0;
-      assert.ok(took < 2500, `took ${took.toFixed(0)} ms for a 500 ms timeout`);
+      // The command would run 32 s; returning far sooner shows the timeout cut it
+      // off. The bound is loose on purpose: speed lives in the benchmarks.
+      assert.ok(took < 15_000, `took ${took.toFixed(0)} ms for a 500 ms timeout`);
       assert.ok(took >= 450, `returned before the timeout (${took.toFixed(0)} ms)`);
       const pids = await rt.cli.ps(id);
       assert.deepEqual(pids, [pid], "only the container's init is left");
@@ -160,7 +162,9 @@ for (const runtime of runtimes) {
       const took = performance.now() - t0;
       assert.equal(Buffer.from(res.stdout).toString(), "done\n");
       assert.equal(res.exitCode, 0);
-      assert.ok(took < 3000, `took ${took.toFixed(0)} ms`);
+      // a hung call would reject at its 5 s timeout; this bound only catches a
+      // wait for the 20 s background child
+      assert.ok(took < 15_000, `took ${took.toFixed(0)} ms`);
     });
 
     it("caps each ExecSync stream at 16 MiB and drops the rest without error", async () => {
@@ -192,7 +196,7 @@ for (const runtime of runtimes) {
         const took = performance.now() - t0;
         assert.equal(st.exitCode, c.code);
         assert.ok(took >= c.minMs, `stopped after ${took.toFixed(0)} ms, before the grace period`);
-        assert.ok(took < c.graceMs + 3000, `stop took ${took.toFixed(0)} ms`);
+        assert.ok(took < c.graceMs + 15_000, `stop took ${took.toFixed(0)} ms`);
         const again = await rt.stop(id, { timeoutMs: 1000 });
         assert.equal(again.exitCode, c.code, "stopping a stopped container succeeds");
       });
