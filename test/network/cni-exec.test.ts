@@ -108,7 +108,7 @@ describe("createCniExec", () => {
     assert.equal(err.timedOut, true);
     assert.equal(err.code, "DeadlineExceeded");
     assert.match(err.message, /timed out and was killed/);
-    assert.ok(took < 5000, `returned after ${took} ms, not after the plugin's 300 s sleep`);
+    assert.ok(took < 60_000, `returned after ${took} ms, not after the plugin's 300 s sleep`);
     const child = Number((await readFile(pidFile, "utf8")).trim());
     assert.ok(child > 0);
     assert.ok(await waitGone(child, 3000), `the plugin's child ${child} was killed too`);
