@@ -246,6 +246,8 @@ interface SandboxExtra {
   netnsPath: string;
   networkDown: boolean;
   files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
+  /** Set while the sandbox is a parked late result (survives a restart). */
+  parked?: { key: string; fp: string } | undefined;
 }
 
 interface ContainerExtra {
@@ -258,6 +260,8 @@ interface ContainerExtra {
   stopSignal: string;
   user?: { uid: number; gid: number; additionalGids: number[] } | undefined;
   pid: number;
+  /** Set while the container is a parked late result (survives a restart). */
+  parked?: { key: string; fp: string } | undefined;
 }
 
 /** On-disk sandbox record. */
@@ -581,6 +585,13 @@ export class CriService {
         await rt.oci.remove(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot remove"));
       }
     }
+    // Late results parked before the restart stay parked (with a fresh time limit).
+    for (const [id, x] of this.#sx) {
+      if (x.parked) await this.#park(this.#lateSandboxes, x.parked.key, x.parked.fp, id, (sid) => this.#removeSandboxNow(sid, AbortSignal.timeout(this.#rollbackTimeoutMs)));
+    }
+    for (const [id, x] of this.#cx) {
+      if (x.parked) await this.#park(this.#lateContainers, x.parked.key, x.parked.fp, id, (cid) => this.#removeContainerNow(cid, AbortSignal.timeout(this.#rollbackTimeoutMs)));
+    }
     await this.#exits.recheck();
     this.#log.info({ sandboxes: this.sandboxes.size, containers: this.containers.size }, "recovered");
   }
@@ -876,6 +887,7 @@ export class CriService {
     const claimed = await late.claim(key, fp);
     if (claimed !== undefined) {
       this.#hidden.delete(claimed);
+      await this.#setParked(claimed, undefined);
       this.#log.info({ id: claimed, key }, "late result claimed by a retry");
       const c = this.containers.find(claimed);
       this.#publish(claimed, ContainerEventType.CONTAINER_CREATED_EVENT, c?.metadata.sandboxId ?? claimed);
@@ -891,15 +903,35 @@ export class CriService {
       if (this.#inflight.get(key)?.done === p) this.#inflight.delete(key);
     }
     if (ctx.signal?.aborted) {
-      this.#hidden.add(id);
-      await late.park(key, fp, id, async () => {
-        this.#hidden.delete(id);
-        await cleanup(id);
-      });
+      await this.#park(late, key, fp, id, cleanup);
       this.#log.warn({ id, key }, "create finished after the client's deadline; kept for its retry");
       throw new CrikitError("DeadlineExceeded", "the client's deadline passed; the result is kept for a retry of the same request");
     }
     return id;
+  }
+
+  async #park(late: LateResults<string>, key: string, fp: string, id: string, cleanup: (id: string) => Promise<void>): Promise<void> {
+    this.#hidden.add(id);
+    await late.park(key, fp, id, async () => {
+      await cleanup(id);
+      this.#hidden.delete(id);
+    });
+    await this.#setParked(id, { key, fp });
+  }
+
+  /** Records (or clears) the parked mark of a sandbox or container, so a restart keeps it parked. */
+  async #setParked(id: string, parked: { key: string; fp: string } | undefined): Promise<void> {
+    const sx = this.#sx.get(id);
+    if (sx !== undefined) {
+      sx.parked = parked;
+      await this.#saveSandbox(id);
+      return;
+    }
+    const cx = this.#cx.get(id);
+    if (cx !== undefined) {
+      cx.parked = parked;
+      await this.#saveContainer(id);
+    }
   }
 
   async #runSandbox(name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string): Promise<string> {

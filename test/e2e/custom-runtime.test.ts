@@ -14,7 +14,7 @@ import { startCustomRuntime, type CustomRuntime } from "../../examples/custom-ru
 import { createCriClient, type CriClient } from "../helpers/cri-client.js";
 import { buildOciLayout } from "../helpers/oci-layout.js";
 import { pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
-import { E2E_BRIDGE, E2E_NETWORK, E2E_SUBNET, e2eImage, mountsUnder, pidsMentioning } from "./harness.js";
+import { e2eConflist, e2eImage, e2eNetwork, mountsUnder, pidsMentioning, removeE2eNetwork } from "./harness.js";
 
 describe("the custom runtime example", { timeout: 180_000 }, () => {
   let dir = "";
@@ -22,15 +22,13 @@ describe("the custom runtime example", { timeout: 180_000 }, () => {
   let rt: CustomRuntime;
   let client: CriClient;
   let image = "";
+  const net = e2eNetwork();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "crikit-custom-"));
     const conf = join(dir, "net.d");
     await mkdir(conf);
-    await writeFile(
-      join(conf, "10-e2e.conflist"),
-      JSON.stringify({ cniVersion: "1.0.0", name: E2E_NETWORK, plugins: [{ type: "bridge", bridge: E2E_BRIDGE, isGateway: true, ipam: { type: "host-local", ranges: [[{ subnet: E2E_SUBNET }]] } }] }),
-    );
+    await writeFile(join(conf, "10-e2e.conflist"), e2eConflist(net));
     registry = await startRegistry();
     await buildOciLayout(join(dir, "layout"), [{ tag: "1", image: e2eImage() }]);
     image = `${registry.host}/e2e/busybox:1`;
@@ -44,8 +42,7 @@ describe("the custom runtime example", { timeout: 180_000 }, () => {
     for (const pid of await pidsMentioning(join(dir, "state"))) process.kill(pid, "SIGKILL");
     for (const m of (await mountsUnder(dir)).reverse()) await execa("umount", ["-l", m], { reject: false });
     await registry?.stop();
-    await execa("ip", ["link", "del", E2E_BRIDGE], { reject: false });
-    await rm(join("/var/lib/cni/networks", E2E_NETWORK), { recursive: true, force: true });
+    await removeE2eNetwork(net);
     await rm(dir, { recursive: true, force: true });
   });
 

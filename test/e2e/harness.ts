@@ -1,6 +1,6 @@
 /**
  * End-to-end harness: a local registry seeded with a busybox-static image, a
- * CNI conf dir with a test bridge (`crkte2e0`, 10.203.0.0/16, no default
+ * CNI conf dir with a test bridge of its own (`crkte2eXXXX`, a /24 in 10.203.0.0/16, no default
  * route, no masquerade), temporary root and state dirs, and crikitd started
  * as its own process (`node --import tsx examples/crikitd/main.ts --config
  * FILE`) on a temporary socket, driven with the grpc-js client.
@@ -12,6 +12,7 @@
  * address records for the test network.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,9 +24,40 @@ import { busyboxBinary, buildOciLayout } from "../helpers/oci-layout.js";
 import { pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-export const E2E_BRIDGE = "crkte2e0";
-export const E2E_NETWORK = "crikit-e2e";
-export const E2E_SUBNET = "10.203.0.0/16";
+/** A test network of one environment. */
+export interface E2eNetwork {
+  /** `crkte2e` and 4 hex digits (environments may run at the same time). */
+  bridge: string;
+  /** The CNI network name (host-local keeps its records under /var/lib/cni/networks/NAME). */
+  network: string;
+  /** A /24 inside 10.203.0.0/16, the e2e tests' range. */
+  subnet: string;
+}
+
+/** A fresh test network: its own bridge, CNI network name and /24 in 10.203.0.0/16. */
+export function e2eNetwork(): E2eNetwork {
+  const n = randomBytes(2);
+  const tag = n.toString("hex");
+  return { bridge: `crkte2e${tag}`, network: `crikit-e2e-${tag}`, subnet: `10.203.${n[0] ?? 0}.0/24` };
+}
+
+/** The conflist of a test network: bridge (no default route, no masquerade) and portmap. */
+export function e2eConflist(net: E2eNetwork): string {
+  return JSON.stringify({
+    cniVersion: "1.0.0",
+    name: net.network,
+    plugins: [
+      { type: "bridge", bridge: net.bridge, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: net.subnet }]] } },
+      { type: "portmap", capabilities: { portMappings: true } },
+    ],
+  });
+}
+
+/** Removes a test network's bridge and host-local records. */
+export async function removeE2eNetwork(net: E2eNetwork): Promise<void> {
+  await execa("ip", ["link", "del", net.bridge], { reject: false });
+  await rm(join("/var/lib/cni/networks", net.network), { recursive: true, force: true });
+}
 
 /** A running daemon. */
 export interface Daemon {
@@ -45,6 +77,7 @@ export interface E2eEnv {
   cniConfDir: string;
   logDir: string;
   registry: TestRegistry;
+  net: E2eNetwork;
   /** The pushed image, `127.0.0.1:PORT/e2e/busybox:1`. */
   image: string;
   client: CriClient;
@@ -117,17 +150,8 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
   const cniConfDir = join(dir, "net.d");
   const logDir = join(dir, "pod-logs");
   await mkdir(cniConfDir, { recursive: true });
-  await writeFile(
-    join(cniConfDir, "10-e2e.conflist"),
-    JSON.stringify({
-      cniVersion: "1.0.0",
-      name: E2E_NETWORK,
-      plugins: [
-        { type: "bridge", bridge: E2E_BRIDGE, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: E2E_SUBNET }]] } },
-        { type: "portmap", capabilities: { portMappings: true } },
-      ],
-    }),
-  );
+  const net = e2eNetwork();
+  await writeFile(join(cniConfDir, "10-e2e.conflist"), e2eConflist(net));
   const registry = await startRegistry();
   const layout = join(dir, "layout");
   await buildOciLayout(layout, [{ tag: "1", image: e2eImage() }]);
@@ -146,6 +170,7 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
     cniConfDir,
     logDir,
     registry,
+    net,
     image,
     client,
     daemon: undefined as unknown as Daemon,
@@ -278,8 +303,7 @@ async function cleanupEnv(env: E2eEnv): Promise<void> {
   const recs = await readdir(join(env.root, "records", "sandboxes")).catch(() => [] as string[]);
   for (const pin of await netnsPins(recs.map((f) => f.replace(/\.json$/, "")))) await execa("ip", ["netns", "delete", pin], { reject: false });
   await env.registry.stop();
-  await execa("ip", ["link", "del", E2E_BRIDGE], { reject: false });
-  await rm(join("/var/lib/cni/networks", E2E_NETWORK), { recursive: true, force: true });
+  await removeE2eNetwork(env.net);
   await rm(env.dir, { recursive: true, force: true });
 }
 

@@ -20,6 +20,11 @@ async function parkedIds(env: E2eEnv): Promise<string[]> {
     .map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
+/** The ID of the next sandbox or container parked after `before` were. */
+async function nextParked(env: E2eEnv, before: number): Promise<string> {
+  return eventually(async () => (await parkedIds(env))[before], 15_000, "the late result to be parked");
+}
+
 async function deadline(p: Promise<unknown>): Promise<void> {
   try {
     await p;
@@ -44,8 +49,9 @@ describe("crikitd late results", { timeout: 300_000 }, () => {
 
   it("gives the retry of a timed-out RunPodSandbox the sandbox the first call made", async () => {
     const pod = podConfig(env, "late");
+    const n1 = (await parkedIds(env)).length;
     await deadline(env.client.unary("RunPodSandbox", { config: pod }, { timeoutMs: 15 }));
-    const parked = await eventually(async () => (await parkedIds(env))[0], 15_000, "the late sandbox to be parked");
+    const parked = await nextParked(env, n1);
     assert.equal((await env.client.unary("ListPodSandbox", {}))["items"].length, 0, "a parked sandbox is not listed");
     const { pod_sandbox_id: id } = await env.client.unary("RunPodSandbox", { config: pod });
     assert.equal(id, parked, "the retry gets the first call's sandbox");
@@ -54,8 +60,9 @@ describe("crikitd late results", { timeout: 300_000 }, () => {
     assert.equal(list[0]?.["state"], "SANDBOX_READY");
 
     // CreateContainer likewise.
+    const n2 = (await parkedIds(env)).length;
     await deadline(env.client.unary("CreateContainer", { pod_sandbox_id: id, config: containerConfig(env, "slow", ["/bin/sleep", "600"]), sandbox_config: pod }, { timeoutMs: 5 }));
-    const parkedC = await eventually(async () => (await parkedIds(env))[1], 15_000, "the late container to be parked");
+    const parkedC = await nextParked(env, n2);
     const c = await env.client.unary("CreateContainer", { pod_sandbox_id: id, config: containerConfig(env, "slow", ["/bin/sleep", "600"]), sandbox_config: pod });
     assert.equal(c["container_id"], parkedC);
     await env.client.unary("StartContainer", { container_id: c["container_id"] });
@@ -63,10 +70,24 @@ describe("crikitd late results", { timeout: 300_000 }, () => {
     await env.client.unary("RemovePodSandbox", { pod_sandbox_id: id });
   });
 
+  it("keeps a parked sandbox parked across a daemon restart", async () => {
+    const pod = podConfig(env, "restarted");
+    const n3 = (await parkedIds(env)).length;
+    await deadline(env.client.unary("RunPodSandbox", { config: pod }, { timeoutMs: 15 }));
+    const parked = await nextParked(env, n3);
+    await env.kill9();
+    await env.start();
+    assert.equal((await env.client.unary("ListPodSandbox", {}))["items"].length, 0, "still hidden after the restart");
+    const { pod_sandbox_id: id } = await env.client.unary("RunPodSandbox", { config: pod });
+    assert.equal(id, parked);
+    await env.client.unary("RemovePodSandbox", { pod_sandbox_id: id });
+  });
+
   it("replaces a parked sandbox when the retry asks for something else", async () => {
     const pod = podConfig(env, "changed");
+    const n4 = (await parkedIds(env)).length;
     await deadline(env.client.unary("RunPodSandbox", { config: pod }, { timeoutMs: 15 }));
-    const parked = await eventually(async () => (await parkedIds(env))[2], 15_000, "the late sandbox to be parked");
+    const parked = await nextParked(env, n4);
     const changed = { ...pod, labels: { app: "changed", version: "2" } };
     const { pod_sandbox_id: id } = await env.client.unary("RunPodSandbox", { config: changed });
     assert.notEqual(id, parked, "a different request does not get the parked sandbox");

@@ -82,7 +82,7 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     const { pod_sandbox_id: podId } = await env.client.unary("RunPodSandbox", { config: pod });
     const ps = await env.client.unary("PodSandboxStatus", { pod_sandbox_id: podId, verbose: true });
     assert.equal(ps["status"]["state"], "SANDBOX_READY");
-    assert.match(ps["status"]["network"]["ip"], /^10\.203\./);
+    assert.match(ps["status"]["network"]["ip"], /^10\.203\./, "an address from the test network");
     assert.deepEqual(ps["status"]["annotations"], pod["annotations"], "annotations come back unchanged");
     const info = JSON.parse(ps["info"]["info"]);
     assert.equal(info.sandboxMode, "pinned", "a pod without a shared PID namespace runs infra-less");
