@@ -46,7 +46,8 @@
  * @packageDocumentation
  */
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile, open, constants as fsConstants } from "node:fs/promises";
-import { join, isAbsolute, delimiter } from "node:path";
+import { join, isAbsolute, delimiter, basename } from "node:path";
+import { constants as osConstants } from "node:os";
 import { access } from "node:fs/promises";
 import { CrikitError, invalidArgument, notFound, failedPrecondition } from "../errors.js";
 import { createRuntimeCli } from "./runtime-cli.js";
@@ -56,6 +57,7 @@ import { buildConmonArgs, runConmon } from "./conmon.js";
 import { runExecSync } from "./exec-sync.js";
 import type { ExecSyncResult } from "./exec-sync.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
+import { signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 
 /**
@@ -205,6 +207,18 @@ interface ContainerMeta {
   pid: number;
   conmonPid: number;
   labels: Record<string, string>;
+  /** Start by reading runc's exec fifo instead of running `runc start` (see `fast-paths.ts`). */
+  fifoStart?: boolean;
+  /** The container has its own PID namespace: SIGKILL to its init kills all its processes. */
+  ownPidNs?: boolean;
+  /** Paused through this adapter (a frozen init takes SIGKILL only once thawed). */
+  paused?: boolean;
+}
+
+/** What create learns from the bundle's config.json. */
+interface BundleFacts {
+  hasPoststartHooks: boolean;
+  ownPidNs: boolean;
 }
 
 const idRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -240,6 +254,9 @@ export class OciRuntime {
   readonly #log: OciLogger | undefined;
   readonly #processCache = new Map<string, Record<string, unknown>>();
   #runtimePath: string | undefined;
+  #conmonPath: string | undefined;
+  /** Directories known to exist (exits/, sockets/, containers/): created once per instance. */
+  #madeDirs = false;
   #closed = false;
   #lifetime = new AbortController();
 
@@ -290,20 +307,26 @@ export class OciRuntime {
     const dir = this.containerDir(input.id);
     const exits = join(this.#opts.stateDir, "exits");
     const sockets = join(this.#opts.stateDir, "sockets");
+    if (!this.#madeDirs) {
+      await Promise.all([mkdir(join(this.#opts.stateDir, "containers"), { recursive: true }), mkdir(exits, { recursive: true }), mkdir(sockets, { recursive: true })]);
+      this.#madeDirs = true;
+    }
     try {
       await mkdir(dir, { recursive: false });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new CrikitError("AlreadyExists", `container "${input.id}" already exists`, { cause: e });
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      await mkdir(join(this.#opts.stateDir, "containers"), { recursive: true });
+      // The state directory was removed under us: make it again.
+      await Promise.all([mkdir(join(this.#opts.stateDir, "containers"), { recursive: true }), mkdir(exits, { recursive: true }), mkdir(sockets, { recursive: true })]);
       await mkdir(dir);
     }
-    await mkdir(exits, { recursive: true });
-    await mkdir(sockets, { recursive: true });
-    await rm(this.exitFile(input.id), { force: true });
     try {
-      await this.#clampOomScoreAdj(input.bundle);
-      const runtimePath = await this.#resolveRuntime();
+      const [facts, runtimePath, conmonPath] = await Promise.all([
+        this.#inspectBundle(input.bundle),
+        this.#resolveRuntime(),
+        this.#resolveConmon(),
+        rm(this.exitFile(input.id), { force: true }),
+      ]);
       const args = buildConmonArgs({
         id: input.id,
         ...(input.name !== undefined ? { name: input.name } : {}),
@@ -323,7 +346,7 @@ export class OciRuntime {
         ...(this.#opts.systemdCgroup !== undefined ? { systemdCgroup: this.#opts.systemdCgroup } : {}),
         ...(this.#opts.conmonLogLevel !== undefined ? { logLevel: this.#opts.conmonLogLevel } : {}),
       });
-      const { pid } = await runConmon(this.#opts.conmon ?? "conmon", args, {
+      const { pid } = await runConmon(conmonPath, args, {
         timeoutMs: input.startTimeoutMs ?? this.#opts.startTimeoutMs ?? 60_000,
         signal,
       });
@@ -336,7 +359,9 @@ export class OciRuntime {
         pid,
         conmonPid: conmonPid ?? 0,
         labels: { ...(input.labels ?? {}) },
+        ownPidNs: facts.ownPidNs,
       };
+      if (this.#execFifoRoot(runtimePath) !== undefined && !facts.hasPoststartHooks) meta.fifoStart = true;
       await this.#writeMeta(meta);
       this.#log?.info({ id: input.id, pid, conmonPid }, "container created");
       return { pid, conmonPid: conmonPid ?? 0 };
@@ -351,7 +376,11 @@ export class OciRuntime {
   async start(id: string, options: OciCallOptions = {}): Promise<void> {
     this.#check();
     const meta = await this.#meta(id);
-    await this.cli.start(id, { signal: this.#signal(options.signal) });
+    const signal = this.#signal(options.signal);
+    const root = meta.fifoStart === true ? this.#execFifoRoot(await this.#resolveRuntime()) : undefined;
+    // runc's `start` is only "read the exec fifo, delete it": do that here and save a runc process.
+    const viaFifo = root !== undefined && (await startViaExecFifo(join(root, id, "exec.fifo"), meta.pid, signal)) === "started";
+    if (!viaFifo) await this.cli.start(id, { signal });
     meta.startedAt = new Date().toISOString();
     await this.#writeMeta(meta);
     this.#log?.info({ id }, "container started");
@@ -391,9 +420,10 @@ export class OciRuntime {
       meta = undefined;
     }
     if (meta) await this.#stop(meta, opts.timeoutMs ?? 0, "SIGTERM", signal);
-    await this.#deleteQuiet(id, signal);
+    // The container has exited (the exit file is there), so `delete` is the
+    // runtime's fast path; conmon finishes meanwhile.
     const conmonPid = meta?.conmonPid ?? (await readNumber(join(this.containerDir(id), "conmon.pid")));
-    if (conmonPid !== undefined && conmonPid > 0) await waitGone(conmonPid, 5000);
+    await Promise.all([this.#deleteQuiet(id, signal), conmonPid !== undefined && conmonPid > 0 ? waitGone(conmonPid, 5000) : undefined]);
     await this.#removeState(id, meta?.bundle);
     this.#processCache.delete(id);
     this.#log?.info({ id }, "container removed");
@@ -430,15 +460,23 @@ export class OciRuntime {
   /** Pause a running container (cgroup freezer). */
   async pause(id: string, options: OciCallOptions = {}): Promise<void> {
     this.#check();
-    await this.#meta(id);
+    const meta = await this.#meta(id);
     await this.cli.pause(id, { signal: this.#signal(options.signal) });
+    if (meta.paused !== true) {
+      meta.paused = true;
+      await this.#writeMeta(meta);
+    }
   }
 
   /** Resume a paused container. */
   async resume(id: string, options: OciCallOptions = {}): Promise<void> {
     this.#check();
-    await this.#meta(id);
+    const meta = await this.#meta(id);
     await this.cli.resume(id, { signal: this.#signal(options.signal) });
+    if (meta.paused === true) {
+      delete meta.paused;
+      await this.#writeMeta(meta);
+    }
   }
 
   /** Update a container's resources: `resources` is an OCI `linux.resources` object. */
@@ -607,10 +645,10 @@ export class OciRuntime {
     const id = meta.id;
     if (await this.#readExit(id)) return;
     if (timeoutMs > 0) {
-      if ((await this.#killQuiet(id, stopSignal, false, signal)) === "gone") return this.#settle(meta, signal);
+      if ((await this.#signalInit(meta, stopSignal, false, signal)) === "gone") return this.#settle(meta, signal);
       if (await this.#waitExit(id, timeoutMs, signal)) return;
     }
-    if ((await this.#killQuiet(id, "SIGKILL", true, signal)) === "gone") return this.#settle(meta, signal);
+    if ((await this.#signalInit(meta, "SIGKILL", true, signal)) === "gone") return this.#settle(meta, signal);
     if (await this.#waitExit(id, 2000, signal)) return;
     // A paused (frozen) container takes SIGKILL only once thawed.
     await this.cli.resume(id, { signal }).catch(() => undefined);
@@ -657,16 +695,22 @@ export class OciRuntime {
     return { exitCode: SpecialExitCode.Unknown, finishedAt: at, reason: ExitReason.Unknown, message: "container disappeared without an exit status (its monitor is gone)" };
   }
 
+  /** Wait for conmon's exit file, woken by inotify on the exits directory (see `fast-paths.ts`). */
   async #waitExit(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const until = Date.now() + timeoutMs;
-    let delay = 2;
-    for (;;) {
-      if (await this.#readExit(id)) return true;
-      if (Date.now() >= until) return false;
-      signal?.throwIfAborted();
-      await sleep(Math.min(delay, Math.max(1, until - Date.now())));
-      delay = Math.min(delay * 2, 25);
-    }
+    return (await waitForFile(this.exitFile(id), () => this.#readExit(id), timeoutMs, signal)) !== undefined;
+  }
+
+  /**
+   * Signal the container. Directly (no runtime process) when the init is
+   * still conmon's child and either only the init is meant or the container
+   * has its own PID namespace (SIGKILL to a PID namespace's init kills the
+   * namespace) and was not paused through us; otherwise `runtime kill`.
+   */
+  async #signalInit(meta: ContainerMeta, sig: string, all: boolean, signal: AbortSignal | undefined): Promise<"sent" | "gone"> {
+    const name = (/^\d+$/.test(sig) ? undefined : sig.startsWith("SIG") ? sig : `SIG${sig}`) as NodeJS.Signals | undefined;
+    const direct = name !== undefined && name in osConstants.signals && meta.paused !== true && (!all || (name === "SIGKILL" && meta.ownPidNs === true));
+    if (direct && (await signalChildOf(meta.pid, meta.conmonPid, name)) === "sent") return "sent";
+    return this.#killQuiet(meta.id, sig, all, signal);
   }
 
   /** Send a signal; "gone" when the runtime says the container is not running or unknown. */
@@ -729,23 +773,8 @@ export class OciRuntime {
   }
 
   async #resolveRuntime(): Promise<string> {
-    if (this.#runtimePath !== undefined) return this.#runtimePath;
-    const bin = this.cli.binary;
-    if (bin.includes("/")) {
-      this.#runtimePath = bin;
-      return bin;
-    }
-    for (const dir of (process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
-      const p = join(dir, bin);
-      try {
-        await access(p, fsConstants.X_OK);
-        this.#runtimePath = p;
-        return p;
-      } catch {
-        // next
-      }
-    }
-    throw failedPrecondition(`OCI runtime "${bin}" was not found in PATH`);
+    this.#runtimePath ??= await resolveInPath(this.cli.binary, "OCI runtime");
+    return this.#runtimePath;
   }
 
   async #baseProcess(meta: ContainerMeta): Promise<Record<string, unknown>> {
@@ -758,17 +787,62 @@ export class OciRuntime {
     return p;
   }
 
-  async #clampOomScoreAdj(bundle: string): Promise<void> {
+  async #resolveConmon(): Promise<string> {
+    this.#conmonPath ??= await resolveInPath(this.#opts.conmon ?? "conmon", "conmon");
+    return this.#conmonPath;
+  }
+
+  /**
+   * The runtime root holding runc's exec fifos, when the runtime is runc
+   * (the only runtime whose `start` is known to be just the fifo) and
+   * NOTIFY_SOCKET is unset (runc's start would then also wait on it).
+   */
+  #execFifoRoot(runtimePath: string): string | undefined {
+    if (basename(runtimePath) !== "runc" || process.env["NOTIFY_SOCKET"] !== undefined) return undefined;
+    return this.#opts.runtimeRoot ?? (process.geteuid?.() === 0 ? "/run/runc" : undefined);
+  }
+
+  /**
+   * Read the bundle's config.json once: clamp a negative
+   * `process.oomScoreAdj` when CAP_SYS_RESOURCE is missing, and note what
+   * start and stop need (poststart hooks, own PID namespace).
+   */
+  async #inspectBundle(bundle: string): Promise<BundleFacts> {
     const file = join(bundle, "config.json");
     const text = await readFile(file, "utf8");
-    if (!text.includes("oomScoreAdj")) return;
-    const cfg = JSON.parse(text) as { process?: { oomScoreAdj?: number } };
+    let cfg: { process?: { oomScoreAdj?: number }; hooks?: { poststart?: unknown[] }; linux?: { namespaces?: { type?: string; path?: string }[] } };
+    try {
+      cfg = JSON.parse(text) as typeof cfg;
+    } catch {
+      // The runtime reports a bad config; assume nothing.
+      return { hasPoststartHooks: true, ownPidNs: false };
+    }
+    const facts: BundleFacts = {
+      hasPoststartHooks: (cfg.hooks?.poststart?.length ?? 0) > 0,
+      ownPidNs: (cfg.linux?.namespaces ?? []).some((n) => n.type === "pid" && (n.path === undefined || n.path === "")),
+    };
     const adj = cfg.process?.oomScoreAdj;
-    if (adj === undefined || adj >= 0 || (await hasEffectiveCapability(capSysResource))) return;
+    if (adj === undefined || adj >= 0 || (await hasEffectiveCapability(capSysResource))) return facts;
     this.#log?.warn({ bundle, oomScoreAdj: adj }, "clamping negative oomScoreAdj to 0: CAP_SYS_RESOURCE is missing");
     if (cfg.process) cfg.process.oomScoreAdj = 0;
     await writeFile(file, JSON.stringify(cfg));
+    return facts;
   }
+}
+
+/** A binary's absolute path: as given when it has a slash, else the first executable match in PATH. */
+async function resolveInPath(bin: string, what = "binary"): Promise<string> {
+  if (bin.includes("/")) return bin;
+  for (const dir of (process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
+    const p = join(dir, bin);
+    try {
+      await access(p, fsConstants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  throw failedPrecondition(`${what} "${bin}" was not found in PATH`);
 }
 
 async function readNumber(file: string): Promise<number | undefined> {
