@@ -953,41 +953,35 @@ export class CriService {
         netnsPath = await this.netns.create(`crikit-${id.slice(0, 32)}`, { signal });
         undo.push("remove netns", (s) => this.netns.remove(netnsPath, { signal: s }));
       }
-      let ips: readonly string[] = [];
       const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
-      if (!hostNetwork) {
-        const setup = await this.cni.setUpPod(
-          {
-            id,
-            name: meta.name,
-            namespace: meta.namespace,
-            uid: meta.uid,
-            netnsPath,
-            portMappings: cfg.portMappings.map((p) => ({ protocol: p.protocol, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp })) as never,
-            annotations: cfg.annotations,
-            ...(cfg.dnsConfig ? { dns: { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } } : {}),
-          },
-          { signal },
-        );
-        ips = setup.ips;
-        undo.push("CNI teardown", (s) => this.cni.tearDownPod({ id, netnsPath }, { signal: s }));
-      }
+      const hostname = hostNetwork ? osHostname() : cfg.hostname || meta.name;
       await mkdir(dir, { recursive: true });
       undo.push("remove sandbox dir", () => rm(dir, { recursive: true, force: true }));
-      const hostname = hostNetwork ? osHostname() : cfg.hostname || meta.name;
-      const files: SandboxExtra["files"] = {};
-      const filesDir = join(dir, "files");
-      await mkdir(filesDir, { recursive: true });
-      files.hostnamePath = join(filesDir, "hostname");
-      await writeFile(files.hostnamePath, buildHostnameFile(hostname));
-      files.hostsPath = join(filesDir, "hosts");
-      if (hostNetwork) await writeFile(files.hostsPath, await readFile("/etc/hosts").catch(() => buildHostsFile()));
-      else await writeFile(files.hostsPath, buildHostsFile({ hostname, podIps: ips }));
-      const resolv = buildResolvConf(cfg.dnsConfig ? { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } : undefined);
-      files.resolvConfPath = join(filesDir, "resolv.conf");
-      await writeFile(files.resolvConfPath, resolv ?? (await readFile("/etc/resolv.conf").catch(() => "")));
       if (cfg.logDirectory !== "") await mkdir(cfg.logDirectory, { recursive: true });
-      const handle = await startSandbox(
+      // The pod network (CNI ADD into the pinned netns) and the sandbox (pinned
+      // IPC/UTS namespaces, or the infra process joining the netns by path) do
+      // not depend on each other: set them up at the same time.
+      const network = hostNetwork
+        ? Promise.resolve<readonly string[]>([])
+        : this.cni
+            .setUpPod(
+              {
+                id,
+                name: meta.name,
+                namespace: meta.namespace,
+                uid: meta.uid,
+                netnsPath,
+                portMappings: cfg.portMappings.map((p) => ({ protocol: p.protocol, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp })) as never,
+                annotations: cfg.annotations,
+                ...(cfg.dnsConfig ? { dns: { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } } : {}),
+              },
+              { signal },
+            )
+            .then((setup) => {
+              undo.push("CNI teardown", (sg) => this.cni.tearDownPod({ id, netnsPath }, { signal: sg }));
+              return setup.ips;
+            });
+      const sandbox = startSandbox(
         rt.oci,
         {
           id,
@@ -999,11 +993,32 @@ export class CriService {
           ...(mode === "infra" && cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length > 0 ? { sysctls: cfg.linux.sysctls } : {}),
         },
         { signal },
-      );
-      undo.push("remove sandbox", async (s) => {
-        await stopSandbox(rt.oci, handle, { signal: s }).catch(() => undefined);
-        await removeSandbox(rt.oci, handle, { signal: s });
+      ).then((h) => {
+        undo.push("remove sandbox", async (sg) => {
+          await stopSandbox(rt.oci, h, { signal: sg }).catch(() => undefined);
+          await removeSandbox(rt.oci, h, { signal: sg });
+        });
+        return h;
       });
+      const [netRes, sbRes] = await Promise.allSettled([network, sandbox]);
+      if (netRes.status === "rejected") throw netRes.reason;
+      if (sbRes.status === "rejected") throw sbRes.reason;
+      const ips = netRes.value;
+      const handle = sbRes.value;
+      const files: SandboxExtra["files"] = {};
+      const filesDir = join(dir, "files");
+      await mkdir(filesDir, { recursive: true });
+      files.hostnamePath = join(filesDir, "hostname");
+      files.hostsPath = join(filesDir, "hosts");
+      files.resolvConfPath = join(filesDir, "resolv.conf");
+      const resolv = buildResolvConf(cfg.dnsConfig ? { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } : undefined);
+      await Promise.all([
+        writeFile(files.hostnamePath, buildHostnameFile(hostname)),
+        hostNetwork
+          ? readFile("/etc/hosts").catch(() => buildHostsFile()).then((t) => writeFile(files.hostsPath as string, t))
+          : writeFile(files.hostsPath, buildHostsFile({ hostname, podIps: ips })),
+        (resolv !== undefined ? Promise.resolve(resolv) : readFile("/etc/resolv.conf").catch(() => "")).then((t) => writeFile(files.resolvConfPath as string, t)),
+      ]);
       const now = nowNs();
       const extra: SandboxExtra = { handler, mode, handle, hostNetwork, netnsPath, networkDown: hostNetwork, files };
       this.sandboxes.add(id, { name, config: cfg, runtimeHandler: requestedHandler }, newSandboxStatus(now, { readyAt: now, pid: handle.infraPid ?? 0, netnsPath, ip: ips[0] ?? "", additionalIps: ips.slice(1) }));
@@ -1039,9 +1054,7 @@ export class CriService {
   }
 
   async #stopSandboxNow(id: string, signal: AbortSignal | undefined): Promise<void> {
-    for (const c of this.containers.listBySandbox(id)) {
-      await this.#locks.run(c.id, () => this.#stopContainerNow(c.id, 0, signal));
-    }
+    await mapLimit(this.containers.listBySandbox(id), POD_PARALLELISM, (c) => this.#locks.run(c.id, () => this.#stopContainerNow(c.id, 0, signal)));
     await this.#locks.run(`sandbox:${id}`, async () => {
       const r = this.sandboxes.find(id);
       const x = this.#sx.get(id);
@@ -1075,7 +1088,7 @@ export class CriService {
 
   async #removeSandboxNow(id: string, signal: AbortSignal | undefined): Promise<void> {
     await this.#stopSandboxNow(id, signal);
-    for (const c of this.containers.listBySandbox(id)) await this.#removeContainerNow(c.id, signal);
+    await mapLimit(this.containers.listBySandbox(id), POD_PARALLELISM, (c) => this.#removeContainerNow(c.id, signal));
     await this.#locks.run(`sandbox:${id}`, async () => {
       const r = this.sandboxes.find(id);
       const x = this.#sx.get(id);
@@ -1641,6 +1654,28 @@ export class CriService {
     };
     return { imageFilesystems: [fs], containerFilesystems: [] };
   }
+}
+
+/** Containers of one pod stopped or removed at the same time. */
+const POD_PARALLELISM = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure once all have settled. */
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      try {
+        await fn(items[i] as T);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
 }
 
 /** Splits a list for a Stream* RPC: each message holds at least one item. */
