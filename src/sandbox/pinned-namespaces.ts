@@ -61,10 +61,10 @@ export async function pinNamespaces(input: PinNamespacesInput, options: { signal
   const args: string[] = [];
   for (const t of types) {
     const file = join(input.dir, t);
-    await writeFile(file, "", { flag: "w" });
     out[t] = file;
     args.push(`--${t}=${file}`);
   }
+  await Promise.all(Object.values(out).map((file) => writeFile(file, "", { flag: "w" })));
   const script = input.hostname !== undefined && types.includes("uts") ? 'printf %s "$1" > /proc/sys/kernel/hostname' : "true";
   const argv = ["unshare", ...args, "--", "sh", "-c", script, "sh", input.hostname ?? ""];
   const res = await execa(argv[0] ?? "unshare", argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
@@ -84,16 +84,16 @@ export async function pinNamespaces(input: PinNamespacesInput, options: { signal
  */
 export async function unpinNamespaces(pinned: PinnedNamespaces, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
   const mounted = await mountPoints();
-  for (const file of Object.values(pinned)) {
-    if (file === undefined) continue;
-    if (mounted.has(file)) {
-      const res = await execa("umount", ["-l", file], { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
-      if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
-        throw new RuntimeCommandError({ argv: ["umount", "-l", file], exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
-      }
+  const files = Object.values(pinned).filter((f): f is string => f !== undefined);
+  // One umount for all the files: one process instead of one per namespace.
+  const toUnmount = files.filter((f) => mounted.has(f));
+  if (toUnmount.length > 0) {
+    const res = await execa("umount", ["-l", ...toUnmount], { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+    if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
+      throw new RuntimeCommandError({ argv: ["umount", "-l", ...toUnmount], exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
     }
-    await rm(file, { force: true });
   }
+  await Promise.all(files.map((file) => rm(file, { force: true })));
 }
 
 /** Mount points of this mount namespace (octal escapes decoded). */

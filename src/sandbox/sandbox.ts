@@ -99,8 +99,7 @@ export async function startSandbox(runtime: OciRuntime, input: SandboxInput, opt
   } else {
     const bundle = join(input.dir, "infra");
     const rootfs = join(bundle, "rootfs");
-    for (const d of ["proc", "dev"]) await mkdir(join(rootfs, d), { recursive: true });
-    await writeFile(join(rootfs, infraBinaryPath.slice(1)), "");
+    await Promise.all(["proc", "dev"].map((d) => mkdir(join(rootfs, d), { recursive: true })));
     const spec = buildInfraSpec({
       rootfs,
       ...(input.catatonitPath !== undefined ? { catatonitPath: input.catatonitPath } : {}),
@@ -109,7 +108,7 @@ export async function startSandbox(runtime: OciRuntime, input: SandboxInput, opt
       ...(input.cgroupParent !== undefined ? { cgroupsPath: `${input.cgroupParent.replace(/\/$/, "")}/${input.id}` } : {}),
       ...(input.sysctls !== undefined ? { sysctls: input.sysctls } : {}),
     });
-    await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+    await Promise.all([writeFile(join(rootfs, infraBinaryPath.slice(1)), ""), writeFile(join(bundle, "config.json"), JSON.stringify(spec))]);
     const { pid } = await runtime.create({ id: input.id, bundle, logPath: join(input.dir, "infra.log"), labels: { "crikit.sandbox": "infra" } }, options);
     try {
       await runtime.start(input.id, options);

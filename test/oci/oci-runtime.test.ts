@@ -212,6 +212,32 @@ for (const runtime of runtimes) {
       await assert.rejects(rt.cli.state(id), (e: unknown) => isRuntimeCommandError(e) && e.kind === "NotFound");
     });
 
+    it("leaves the runtime itself reporting a started container as running, and a second start refused", async () => {
+      const { id, pid } = await createStarted("rtstate", { args: ["sleep", "100"] });
+      const st = await rt.cli.state(id);
+      assert.equal(st.status, "running");
+      assert.equal(st.pid, pid);
+      await assert.rejects(rt.start(id), (e: unknown) => isRuntimeCommandError(e) && e.kind === "NotRunning");
+      assert.equal((await rt.cli.state(id)).status, "running");
+    });
+
+    it("removes a paused container", async () => {
+      const { id, pid } = await createStarted("rmpaused", { args: ["sleep", "100"] });
+      await rt.pause(id);
+      await rt.remove(id);
+      assert.equal(await pidAlive(pid), false);
+    });
+
+    it("kills every process of a container that shares another container's PID namespace when removing it", async () => {
+      const holder = await createStarted("pidholder", { args: ["sleep", "100"] });
+      const { id, pid } = await createStarted("pidjoiner", { args: ["sh", "-c", "sleep 100 & exec sleep 101"], joinNamespaces: { pid: `/proc/${holder.pid}/ns/pid` } });
+      let pids: number[] = [];
+      assert.ok(await waitFor(async () => (pids = await rt.cli.ps(id)).length >= 2, 5000), "the background sleep did not start");
+      await rt.remove(id);
+      for (const p of [pid, ...pids]) assert.equal(await pidAlive(p), false, `process ${p} survived`);
+      assert.equal((await rt.status(holder.id)).state, "running");
+    });
+
     it("removes a running container by stopping it first", async () => {
       const { id, pid } = await createStarted("rmrun", { args: ["sleep", "100"] });
       await rt.remove(id);
