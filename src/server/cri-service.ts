@@ -494,6 +494,7 @@ export class CriService {
     await this.cni.close().catch(() => undefined);
   }
 
+  /** Same as {@link CriService.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -1522,45 +1523,55 @@ export class CriService {
 
   // --- RuntimeService: not implemented here ------------------------------------
 
+  /** Exec: Unimplemented (needs the streaming server). */
   exec(_req: ExecRequest): never {
     throw unimplemented("Exec is not implemented by crikit yet: it needs a streaming server; use ExecSync");
   }
+  /** Attach: Unimplemented (needs the streaming server). */
   attach(_req: AttachRequest): never {
     throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead");
   }
+  /** PortForward: Unimplemented (needs the streaming server). */
   portForward(_req: PortForwardRequest): never {
     throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server");
   }
+  /** ContainerStats: Unimplemented (the kubelet falls back to cAdvisor). */
   containerStats(_req: ContainerStatsRequest): never {
     throw unimplemented("ContainerStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
   }
+  /** ListContainerStats: Unimplemented. */
   listContainerStats(_req: ListContainerStatsRequest): never {
     throw unimplemented("ListContainerStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
   }
+  /** PodSandboxStats: Unimplemented. */
   podSandboxStats(_req: PodSandboxStatsRequest): never {
     throw unimplemented("PodSandboxStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
   }
+  /** ListPodSandboxStats: Unimplemented. */
   listPodSandboxStats(_req: ListPodSandboxStatsRequest): never {
     throw unimplemented("ListPodSandboxStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
   }
-  // eslint-disable-next-line require-yield
+  /** StreamContainerStats: Unimplemented. */
   async *streamContainerStats(_req: StreamContainerStatsRequest): AsyncGenerator<never> {
     throw unimplemented("StreamContainerStats is not implemented by crikit yet");
   }
-  // eslint-disable-next-line require-yield
+  /** StreamPodSandboxStats: Unimplemented. */
   async *streamPodSandboxStats(_req: StreamPodSandboxStatsRequest): AsyncGenerator<never> {
     throw unimplemented("StreamPodSandboxStats is not implemented by crikit yet");
   }
+  /** ListMetricDescriptors: Unimplemented. */
   listMetricDescriptors(_req: ListMetricDescriptorsRequest): never {
     throw unimplemented("ListMetricDescriptors is not implemented by crikit yet");
   }
+  /** ListPodSandboxMetrics: Unimplemented. */
   listPodSandboxMetrics(_req: ListPodSandboxMetricsRequest): never {
     throw unimplemented("ListPodSandboxMetrics is not implemented by crikit yet");
   }
-  // eslint-disable-next-line require-yield
+  /** StreamPodSandboxMetrics: Unimplemented. */
   async *streamPodSandboxMetrics(_req: StreamPodSandboxMetricsRequest): AsyncGenerator<never> {
     throw unimplemented("StreamPodSandboxMetrics is not implemented by crikit yet");
   }
+  /** CheckpointContainer: Unimplemented. */
   checkpointContainer(_req: CheckpointContainerRequest): never {
     throw unimplemented("CheckpointContainer is not implemented by crikit yet");
   }
