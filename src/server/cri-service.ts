@@ -64,6 +64,9 @@
  *
  * ## Recovery
  *
+ * Every call except Version, Status and RuntimeConfig answers Unavailable
+ * until `recover()` has finished, and after `close()`.
+ *
  * {@link CriService.recover}: the exit monitor starts first; then sandbox
  * and container records are loaded and their names reserved again, each
  * OCI runtime is reconciled (`OciRuntime.recover`: running, exited while we
@@ -386,6 +389,7 @@ export class CriService {
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   #podCidr = "";
   #recovered: Promise<void> | undefined;
+  #ready = false;
   #closed = false;
 
   constructor(options: CriServiceOptions) {
@@ -499,6 +503,14 @@ export class CriService {
     await this.close();
   }
 
+  /**
+   * Immediate close: like {@link CriService.close} (nothing the service runs
+   * needs draining; the transport drains calls). Idempotent.
+   */
+  destroy(_reason?: unknown): void {
+    void this.close();
+  }
+
   async #recover(): Promise<void> {
     // Hooks first: exits seen from now on are handled once the objects are known.
     await this.#exits.start();
@@ -594,6 +606,7 @@ export class CriService {
       if (x.parked) await this.#park(this.#lateContainers, x.parked.key, x.parked.fp, id, (cid) => this.#removeContainerNow(cid, AbortSignal.timeout(this.#rollbackTimeoutMs)));
     }
     await this.#exits.recheck();
+    this.#ready = true;
     this.#log.info({ sandboxes: this.sandboxes.size, containers: this.containers.size }, "recovered");
   }
 
@@ -616,6 +629,7 @@ export class CriService {
 
   #check(): void {
     if (this.#closed) throw new CrikitError("Unavailable", "runtime is shutting down");
+    if (!this.#ready) throw new CrikitError("Unavailable", "runtime is not ready: call recover() first and wait for it");
   }
 
   #workSignal(): AbortSignal {
@@ -673,6 +687,7 @@ export class CriService {
   // --- lookups ---------------------------------------------------------------
 
   #sandbox(idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
+    this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.sandboxes.find(idOrPrefix);
     if (r === undefined || this.#hidden.has(r.id)) throw notFound(`pod sandbox ${JSON.stringify(idOrPrefix)} not found`);
@@ -680,6 +695,7 @@ export class CriService {
   }
 
   #container(idOrPrefix: string, field = "container_id"): ContainerRecord {
+    this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.containers.find(idOrPrefix);
     if (r === undefined || this.#hidden.has(r.id)) throw notFound(`container ${JSON.stringify(idOrPrefix)} not found`);
@@ -1134,6 +1150,7 @@ export class CriService {
   }
 
   #listSandboxes(filter: ListPodSandboxRequest["filter"]): Array<MessageInitShape<typeof import("../cri.js").PodSandboxSchema>> {
+    this.#check();
     const f = filter ? { id: filter.id, state: filter.state?.state, labelSelector: filter.labelSelector } : undefined;
     return this.sandboxes
       .list((r) => !this.#hidden.has(r.id) && sandboxMatches(r, f))
@@ -1444,6 +1461,7 @@ export class CriService {
   }
 
   #listContainers(filter: ListContainersRequest["filter"]): Array<MessageInitShape<typeof import("../cri.js").ContainerSchema>> {
+    this.#check();
     const f = filter ? { id: filter.id, podSandboxId: filter.podSandboxId, state: filter.state?.state, labelSelector: filter.labelSelector } : undefined;
     const src = f?.podSandboxId && this.sandboxes.has(f.podSandboxId) ? this.containers.listBySandbox(f.podSandboxId) : this.containers.list();
     return src

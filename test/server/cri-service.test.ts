@@ -37,6 +37,16 @@ describe("CriService in process", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("answers Unavailable before recovery has finished", async () => {
+    const config = resolveDaemonConfig({ root: join(dir, "root2"), state: join(dir, "state2"), socket: join(dir, "s2.sock") });
+    const fresh = new CriService({ config });
+    assert.throws(() => fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), (e: unknown) => e instanceof Error && (e as { code?: string }).code === "Unavailable");
+    await fresh.recover();
+    assert.deepEqual(fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), { items: [] });
+    await fresh.close();
+    assert.throws(() => fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), /shutting down/);
+  });
+
   it("answers direct calls with response init shapes", async () => {
     assert.deepEqual(service.version(create(VersionRequestSchema, {})), { version: "0.1.0", runtimeName: "crikit", runtimeVersion: "9.9.9", runtimeApiVersion: "v1" });
     assert.deepEqual(service.listPodSandbox(create(ListPodSandboxRequestSchema, {})), { items: [] });
