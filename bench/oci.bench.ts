@@ -1,15 +1,37 @@
 /**
  * OCI adapter benchmarks: container create+start and stop+remove through
  * OciRuntime (conmon + runtime) against `RUNTIME run -d` / `delete -f` of
- * the same bundle, for runc and crun; sandbox start in both modes; conmon's
- * resident memory per container.
+ * the same bundle, for runc and crun; sandbox start and start+stop+remove in
+ * both modes; conmon's resident memory per container.
+ *
+ * What the profile showed (strace -f -tt of the processes, --cpu-prof of
+ * Node, runc 1.1.5, conmon 2.1.6, 2 vCPUs at load 5-10): create is conmon's
+ * start-up (exec, glib, double fork, fifos, fork of the runtime: 15-25 ms
+ * before `runc create` even starts) plus `runc create` itself (about `run -d`:
+ * runc init re-execs a copy of the 8.7 MB runc binary, its CVE-2019-5736
+ * guard; only `runc init` copies, `runc --version` and `state` do not, and
+ * 1.1.5 has no RUNC_DMZ switch); conmon answers on the sync pipe within 1 ms
+ * of `runc create` exiting, and no `state` call follows. The rest was extra
+ * processes and sleeps: `runc start` was a full runc process (20-40 ms; any
+ * runc subcommand that loads a container also parses /proc/self/mountinfo,
+ * 500+ mounts here) for what is "read the exec fifo, delete it"; stop ran
+ * `runc kill --all`, polled the exit file with a 2-25 ms backoff, then ran
+ * `delete` and polled conmon every 5 ms one after the other. Each process
+ * spawn also blocks Node's main thread 5-8 ms (libuv forks the daemon).
+ * There were no fsyncs to remove. Now: start reads runc's exec fifo itself
+ * (runc, no poststart hooks; crun keeps `crun start`), SIGKILL goes straight
+ * to an init that has its own PID namespace (checked to still be conmon's
+ * child), inotify wakes the exit wait, and `delete` runs alongside the
+ * conmon wait; create+start is conmon + `runc create`, stop+remove is one
+ * `runc delete`. crun here runs through a wrapper (unshare + sh, see
+ * test/helpers/bundle.ts) that adds a few ms to every crun call.
  */
 import { execa } from "execa";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OciRuntime } from "../src/oci/index.js";
-import { startSandbox, removeSandbox } from "../src/sandbox/index.js";
+import { startSandbox, stopSandbox, removeSandbox } from "../src/sandbox/index.js";
 import { makeBundle, testRuntimes, removeTestCgroup } from "../test/helpers/bundle.js";
 import { summarize } from "./harness.js";
 import type { BenchRow } from "./harness.js";
@@ -96,15 +118,22 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       for (const mode of ["infra", "pinned"] as const) {
         if (mode === "pinned" && runtime.name !== "runc") continue; // no runtime involved
         const starts: number[] = [];
+        const lifecycles: number[] = [];
         for (let i = -2; i < n; i++) {
           const sid = `crikit-bench-sbx-${runtime.name}-${mode}-${i + 2}`;
           const t0 = performance.now();
           const sb = await startSandbox(rt, { id: sid, dir: join(tmp, sid), mode, hostname: "bench", cgroupParent: `${cgroupParent}-sbx` });
-          if (i >= 0) starts.push(performance.now() - t0);
+          const t1 = performance.now();
+          await stopSandbox(rt, sb);
           await removeSandbox(rt, sb);
+          if (i >= 0) {
+            starts.push(t1 - t0);
+            lifecycles.push(performance.now() - t0);
+          }
           await removeTestCgroup(`${cgroupParent}-sbx/${sid}`);
         }
-        rows.push(summarize(mode === "infra" ? `${runtime.name}: sandbox start, infra (catatonit -P)` : "sandbox start, pinned ipc+uts (no process, no runtime)", "ms", starts));
+        const what = mode === "infra" ? `${runtime.name}: sandbox, infra (catatonit -P)` : "sandbox, pinned ipc+uts (no process, no runtime)";
+        rows.push(summarize(`${what}: start`, "ms", starts), summarize(`${what}: start+stop+remove`, "ms", lifecycles));
       }
       await rt.close();
       await bundle.cleanup();
