@@ -137,6 +137,12 @@ export interface RunConmonOptions {
   /** Give up waiting for the runtime's `create` after this long (ms). */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /**
+   * conmon's working directory. conmon writes an `oom` marker into its
+   * working directory as well as into its persist dir, so this should be the
+   * container's own directory.
+   */
+  cwd?: string;
 }
 
 /**
@@ -155,6 +161,7 @@ export function runConmon(conmonPath: string, args: readonly string[], options: 
       stdio: ["ignore", "ignore", "pipe", "pipe"],
       env: { ...process.env, _OCI_SYNCPIPE: "3" },
       detached: true,
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     });
     const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     const stderrStream = child.stdio[2] as NodeJS.ReadableStream & { destroy(): void };

@@ -57,7 +57,7 @@ import { buildConmonArgs, runConmon } from "./conmon.js";
 import { runExecSync } from "./exec-sync.js";
 import type { ExecSyncResult } from "./exec-sync.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
-import { signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
+import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 
 /**
@@ -349,6 +349,7 @@ export class OciRuntime {
       const { pid } = await runConmon(conmonPath, args, {
         timeoutMs: input.startTimeoutMs ?? this.#opts.startTimeoutMs ?? 60_000,
         signal,
+        cwd: dir,
       });
       const conmonPid = await readNumber(join(dir, "conmon.pid"));
       const meta: ContainerMeta = {
@@ -617,6 +618,12 @@ export class OciRuntime {
     if (meta.startedAt !== undefined) base.startedAt = new Date(meta.startedAt);
     const exited = await this.#readExit(meta.id);
     if (exited) return { ...base, ...exited, state: "exited" };
+    // Started, no exit file, and the init is still the live child of its
+    // conmon: running (or paused through us) without asking the runtime,
+    // which costs a process per call.
+    if (meta.startedAt !== undefined && (await isLiveChildOf(meta.pid, meta.conmonPid))) {
+      return { ...base, state: meta.paused === true ? "paused" : "running" };
+    }
     let rs;
     try {
       rs = await this.cli.state(meta.id, { signal });

@@ -9,6 +9,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rename, rm, readdir, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -139,6 +140,9 @@ for (const runtime of runtimes) {
       const st = await rt.status(id);
       assert.equal(st.exitCode, 137);
       assert.equal(st.reason, "OOMKilled");
+      // conmon also drops an "oom" marker in its working directory: that must
+      // be the container's own directory, never the caller's
+      assert.equal(existsSync(join(process.cwd(), "oom")), false, "no oom marker in the caller's directory");
     });
 
     it("returns on time from an ExecSync timeout and leaves no process behind", async () => {
