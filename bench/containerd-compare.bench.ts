@@ -43,7 +43,7 @@ import { burst } from "./cri-bench/burst.js";
 import { containerLifecycle } from "./cri-bench/container-lifecycle.js";
 import type { BenchContext } from "./cri-bench/context.js";
 import { benchAbort } from "./cri-bench/fixtures.js";
-import { measureFloor } from "./cri-bench/floor.js";
+import { createFloorRunner, measureFloor, type FloorRunner } from "./cri-bench/floor.js";
 import { list1000 } from "./cri-bench/list-1000.js";
 import { podLifecycle } from "./cri-bench/pod-lifecycle.js";
 import { pull } from "./cri-bench/pull.js";
@@ -107,10 +107,12 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const cgroupParent = `/crikit-bench-${randomBytes(3).toString("hex")}`;
   const peers: Peer[] = [];
   let images: BenchImages | undefined;
+  let floor: FloorRunner | undefined;
   let cleaned: Promise<string[]> | undefined;
   const cleanup = (): Promise<string[]> =>
     (cleaned ??= (async () => {
       const problems: string[] = [];
+      await floor?.close();
       for (const p of peers.reverse()) problems.push(...(await p.stop().catch((e: unknown) => [`${p.label}: ${String(e)}`])));
       if (images) await images.registry.stop().catch((e: unknown) => problems.push(`registry: ${String(e)}`));
       problems.push(...(await removeBridgeAndRules()));
@@ -136,7 +138,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     log(`machine: ${String(facts["cpus"])} x ${String(facts["cpuModel"])}, ${String(facts["containerd"])}`);
     const floorN = quick ? 8 : 25;
     log("floor: runc run -d and the CNI chain by hand");
-    const floor = await measureFloor(work, floorN, cgroupParent);
+    floor = await createFloorRunner(work, cgroupParent);
+    await measureFloor(floor, floorN);
     images = await prepareImages(work);
     const confDir = join(work, "net.d");
     await writeBenchConflist(confDir, join(work, "ipam"));
@@ -181,32 +184,37 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       }
       log(`workload ${id} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     };
+    // Memory first, while every daemon is fresh (a heap grown by the
+    // 1,000-container workload would otherwise count against it).
+    if (want.has("stats") || want.has("memory")) await step("stats+memory", () => running100(ctx, { stats: want.has("stats"), memory: want.has("memory") }));
     if (want.has("pod")) await step("pod", () => podLifecycle(ctx));
     if (want.has("container")) await step("container", () => containerLifecycle(ctx));
     if (want.has("burst")) await step("burst", () => burst(ctx));
     if (want.has("list")) await step("list", () => list1000(ctx));
     if (want.has("pull")) await step("pull", () => pull(ctx));
-    if (want.has("stats") || want.has("memory")) await step("stats+memory", () => running100(ctx, { stats: want.has("stats"), memory: want.has("memory") }));
     if (want.has("floor")) {
+      const fs = floor.samples;
       results.push({
         id: "floor",
-        title: `(8) The floor: the tools by hand, N=${floorN}`,
+        title: `(8) The floor: the tools by hand (${floorN} at the start, then one per round of workloads 1 and 2)`,
         measures: [
-          { name: "runc run -d (busybox bundle)", unit: "ms", series: [{ label: "runc by hand", kind: "containerd", samples: floor.runcRun }] },
-          { name: "runc delete -f", unit: "ms", series: [{ label: "runc by hand", kind: "containerd", samples: floor.runcDelete }] },
-          { name: "CNI ADD: loopback, bridge, portmap", unit: "ms", series: [{ label: "plugins by hand", kind: "containerd", samples: floor.cniAdd }] },
-          { name: "CNI DEL: portmap, bridge, loopback", unit: "ms", series: [{ label: "plugins by hand", kind: "containerd", samples: floor.cniDel }] },
+          { name: "runc run -d (busybox bundle)", unit: "ms", series: [{ label: "runc by hand", kind: "containerd", samples: fs.runcRun }] },
+          { name: "runc delete -f", unit: "ms", series: [{ label: "runc by hand", kind: "containerd", samples: fs.runcDelete }] },
+          { name: "CNI ADD: loopback, bridge, portmap", unit: "ms", series: [{ label: "plugins by hand", kind: "containerd", samples: fs.cniAdd }] },
+          { name: "CNI DEL: portmap, bridge, loopback", unit: "ms", series: [{ label: "plugins by hand", kind: "containerd", samples: fs.cniDel }] },
         ],
         notes: [],
       });
     }
 
+    const order = ["pod", "container", "burst", "list", "pull", "stats", "memory", "floor"];
+    results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
     const text = [`## crikitd vs containerd (${quick ? "quick" : "full"} run, ${minutes} min)`, "", `machine: ${JSON.stringify(facts)}`, ...(crikitStatus ? ["", `crikitd: ${crikitStatus}`] : []), "", ...results.map((w) => `${renderTable(w)}\n`)].join("\n");
     console.log(text);
     const dir = fileURLToPath(new URL("./results/", import.meta.url));
     await mkdir(dir, { recursive: true });
-    const floorSummary = Object.fromEntries(Object.entries(floor).map(([k, v]) => [k, stats(v as number[])]));
+    const floorSummary = Object.fromEntries(Object.entries(floor.samples).map(([k, v]) => [k, stats(v as number[])]));
     await writeFile(join(dir, "containerd-compare.json"), `${JSON.stringify({ date: new Date().toISOString(), quick, minutes: Number(minutes), machine: facts, crikitd: crikitStatus ?? "ok", floor: floorSummary, workloads: results }, null, 2)}\n`);
     await writeFile(join(dir, "containerd-compare.md"), `${text}\n`);
     return results.flatMap(toRows);

@@ -6,7 +6,7 @@
  */
 import type { BenchImages } from "../peers/images.js";
 import type { Peer } from "../peers/peer.js";
-import type { Floor } from "./floor.js";
+import type { FloorRunner } from "./floor.js";
 import { benchAbort, errText, grpcCode } from "./fixtures.js";
 import type { Series } from "./result.js";
 
@@ -20,7 +20,8 @@ export interface BenchContext {
   containerd: Peer;
   images: BenchImages;
   work: string;
-  floor: Floor;
+  /** The tools by hand; its samples grow as workloads interleave floor samples. */
+  floor: FloorRunner;
   /** Daemon RSS (KiB) right after start-up, by peer label. */
   idleRssKiB: Map<string, number>;
   /** Progress output (stderr). */
@@ -43,12 +44,14 @@ export function missingCrikit(ctx: BenchContext, label = "crikitd"): Series[] {
 /**
  * For i in 0..n-1, for each peer: take one sample (`fn` returns ms or any
  * number). A peer whose call fails stops sampling; its series records the
- * error ("unimplemented" for gRPC Unimplemented).
+ * error ("unimplemented" for gRPC Unimplemented). `between` runs before each
+ * round (a floor sample, say).
  */
-export async function alternate(peers: readonly Peer[], n: number, fn: (peer: Peer, i: number) => Promise<number>): Promise<Series[]> {
+export async function alternate(peers: readonly Peer[], n: number, fn: (peer: Peer, i: number) => Promise<number>, between?: (i: number) => Promise<unknown>): Promise<Series[]> {
   const series = peers.map((p): Series => ({ label: p.label, kind: p.kind, samples: [] }));
   for (let i = 0; i < n; i++) {
     benchAbort.signal.throwIfAborted();
+    await between?.(i);
     for (const [k, p] of peers.entries()) {
       const s = series[k] as Series;
       if (s.status !== undefined) continue;

@@ -3,7 +3,8 @@
  * RemovePodSandbox of one pod, sequentially, N times per daemon, the
  * daemons alternating. crikitd runs in infra-less and in infra mode.
  * Floor: the CNI chain ADD+DEL by hand (infra-less); plus `runc run -d`
- * and `runc delete -f` of the pause process (infra).
+ * and `runc delete -f` of the pause process (infra); one floor sample per
+ * round, between the daemons' samples.
  */
 import { alternate, missingCrikit, type BenchContext } from "./context.js";
 import { podName, removePod, runPod, timed } from "./fixtures.js";
@@ -24,8 +25,11 @@ export async function podLifecycle(ctx: BenchContext): Promise<WorkloadResult> {
     run[k]?.push(a);
     stopRm[k]?.push(b);
     return a + b;
+  }, async () => {
+    await ctx.floor.cni();
+    await ctx.floor.runc();
   });
-  const f = ctx.floor;
+  const f = ctx.floor.samples;
   const cni = stats(f.cniAdd).p50 + stats(f.cniDel).p50;
   const infra = cni + stats(f.runcRun).p50 + stats(f.runcDelete).p50;
   const by = (arr: number[][]): Measure["series"] => total.map((s, k) => ({ ...s, samples: s.status && !s.samples.length ? [] : (arr[k] ?? []) }));
