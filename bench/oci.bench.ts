@@ -111,8 +111,16 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         const status = await readFile(`/proc/${conmonPid}/status`, "utf8");
         rss.push(Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN));
       }
+      // Status of a running container (ContainerStatus / ListContainers read this).
+      const statusMs: number[] = [];
+      for (let i = -2; i < n; i++) {
+        const t0 = performance.now();
+        await rt.status(up[(i + 2) % up.length] ?? "");
+        if (i >= 0) statusMs.push(performance.now() - t0);
+      }
       for (const cid of up) await rt.remove(cid);
       rows.push(summarize(`${runtime.name}: conmon RSS per container`, "KiB", rss));
+      rows.push(summarize(`${runtime.name}: status of a running container`, "ms", statusMs));
 
       // Sandboxes: start latency (removal not measured).
       for (const mode of ["infra", "pinned"] as const) {

@@ -22,7 +22,9 @@
  * 3. `signalChildOf`: sends a signal to a pid only while its parent is the
  *    given process (the container's conmon, a child subreaper, is the parent
  *    of the container's init until it reaps it), so a recycled pid is never
- *    signalled. Saves a `runtime kill` process.
+ *    signalled. Saves a `runtime kill` process. `isLiveChildOf` is the same
+ *    test, which also lets a status read of a started container skip
+ *    `runtime state`.
  *
  * @packageDocumentation
  */
@@ -164,13 +166,22 @@ export async function waitForFile<T>(file: string, check: () => Promise<T | unde
  * @internal
  */
 export async function signalChildOf(pid: number, parentPid: number, sig: NodeJS.Signals): Promise<"sent" | "not-child"> {
-  if (!(pid > 0) || !(parentPid > 0)) return "not-child";
-  const st = await procState(pid);
-  if (st === undefined || st.ppid !== parentPid || st.state === "Z" || st.state === "X") return "not-child";
+  if (!(await isLiveChildOf(pid, parentPid))) return "not-child";
   try {
     process.kill(pid, sig);
     return "sent";
   } catch {
     return "not-child";
   }
+}
+
+/**
+ * Whether `pid` is a live (non-zombie) child of `parentPid`.
+ *
+ * @internal
+ */
+export async function isLiveChildOf(pid: number, parentPid: number): Promise<boolean> {
+  if (!(pid > 0) || !(parentPid > 0)) return false;
+  const st = await procState(pid);
+  return st !== undefined && st.ppid === parentPid && st.state !== "Z" && st.state !== "X";
 }
