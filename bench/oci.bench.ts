@@ -7,10 +7,11 @@
  * What the profile showed (strace -f -tt of the processes, --cpu-prof of
  * Node, runc 1.1.5, conmon 2.1.6, 2 vCPUs at load 5-10): create is conmon's
  * start-up (exec, glib, double fork, fifos, fork of the runtime: 15-25 ms
- * before `runc create` even starts) plus `runc create` itself (about `run -d`:
- * runc init re-execs a copy of the 8.7 MB runc binary, its CVE-2019-5736
- * guard; only `runc init` copies, `runc --version` and `state` do not, and
- * 1.1.5 has no RUNC_DMZ switch); conmon answers on the sync pipe within 1 ms
+ * before `runc create` even starts) plus `runc create` itself (about `run -d`;
+ * its CVE-2019-5736 guard runs only in `runc init`, once per create: as root
+ * a read-only bind mount of /proc/self/exe, not a memfd copy; `runc
+ * --version` and `state` do neither, and 1.1.5 has no RUNC_DMZ switch, which
+ * came with 1.2); conmon answers on the sync pipe within 1 ms
  * of `runc create` exiting, and no `state` call follows. The rest was extra
  * processes and sleeps: `runc start` was a full runc process (20-40 ms; any
  * runc subcommand that loads a container also parses /proc/self/mountinfo,
