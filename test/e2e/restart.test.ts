@@ -34,7 +34,8 @@ describe("crikitd restart", { timeout: 600_000 }, () => {
 
   it("restores 10 pods and 20 running containers after kill -9", async () => {
     for (let i = 0; i < 10; i++) {
-      const pod = podConfig(env, `r${i}`);
+      // The last pod shares its PID namespace: an infra (catatonit) process holds it.
+      const pod = i === 9 ? podConfig(env, `r${i}`, { linux: { security_context: { namespace_options: { network: "POD", pid: "POD", ipc: "POD" } } } }) : podConfig(env, `r${i}`);
       const { pod_sandbox_id: id } = await env.client.unary("RunPodSandbox", { config: pod });
       pods.push(id);
       for (let j = 0; j < 2; j++) {
@@ -92,6 +93,10 @@ describe("crikitd restart", { timeout: 600_000 }, () => {
     const states = new Map((sandboxes["items"] as Msg[]).map((p) => [p["id"] as string, p["state"]]));
     assert.equal(states.size, 11);
     for (const id of pods) assert.equal(states.get(id), "SANDBOX_READY");
+    const infraInfo = JSON.parse((await env.client.unary("PodSandboxStatus", { pod_sandbox_id: pods[9], verbose: true }))["info"]["info"]);
+    assert.equal(infraInfo.sandboxMode, "infra");
+    const ps = await env.client.unary("ExecSync", { container_id: tickers.at(-1), cmd: ["/bin/cat", "/proc/1/cmdline"], timeout: 10 });
+    assert.match(Buffer.from(ps["stdout"]).toString(), /catatonit/, "the infra process still holds the pod's PID namespace");
     assert.equal(states.get(stoppedPod), "SANDBOX_NOTREADY");
 
     // Running containers still log, and the names are reserved again.
