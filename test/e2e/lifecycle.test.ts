@@ -312,6 +312,24 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     await env.client.unary("RemovePodSandbox", { pod_sandbox_id: podId });
   });
 
+  it("reports OOMKilled for a container killed by its memory limit", async () => {
+    const pod = podConfig(env, "oom");
+    const { pod_sandbox_id: podId } = await env.client.unary("RunPodSandbox", { config: pod });
+    const c = await env.client.unary("CreateContainer", {
+      pod_sandbox_id: podId,
+      config: containerConfig(env, "hog", ["/bin/sh", "-c", "a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; done"], { linux: { resources: { memory_limit_in_bytes: 32 * 1024 * 1024 } } }),
+      sandbox_config: pod,
+    });
+    await env.client.unary("StartContainer", { container_id: c["container_id"] });
+    const st = await eventually(async () => {
+      const s = await env.client.unary("ContainerStatus", { container_id: c["container_id"] });
+      return s["status"]["state"] === "CONTAINER_EXITED" ? s : undefined;
+    }, 20_000, "the container to be OOM-killed");
+    assert.equal(st["status"]["reason"], "OOMKilled");
+    assert.equal(st["status"]["exit_code"], 137);
+    await env.client.unary("RemovePodSandbox", { pod_sandbox_id: podId });
+  });
+
   it("leaves nothing behind once everything is removed", async () => {
     const pods = await env.client.unary("ListPodSandbox", {});
     assert.equal(pods["items"].length, 0);
