@@ -37,7 +37,17 @@
  * Stop sends the stop signal, waits the grace period for the exit file, then
  * sends SIGKILL (to all the container's processes) and waits again. Removing
  * a running container stops it first (grace 0 unless given), then runs
- * `delete --force`, waits for conmon to exit and removes the state.
+ * `delete --force` while waiting for conmon to exit, and removes the state.
+ *
+ * Latency (see `fast-paths.ts`): with runc, `start` reads the exec fifo
+ * itself instead of running `runc start` (bundles without poststart hooks);
+ * a signal goes straight to the init while it is still conmon's child, when
+ * it needs no runtime (only the init is meant, or SIGKILL to an init with its
+ * own PID namespace, not paused through us); exit waits wake on inotify; and
+ * the status of a started container whose init is conmon's live child is
+ * read from /proc without `runtime state`. Nothing is fsynced: the state
+ * directory is the adapter's volatile view; durable records are the
+ * service's.
  *
  * Negative `process.oomScoreAdj` in a bundle is clamped to 0 when this
  * process lacks CAP_SYS_RESOURCE (the runtime would otherwise fail with
