@@ -46,8 +46,8 @@
  * own PID namespace, not paused through us); exit waits wake on inotify; and
  * the status of a started container whose init is conmon's live child is
  * read from /proc without `runtime state`. Nothing is fsynced: the state
- * directory is the adapter's volatile view; durable records are the
- * service's.
+ * directory must survive daemon restarts, not host crashes (the containers
+ * do not survive those either); durable records are the service's.
  *
  * Negative `process.oomScoreAdj` in a bundle is clamped to 0 when this
  * process lacks CAP_SYS_RESOURCE (the runtime would otherwise fail with
