@@ -651,6 +651,9 @@ export class OciRuntime {
         if (ex) return { ...base, ...ex, state: "exited" };
       }
     }
+    // conmon may have written the exit file and exited since the first look.
+    const late = await this.#readExit(meta.id);
+    if (late) return { ...base, ...late, state: "exited" };
     return { ...base, ...(await this.#vanished(dir)), state: "exited" };
   }
 
