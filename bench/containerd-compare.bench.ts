@@ -18,7 +18,10 @@
  * its profiles in DIR/infra-less and DIR/infra (summarise one with bench/peers/profile-top.ts).
  *
  * `npm run bench -- --only containerd-compare` runs this module alone
- * (about 10 minutes on 2 vCPUs; `--quick` for a smoke run of about 3).
+ * (8 to 12 minutes on 2 vCPUs, most of it creating and removing the 1,000
+ * containers of workload 4; `--quick` for a smoke run of about 4). Memory
+ * and stats run first, while the daemons are fresh; tables print in
+ * workload order.
  * Tables go to stdout, progress to stderr, JSON to
  * bench/results/containerd-compare.json. Everything started is stopped by
  * pid and everything created (pods, mounts, netns, the crkb0 bridge, the
