@@ -65,6 +65,8 @@ export interface Daemon {
   pid: number;
   logFile: string;
   exited: Promise<number | null>;
+  /** How it ended (exit code and signal), once it has. */
+  how(): string;
 }
 
 /** The environment of one e2e test file. */
@@ -179,9 +181,18 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
       const out = createWriteStream(logFile);
       const proc = spawn(process.execPath, ["--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"] });
       proc.stderr?.pipe(out);
-      const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+      let how = "";
+      const exited = new Promise<number | null>((resolve) =>
+        proc.once("exit", (code, sig) => {
+          how = `exit code ${String(code)}, signal ${String(sig)}`;
+          resolve(code);
+        }),
+      );
+      proc.once("error", (err) => {
+        how = `spawn failed: ${err.message}`;
+      });
       if (proc.pid === undefined) throw new Error("cannot spawn crikitd");
-      const d: Daemon = { proc, pid: proc.pid, logFile, exited };
+      const d: Daemon = { proc, pid: proc.pid, logFile, exited, how: () => how };
       env.daemon = d;
       await waitReady(client, d);
       return d;
@@ -207,7 +218,7 @@ async function waitReady(client: CriClient, d: Daemon): Promise<void> {
   let dead = false;
   void d.exited.then(() => (dead = true));
   for (;;) {
-    if (dead) throw new Error(`crikitd exited during start-up; log:\n${await readFile(d.logFile, "utf8").catch(() => "")}`);
+    if (dead) throw new Error(`crikitd exited during start-up (${d.how()}); log:\n${await readFile(d.logFile, "utf8").catch(() => "")}`);
     try {
       await client.unary("Version", {}, { timeoutMs: 1000 });
       return;
