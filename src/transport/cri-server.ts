@@ -115,6 +115,15 @@ export interface CriServerOptions extends CriServices {
    */
   socket?: UnixSocketOptions;
   /**
+   * Compress responses of at least this many bytes with gzip when the client
+   * accepts it. Off by default: on a unix socket compression only costs CPU
+   * on both ends (a 1,000-container ListContainers spent more time in gzip
+   * than in the handler), and grpc-go clients such as the kubelet do not ask
+   * for it. Compressed requests are accepted either way.
+   * @defaultValue `Infinity` (never compress)
+   */
+  compressMinBytes?: number;
+  /**
    * Largest request and response message, in bytes (sets both limits below
    * unless they are given).
    * @defaultValue {@link defaultMaxMessageBytes} (16 MiB)
@@ -258,6 +267,7 @@ export class CriServer {
       grpcWeb: false,
       connect: false,
       acceptCompression: [compressionGzip],
+      compressMinBytes: options.compressMinBytes ?? Number.POSITIVE_INFINITY,
       readMaxBytes,
       writeMaxBytes,
       shutdownSignal: this.#shutdown.signal,
