@@ -24,8 +24,8 @@
  * @packageDocumentation
  */
 import { constants } from "node:fs";
-import { mkdir, open, readFile, rm } from "node:fs/promises";
-import { isAbsolute, join, resolve, dirname } from "node:path";
+import { mkdir, open, readFile, realpath, rm } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve, dirname } from "node:path";
 import { execa } from "execa";
 import { CrikitError, alreadyExists, invalidArgument } from "../errors.js";
 import { parseMountInfo } from "./mountinfo.js";
@@ -96,6 +96,11 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
   const sharedMount = options.sharedMount ?? true;
   const timeout = options.commandTimeoutMs ?? 10_000;
   let prepared: Promise<void> | undefined;
+  // /proc/self/mountinfo lists real paths: /var/run/netns appears as
+  // /run/netns on Debian, where /var/run is a symlink. Compare mount points
+  // against the directory's real path, or no pin would ever look mounted.
+  let realDir: string | undefined;
+  const mountDir = async (): Promise<string> => (realDir ??= await realpath(dir).catch(() => undefined)) ?? dir;
 
   const run = async (file: string, args: string[], signal?: AbortSignal): Promise<void> => {
     await execa(file, args, { timeout, ...(signal ? { cancelSignal: signal } : {}), stdin: "ignore" });
@@ -105,10 +110,11 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
     prepared ??= (async () => {
       await mkdir(dir, { recursive: true, mode: 0o755 });
       if (!sharedMount) return;
-      let m = (await mounts()).filter((e) => e.mountPoint === dir).at(-1);
+      const real = await mountDir();
+      let m = (await mounts()).filter((e) => e.mountPoint === real).at(-1);
       if (m === undefined) {
         await run("mount", ["--bind", dir, dir], signal);
-        m = (await mounts()).filter((e) => e.mountPoint === dir).at(-1);
+        m = (await mounts()).filter((e) => e.mountPoint === real).at(-1);
       }
       if (!m?.shared) await run("mount", ["--make-shared", dir], signal);
     })().catch((e: unknown) => {
@@ -130,7 +136,10 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
     return p;
   };
 
-  const isPinned = async (p: string): Promise<boolean> => (await mounts()).some((e) => e.mountPoint === p);
+  const isPinned = async (p: string): Promise<boolean> => {
+    const real = join(await mountDir(), basename(p));
+    return (await mounts()).some((e) => e.mountPoint === real);
+  };
 
   return {
     dir,

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createNetnsManager } from "../../src/network/index.js";
@@ -45,6 +45,26 @@ describe("createNetnsManager", () => {
     const info = (await execa("findmnt", ["-n", "-o", "TARGET,PROPAGATION", dir])).stdout.trim().split("\n");
     assert.equal(info.length, 1, `one bind mount of ${dir} on itself, not a stack: ${info.join(" | ")}`);
     assert.match(info[0] ?? "", /shared/);
+  });
+
+  it("works through a symlinked directory, as /var/run/netns is on Debian", async () => {
+    const real = join(root, "real-netns");
+    const link = join(root, "linked-netns");
+    await mkdir(real);
+    await symlink(real, link);
+    const m = createNetnsManager({ dir: link });
+    const p = await m.create("pod-link");
+    assert.equal(p, join(link, "pod-link"));
+    assert.ok(await m.exists("pod-link"), "the pin is found although mountinfo lists the real path");
+    const again = createNetnsManager({ dir: link });
+    await again.create("pod-link2");
+    const stack = (await execa("findmnt", ["-n", "-o", "TARGET", real])).stdout.trim().split("\n");
+    assert.equal(stack.length, 1, `one bind mount of the directory, not a stack: ${stack.join(" | ")}`);
+    await m.remove(p);
+    await again.remove("pod-link2");
+    assert.equal(await m.exists("pod-link"), false);
+    assert.deepEqual(await mountsUnder(real), []);
+    assert.deepEqual(await readdir(real), []);
   });
 
   it("treats removing a namespace that is already gone as success, twice", async () => {
