@@ -11,10 +11,9 @@
  * is copied to `/catatonit` as the pause process.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { resolveInRootfs, type HostPathInfo, type OciLinuxDevice, type RootfsReader, type SpecHost, type SymlinkReader } from "../../src/spec/index.js";
 
 /** The users and groups of the test rootfs. */
 export const TEST_PASSWD = [
@@ -91,101 +90,11 @@ export function createTestRootfs(): TestRootfs {
   return { dir, rootfs, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Reads symlinks with node:fs. */
-export const nodeSymlinkReader: SymlinkReader = {
-  readlink(p) {
-    try {
-      return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-};
-
-/** A {@link RootfsReader} over a rootfs directory; symlinks stay inside the rootfs. */
-export function createDirRootfsReader(rootfs: string): RootfsReader {
-  return {
-    readFile(p) {
-      try {
-        return readFileSync(resolveInRootfs(rootfs, p, nodeSymlinkReader));
-      } catch {
-        return undefined;
-      }
-    },
-  };
-}
-
-function devMajor(rdev: number): number {
-  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
-}
-function devMinor(rdev: number): number {
-  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
-}
-
-function info(path: string): HostPathInfo | undefined {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return undefined;
-  }
-  const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-  if (st.isDirectory()) return { type: "directory", ...base };
-  if (st.isFile()) return { type: "file", ...base };
-  if (st.isCharacterDevice()) return { type: "char-device", major: devMajor(st.rdev), minor: devMinor(st.rdev), ...base };
-  if (st.isBlockDevice()) return { type: "block-device", major: devMajor(st.rdev), minor: devMinor(st.rdev), ...base };
-  if (st.isFIFO()) return { type: "fifo", ...base };
-  if (st.isSocket()) return { type: "socket", ...base };
-  return { type: "other", ...base };
-}
-
-/** A real {@link SpecHost} over node:fs (reads, stats, lists /dev). */
-export function createNodeSpecHost(): SpecHost {
-  return {
-    readFile(p) {
-      try {
-        return readFileSync(p);
-      } catch {
-        return undefined;
-      }
-    },
-    stat: info,
-    listDevices() {
-      const out: OciLinuxDevice[] = [];
-      const walk = (d: string): void => {
-        let names: string[];
-        try {
-          names = readdirSync(d);
-        } catch {
-          return;
-        }
-        for (const n of names) {
-          const p = join(d, n);
-          if (p === "/dev/pts" || p === "/dev/shm" || p === "/dev/mqueue") continue;
-          const i = info(p);
-          if (i?.type === "directory") walk(p);
-          else if (i?.type === "char-device" || i?.type === "block-device") {
-            out.push({ path: p, type: i.type === "char-device" ? "c" : "b", major: i.major ?? 0, minor: i.minor ?? 0, fileMode: (i.mode ?? 0) & 0o777, uid: i.uid ?? 0, gid: i.gid ?? 0 });
-          }
-        }
-      };
-      walk("/dev");
-      return out;
-    },
-    mkdirAll(p) {
-      mkdirSync(p, { recursive: true });
-    },
-  };
-}
-
-/** The capabilities in this process' bounding set (names), from /proc/self/status. */
-export function hostBoundingCapabilities(all: readonly string[]): string[] {
-  const line = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith("CapBnd:"));
-  const mask = BigInt(`0x${(line ?? "CapBnd:\t0").split(/\s+/)[1] ?? "0"}`);
-  return all.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
-}
-
-/** This process' oom_score_adj. */
-export function currentOomScoreAdj(): number {
-  return Number(readFileSync("/proc/self/oom_score_adj", "utf8").trim());
-}
+// The real host and rootfs readers are production code in src/server; the
+// spec tests use them under the names they were written with.
+export {
+  createDirRootfsReader,
+  createNodeSpecHost,
+  boundingCapabilities as hostBoundingCapabilities,
+  ownOomScoreAdj as currentOomScoreAdj,
+} from "../../src/server/node-host.js";
