@@ -28,6 +28,8 @@ export interface CustomRuntimeOptions {
   socket: string;
   /** CNI conf dir; the default network is written there when empty. */
   cniConfDir: string;
+  /** Where pod network namespaces are pinned. @defaultValue "/var/run/netns" */
+  netnsDir?: string;
   /** Registries spoken to over plain HTTP. */
   insecureRegistries?: string[];
   logger?: ServiceLogger;
@@ -67,7 +69,7 @@ export async function startCustomRuntime(o: CustomRuntimeOptions): Promise<Custo
     socket: o.socket,
     default_runtime: "crun",
     runtimes: { crun: { binary: "crun" }, runc: { binary: "runc" } },
-    cni: { conf_dir: o.cniConfDir },
+    cni: { conf_dir: o.cniConfDir, ...(o.netnsDir !== undefined ? { netns_dir: o.netnsDir } : {}) },
     registry: { insecure: o.insecureRegistries ?? [] },
   });
   await ensureDefaultCniConfig(config.cni.conf_dir);

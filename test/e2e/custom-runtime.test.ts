@@ -33,7 +33,7 @@ describe("the custom runtime example", { timeout: 180_000 }, () => {
     await buildOciLayout(join(dir, "layout"), [{ tag: "1", image: e2eImage() }]);
     image = `${registry.host}/e2e/busybox:1`;
     await pushLayout(join(dir, "layout"), "1", image);
-    rt = await startCustomRuntime({ root: join(dir, "root"), state: join(dir, "state"), socket: join(dir, "crun.sock"), cniConfDir: conf, insecureRegistries: [registry.host] });
+    rt = await startCustomRuntime({ root: join(dir, "root"), state: join(dir, "state"), socket: join(dir, "crun.sock"), cniConfDir: conf, netnsDir: join(dir, "netns"), insecureRegistries: [registry.host] });
     client = createCriClient(join(dir, "crun.sock"));
   });
   after(async () => {

@@ -77,6 +77,8 @@ export interface E2eEnv {
   socket: string;
   configPath: string;
   cniConfDir: string;
+  /** The daemon's netns pin directory, inside {@link E2eEnv.dir}. */
+  netnsDir: string;
   logDir: string;
   registry: TestRegistry;
   net: E2eNetwork;
@@ -116,7 +118,7 @@ export function e2eImage(): { layers: { entries: import("../helpers/oci-layout.j
   };
 }
 
-function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; registryHost: string; extra?: string; logLevel?: string }): string {
+function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; netnsDir: string; registryHost: string; extra?: string; logLevel?: string }): string {
   return `root = "${e.root}"
 state = "${e.state}"
 socket = "${e.socket}"
@@ -128,6 +130,7 @@ binary = "runc"
 
 [cni]
 conf_dir = "${e.cniConfDir}"
+netns_dir = "${e.netnsDir}"
 
 [registry]
 insecure = ["${e.registryHost}"]
@@ -150,6 +153,7 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
   const state = join(dir, "state");
   const socket = join(dir, "crikit.sock");
   const cniConfDir = join(dir, "net.d");
+  const netnsDir = join(dir, "netns");
   const logDir = join(dir, "pod-logs");
   await mkdir(cniConfDir, { recursive: true });
   const net = e2eNetwork();
@@ -160,7 +164,7 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
   const image = `${registry.host}/e2e/busybox:1`;
   await pushLayout(layout, "1", image);
   const configPath = join(dir, "crikitd.toml");
-  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, registryHost: registry.host, ...(options.extraToml ? { extra: options.extraToml } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
+  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, netnsDir, registryHost: registry.host, ...(options.extraToml ? { extra: options.extraToml } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
   const client = createCriClient(socket);
   let daemonCount = 0;
   const env: E2eEnv = {
@@ -170,6 +174,7 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
     socket,
     configPath,
     cniConfDir,
+    netnsDir,
     logDir,
     registry,
     net,
@@ -273,14 +278,25 @@ export async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Netns pins this daemon made (`crikit-<id>`) for the given sandbox IDs. */
-export async function netnsPins(ids: readonly string[]): Promise<string[]> {
+/**
+ * Mounts left under the environment's directory, except the netns pin
+ * directory's bind mount on itself: the daemon keeps that shared mount point
+ * for its life, as `ip netns` keeps /run/netns; the pins inside it are
+ * checked by {@link netnsPins}.
+ */
+export async function leakedMounts(env: E2eEnv): Promise<string[]> {
+  return (await mountsUnder(env.dir)).filter((m) => m !== env.netnsDir);
+}
+
+/** Netns pins this daemon made (`crikit-<id>`) for the given sandbox IDs; all of them when `ids` is empty. */
+export async function netnsPins(env: E2eEnv, ids: readonly string[]): Promise<string[]> {
   let names: string[] = [];
   try {
-    names = await readdir("/run/netns");
+    names = await readdir(env.netnsDir);
   } catch {
     return [];
   }
+  if (ids.length === 0) return names;
   const want = new Set(ids.map((id) => `crikit-${id.slice(0, 32)}`));
   return names.filter((n) => want.has(n));
 }
@@ -311,8 +327,6 @@ async function cleanupEnv(env: E2eEnv): Promise<void> {
     }
   });
   for (const m of (await mountsUnder(env.dir)).reverse()) await execa("umount", ["-l", m], { reject: false });
-  const recs = await readdir(join(env.root, "records", "sandboxes")).catch(() => [] as string[]);
-  for (const pin of await netnsPins(recs.map((f) => f.replace(/\.json$/, "")))) await execa("ip", ["netns", "delete", pin], { reject: false });
   await env.registry.stop();
   await removeE2eNetwork(env.net);
   await rm(env.dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GrpcStatus, isServiceError, type Msg } from "../helpers/cri-client.js";
-import { containerConfig, eventually, filesUnder, mountsUnder, netnsPins, pidsMentioning, podConfig, setupE2e, type E2eEnv } from "./harness.js";
+import { containerConfig, eventually, filesUnder, leakedMounts, mountsUnder, netnsPins, pidsMentioning, podConfig, setupE2e, type E2eEnv } from "./harness.js";
 
 async function rejectsWith(p: Promise<unknown>, code: number, match?: RegExp): Promise<string> {
   try {
@@ -337,11 +337,11 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     assert.deepEqual(await filesUnder(join(env.state, "sandboxes")), [], "no sandbox state");
     assert.deepEqual(await filesUnder(join(env.state, "containers")), [], "no bundles");
     assert.deepEqual(await filesUnder(join(env.state, "oci")).then((f) => f.filter((x) => !x.endsWith("/"))), [], "no OCI state");
-    assert.deepEqual(await mountsUnder(env.dir), [], "no mounts");
+    assert.deepEqual(await leakedMounts(env), [], "no mounts");
     assert.deepEqual(await pidsMentioning(join(env.state, "oci")), [], "no conmon");
     const recs = await filesUnder(join(env.root, "cni-cache"));
     assert.deepEqual(recs, [], "no cached CNI attachments");
-    assert.deepEqual(await netnsPins([]), []);
+    assert.deepEqual(await netnsPins(env, []), [], "no netns pins");
     await env.client.unary("RemoveImage", { image: { image: env.image } });
     await env.client.unary("RemoveImage", { image: { image: env.image } });
     const list = await env.client.unary("ListImages", {});

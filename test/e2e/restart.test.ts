@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Msg } from "../helpers/cri-client.js";
-import { containerConfig, eventually, filesUnder, mountsUnder, netnsPins, pidsMentioning, podConfig, setupE2e, type E2eEnv } from "./harness.js";
+import { containerConfig, eventually, filesUnder, leakedMounts, netnsPins, pidsMentioning, podConfig, setupE2e, type E2eEnv } from "./harness.js";
 
 describe("crikitd restart", { timeout: 600_000 }, () => {
   let env: E2eEnv;
@@ -144,8 +144,8 @@ describe("crikitd restart", { timeout: 600_000 }, () => {
     assert.equal((await env.client.unary("ListContainers", {}))["containers"].length, 0);
     assert.equal((await env.client.unary("ListPodSandbox", {}))["items"].length, 0);
     assert.deepEqual(await pidsMentioning(join(env.state, "oci")), [], "no conmon or container process");
-    assert.deepEqual(await mountsUnder(env.dir), [], "no mounts");
-    assert.deepEqual(await netnsPins(ids), [], "no netns pins");
+    assert.deepEqual(await leakedMounts(env), [], "no mounts");
+    assert.deepEqual(await netnsPins(env, ids), [], "no netns pins");
     assert.deepEqual(await filesUnder(join(env.root, "records")), [], "no records");
     assert.deepEqual(await filesUnder(join(env.state, "sandboxes")), []);
     assert.deepEqual(await filesUnder(join(env.state, "containers")), []);
