@@ -153,7 +153,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const crikit: Peer[] = [];
     let crikitStatus: string | undefined;
     if (!crikitdAvailable()) {
-      crikitStatus = "examples/crikitd/main.ts does not exist yet";
+      crikitStatus = "dist/examples/crikitd/main.js does not exist: run npm run build";
     } else {
       for (const mode of ["infra-less", "infra"] as const) {
         log(`starting crikitd (${mode})`);

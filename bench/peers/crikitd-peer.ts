@@ -1,6 +1,6 @@
 /**
- * crikit's example daemon, `examples/crikitd/main.ts`, run with
- * `node --import tsx` (so its RSS includes tsx's loader), in its own temp
+ * crikit's example daemon as `npm run crikitd` runs it: the compiled
+ * `dist/examples/crikitd/main.js` (built by `npm run bench`), in its own temp
  * root, state, socket and netns dir, configured like the containerd it is
  * compared with: the same runc (cgroupfs), the same CNI conflist dir and
  * /usr/lib/cni, the local registry as an insecure (plain-HTTP) host, and
@@ -22,7 +22,7 @@ import { findProcesses, spawnDaemon, stopDaemon, stopPid, waitForCri } from "./p
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The daemon's entry point. */
-export const crikitdMain = join(repoRoot, "examples", "crikitd", "main.ts");
+export const crikitdMain = join(repoRoot, "dist", "examples", "crikitd", "main.js");
 
 /** Options for {@link startCrikitd}. */
 export interface CrikitdPeerOptions {
@@ -82,7 +82,9 @@ export async function startCrikitd(o: CrikitdPeerOptions): Promise<Peer> {
   const sock = join(dir, "crikitd.sock");
   await mkdir(join(dir, "netns"), { recursive: true });
   await writeFile(join(dir, "crikitd.toml"), crikitdConfig(dir, o));
-  const daemon = spawnDaemon([process.execPath, ...(o.nodeFlags ?? []), "--import", "tsx", ...main, "--config", join(dir, "crikitd.toml")], { cwd: repoRoot });
+  // TypeScript entry points (the stand-in daemon of the bench's own tests) need tsx.
+  const loader = main[0]?.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const daemon = spawnDaemon([process.execPath, ...(o.nodeFlags ?? []), ...loader, ...main, "--config", join(dir, "crikitd.toml")], { cwd: repoRoot });
   const client = createCriClient(sock);
 
   let stopped: Promise<string[]> | undefined;
