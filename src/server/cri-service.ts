@@ -89,6 +89,7 @@ import {
   ContainerConfigSchema,
   ContainerEventType,
   ContainerStatusSchema,
+  LinuxContainerResourcesSchema,
   CreateContainerRequestSchema,
   NamespaceMode,
   PodSandboxConfigSchema,
@@ -251,6 +252,8 @@ interface SandboxExtra {
   files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
   /** Set while the sandbox is a parked late result (survives a restart). */
   parked?: { key: string; fp: string } | undefined;
+  /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
+  podResources?: { overhead?: JsonValue; resources?: JsonValue; updatedAt: string } | undefined;
 }
 
 interface ContainerExtra {
@@ -1135,6 +1138,7 @@ export class CriService {
         netnsPath: x?.netnsPath ?? "",
         namespaces: x?.handle.namespaces ?? {},
         hostNetwork: x?.hostNetwork ?? false,
+        podResources: x?.podResources ?? null,
         config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
       });
     }
@@ -1178,7 +1182,28 @@ export class CriService {
   /** UpdatePodSandboxResources: best effort; the kubelet has already resized the pod cgroup. */
   async updatePodSandboxResources(req: UpdatePodSandboxResourcesRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").UpdatePodSandboxResourcesResponseSchema>> {
     const r = this.#sandbox(req.podSandboxId);
-    this.#log.info({ id: r.id }, "pod resources updated (nothing to apply: the pod cgroup belongs to the kubelet)");
+    if (req.overhead === undefined && req.resources === undefined) {
+      throw invalidArgument("overhead and resources are both missing", "resources");
+    }
+    // The kubelet has already resized the pod cgroup when it calls this (the
+    // CRI says so), and no process of crikit's own limits a pod: the pod's
+    // new size is recorded with the sandbox, persisted, and reported in
+    // PodSandboxStatus's verbose info, where a runtime that does own pod-level
+    // resources (a VM, say) picks it up through containerSpecHook-style hooks.
+    const extra = this.#sx.get(r.id);
+    if (extra !== undefined) {
+      const json = (v: typeof req.resources): JsonValue | undefined =>
+        v === undefined ? undefined : (toJson(LinuxContainerResourcesSchema, v) as JsonValue);
+      const overhead = json(req.overhead);
+      const resources = json(req.resources);
+      extra.podResources = {
+        ...(overhead !== undefined ? { overhead } : {}),
+        ...(resources !== undefined ? { resources } : {}),
+        updatedAt: new Date().toISOString(),
+      };
+      await this.#saveSandbox(r.id);
+    }
+    this.#log.info({ id: r.id }, "pod resources recorded");
     return {};
   }
 

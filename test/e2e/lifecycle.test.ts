@@ -86,6 +86,16 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     assert.deepEqual(ps["status"]["annotations"], pod["annotations"], "annotations come back unchanged");
     const info = JSON.parse(ps["info"]["info"]);
     assert.equal(info.sandboxMode, "pinned", "a pod without a shared PID namespace runs infra-less");
+    assert.equal(info.podResources, null, "no pod-level resources before an update");
+    await env.client.unary("UpdatePodSandboxResources", {
+      pod_sandbox_id: podId,
+      overhead: { cpu_shares: 10 },
+      resources: { cpu_quota: 50000, cpu_period: 100000, memory_limit_in_bytes: 268435456 },
+    });
+    const resized = JSON.parse((await env.client.unary("PodSandboxStatus", { pod_sandbox_id: podId, verbose: true }))["info"]["info"]);
+    assert.deepEqual(resized.podResources.resources, { cpuPeriod: "100000", cpuQuota: "50000", memoryLimitInBytes: "268435456" });
+    assert.deepEqual(resized.podResources.overhead, { cpuShares: "10" });
+    await assert.rejects(env.client.unary("UpdatePodSandboxResources", { pod_sandbox_id: podId }), /overhead and resources are both missing/);
 
     const server = await env.client.unary("CreateContainer", {
       pod_sandbox_id: podId,
