@@ -26,6 +26,29 @@ describe("ContentStore", () => {
     assert.ok((await store.list()).includes(d));
   });
 
+  const layouts = [
+    { desc: "more tiny chunks than one gathered write takes", chunkSizes: Array.from({ length: 3000 }, () => 1) },
+    { desc: "chunks that straddle the 1 MiB flush size", chunkSizes: [700_000, 700_000, 700_000, 5] },
+    { desc: "one chunk larger than the flush size", chunkSizes: [3 * 1024 * 1024 + 7] },
+  ];
+  for (const l of layouts) {
+    it(`stores a blob streamed as ${l.desc} byte for byte`, async () => {
+      const total = l.chunkSizes.reduce((a, b) => a + b, 0);
+      const data = Buffer.alloc(total);
+      for (let i = 0; i < total; i++) data[i] = (i * 31 + 7) & 0xff;
+      const chunks: Buffer[] = [];
+      let off = 0;
+      for (const n of l.chunkSizes) {
+        chunks.push(data.subarray(off, off + n));
+        off += n;
+      }
+      const d = sha256Digest(data);
+      await store.ingest(d, total, async () => chunks);
+      assert.deepEqual(await store.read(d), data);
+      await store.delete(d);
+    });
+  }
+
   const bad = [
     { desc: "a blob whose bytes do not match the digest", size: 5, chunks: ["wrong"], digest: sha256Digest("right") },
     { desc: "a blob shorter than its size", size: 10, chunks: ["right"], digest: sha256Digest("right") },
