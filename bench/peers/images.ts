@@ -12,7 +12,7 @@
 import { createCipheriv } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildOciLayout, busyboxBinary, type LayerSpec, type TestImageSpec } from "../../test/helpers/oci-layout.js";
+import { buildOciLayout, busyboxRootEntries, type LayerSpec, type TestImageSpec } from "../../test/helpers/oci-layout.js";
 import { pushLayout, startRegistry, type TestRegistry } from "../../test/helpers/registry.js";
 
 const MiB = 1024 * 1024;
@@ -34,23 +34,16 @@ function incompressible(seed: number, size: number): Buffer {
 }
 
 function busyboxLayer(): LayerSpec {
-  const bb = busyboxBinary();
   return {
     compression: "gzip",
-    entries: [
-      { path: "bin/", type: "dir" },
-      { path: "bin/busybox", mode: 0o755, content: bb },
-      { path: "bin/sh", type: "symlink", target: "busybox" },
-      { path: "bin/sleep", type: "symlink", target: "busybox" },
-      { path: "bin/true", type: "symlink", target: "busybox" },
-      { path: "etc/", type: "dir" },
-      { path: "etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\n" },
-      { path: "etc/group", content: "root:x:0:\n" },
-      { path: "tmp/", type: "dir", mode: 0o1777 },
-      { path: "proc/", type: "dir" },
-      { path: "sys/", type: "dir" },
-      { path: "dev/", type: "dir" },
-    ],
+    entries: busyboxRootEntries({
+      applets: ["sh", "sleep", "true"],
+      extra: [
+        { path: "proc/", type: "dir" },
+        { path: "sys/", type: "dir" },
+        { path: "dev/", type: "dir" },
+      ],
+    }),
   };
 }
 

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { createCriClient, isServiceError, GrpcStatus, type CriClient } from "../helpers/cri-client.js";
-import { busyboxBinary, buildOciLayout } from "../helpers/oci-layout.js";
+import { buildOciLayout, busyboxRootEntries } from "../helpers/oci-layout.js";
 import { pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -96,23 +96,19 @@ export interface E2eEnv {
 
 /** The busybox-static image: one layer, `/bin/busybox` and a few applet links, a web root. */
 export function e2eImage(): { layers: { entries: import("../helpers/oci-layout.js").LayerEntry[] }[]; config: Record<string, unknown> } {
-  const bb = busyboxBinary();
-  const links = ["sh", "sleep", "echo", "cat", "httpd", "wget", "ls", "true", "false", "kill", "ip", "hostname"];
   return {
     config: { Env: ["PATH=/bin"], Cmd: ["/bin/sh"], WorkingDir: "/" },
     layers: [
       {
-        entries: [
-          { path: "bin/", type: "dir" },
-          { path: "bin/busybox", mode: 0o755, content: bb },
-          ...links.map((l) => ({ path: `bin/${l}`, type: "symlink" as const, target: "busybox" })),
-          { path: "etc/", type: "dir" },
-          { path: "etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/www:/bin/sh\n" },
-          { path: "etc/group", content: "root:x:0:\nwww:x:33:\n" },
-          { path: "tmp/", type: "dir", mode: 0o1777 },
-          { path: "www/", type: "dir" },
-          { path: "www/index.html", content: "hello from crikit e2e\n" },
-        ],
+        entries: busyboxRootEntries({
+          applets: ["sh", "sleep", "echo", "cat", "httpd", "wget", "ls", "true", "false", "kill", "ip", "hostname"],
+          passwd: "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/www:/bin/sh\n",
+          group: "root:x:0:\nwww:x:33:\n",
+          extra: [
+            { path: "www/", type: "dir" },
+            { path: "www/index.html", content: "hello from crikit e2e\n" },
+          ],
+        }),
       },
     ],
   };

@@ -179,6 +179,24 @@ export function busyboxBinary(): Buffer {
   throw new Error("busybox is not installed: run scripts/setup.sh (Debian busybox-static)");
 }
 
+/**
+ * The entries of a minimal busybox root: `/bin/busybox` with each applet as a
+ * symlink to it, `/etc/passwd` and `/etc/group`, a sticky `/tmp`, then
+ * `extra`. Shared by the e2e image and the benchmark's images.
+ */
+export function busyboxRootEntries(o: { applets: readonly string[]; passwd?: string; group?: string; extra?: readonly LayerEntry[] }): LayerEntry[] {
+  return [
+    { path: "bin/", type: "dir" },
+    { path: "bin/busybox", mode: 0o755, content: busyboxBinary() },
+    ...o.applets.map((a) => ({ path: `bin/${a}`, type: "symlink" as const, target: "busybox" })),
+    { path: "etc/", type: "dir" },
+    { path: "etc/passwd", content: o.passwd ?? "root:x:0:0:root:/root:/bin/sh\n" },
+    { path: "etc/group", content: o.group ?? "root:x:0:\n" },
+    { path: "tmp/", type: "dir", mode: 0o1777 },
+    ...(o.extra ?? []),
+  ];
+}
+
 /** The standard test image: four layers with every corner case the unpacker handles. */
 export function busyboxImage(extra: { arch?: string; variant?: string; marker?: string } = {}): TestImageSpec {
   const bb = busyboxBinary();
