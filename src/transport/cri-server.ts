@@ -51,7 +51,9 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
-import { compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { compressionGzip } from "@connectrpc/connect-node";
+import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { serveStream } from "./h2-stream-adapter.js";
 import { CrikitError } from "../errors.js";
 import { createCriRoutes } from "./cri-routes.js";
 import type { CriServices } from "./cri-routes.js";
@@ -215,7 +217,7 @@ export class CriServer {
   readonly #shutdown = new AbortController();
   readonly #endStreams = new AbortController();
   readonly #sessions = new Set<http2.ServerHttp2Session>();
-  readonly #handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+  readonly #handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
   readonly #drainTimeoutMs: number;
   #servers: http2.Http2Server[] = [];
   #tcpServer: http2.Http2SecureServer | undefined;
@@ -288,13 +290,12 @@ export class CriServer {
     createCriRoutes(services)(router);
     const paths = new Map(router.handlers.map((h) => [h.requestPath, h]));
     const logger = this.#logger;
-    this.#handler = (req, res) => {
-      const h = paths.get(req.url.split("?", 1)[0] ?? "");
+    this.#handler = (stream, headers) => {
+      const h = paths.get((headers[":path"] ?? "").split("?", 1)[0] ?? "");
       if (h === undefined) {
-        answerUnknownPath(req, res);
+        answerUnknownPath(stream, headers);
         return;
       }
-      const nodeRes = res as unknown as Parameters<typeof universalResponseToNodeResponse>[1];
       const values = createContextValues();
       const onTrailer = (status: string | null, message: string) => {
         // The handler's result was recorded as OK but the response failed on
@@ -308,12 +309,10 @@ export class CriServer {
           `${h.method.name} failed after the handler returned: ${message}`,
         );
       };
-      h(universalRequestFromNodeRequest(req, nodeRes, undefined, values))
-        .then((uRes) => universalResponseToNodeResponse(withFinalTrailer(uRes, onTrailer), nodeRes))
-        .catch((reason: unknown) => {
-          // The response could not be written, typically because the client went away.
-          logger.debug({ rpc: h.method.name, err: reason }, `${h.method.name}: writing the response failed`);
-        });
+      serveStream(async (req) => withFinalTrailer(await h(req), onTrailer), stream, headers, values).catch((reason: unknown) => {
+        // The response could not be written, typically because the client went away.
+        logger.debug({ rpc: h.method.name, err: reason }, `${h.method.name}: writing the response failed`);
+      });
     };
 
     const ready = options.ready;
@@ -378,7 +377,8 @@ export class CriServer {
 
   async #doListen(): Promise<void> {
     const h2 = { maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000 } };
-    const unix = http2.createServer(h2, this.#handler);
+    const unix = http2.createServer(h2);
+    unix.on("stream", this.#handler);
     this.#track(unix);
     this.#bound = await listenUnixSocket(unix, this.#options.socketPath, this.#options.socket);
     if (this.#bound.replacedStale) this.#logger.warn({ socket: this.#bound.path }, "replaced a stale socket left by a server that is gone");
@@ -395,8 +395,8 @@ export class CriServer {
           rejectUnauthorized: tcp.requireClientCert === true,
           allowHTTP1: false,
         },
-        this.#handler,
       );
+      secure.on("stream", this.#handler);
       this.#track(secure);
       try {
         await new Promise<void>((resolve, reject) => {
@@ -507,7 +507,7 @@ function grpcMessage(text: string): string {
   ).join("");
 }
 
-type UniversalResponse = Parameters<typeof universalResponseToNodeResponse>[0];
+type UniversalResponse = UniversalServerResponse;
 
 /**
  * connect-es percent-encodes `grpc-message` with `encodeURIComponent`, which
@@ -559,11 +559,12 @@ function withFinalTrailer(uRes: UniversalResponse, onTrailer: (status: string | 
  * answer a gRPC Unimplemented status (trailers-only), which gRPC clients
  * report as such, rather than an HTTP 404.
  */
-function answerUnknownPath(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
-  const path = req.url.split("?", 1)[0] ?? "";
-  req.resume();
+function answerUnknownPath(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  const path = (headers[":path"] ?? "").split("?", 1)[0] ?? "";
+  stream.resume();
+  stream.on("error", () => {});
   // One HEADERS frame with END_STREAM: a gRPC "trailers-only" response.
-  res.stream.respond(
+  stream.respond(
     {
       ":status": 200,
       "content-type": "application/grpc",
