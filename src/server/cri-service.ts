@@ -378,6 +378,8 @@ export class CriService {
   readonly #sx = new Map<string, SandboxExtra>();
   readonly #cx = new Map<string, ContainerExtra>();
   readonly #hidden = new Set<string>();
+  /** Frozen list elements by store record (records are replaced on every change). */
+  readonly #listElements = new WeakMap<object, object>();
   readonly #lateSandboxes: LateResults<string>;
   readonly #lateContainers: LateResults<string>;
   readonly #inflight = new Map<string, { fp: string; done: Promise<unknown> }>();
@@ -1158,7 +1160,17 @@ export class CriService {
     const f = filter ? { id: filter.id, state: filter.state?.state, labelSelector: filter.labelSelector } : undefined;
     return this.sandboxes
       .list((r) => !this.#hidden.has(r.id) && sandboxMatches(r, f))
-      .map((r) => ({
+      .map((r) => this.#criSandbox(r));
+  }
+
+  /**
+   * The list element of a sandbox record, built once per record version and
+   * frozen, so the transport can reuse its encoding while it is unchanged.
+   */
+  #criSandbox(r: SandboxRecord): MessageInitShape<typeof import("../cri.js").PodSandboxSchema> {
+    let el = this.#listElements.get(r);
+    if (el === undefined) {
+      el = freezeDeep({
         id: r.id,
         ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
         state: criSandboxState(r),
@@ -1166,7 +1178,10 @@ export class CriService {
         labels: r.metadata.config.labels,
         annotations: r.metadata.config.annotations,
         runtimeHandler: r.metadata.runtimeHandler,
-      }));
+      });
+      this.#listElements.set(r, el);
+    }
+    return el as MessageInitShape<typeof import("../cri.js").PodSandboxSchema>;
   }
 
   /** ListPodSandbox with the filter (ID prefix, state, labels). */
@@ -1491,7 +1506,14 @@ export class CriService {
     const src = f?.podSandboxId && this.sandboxes.has(f.podSandboxId) ? this.containers.listBySandbox(f.podSandboxId) : this.containers.list();
     return src
       .filter((r) => !this.#hidden.has(r.id) && containerMatches(r, f))
-      .map((r) => ({
+      .map((r) => this.#criContainer(r));
+  }
+
+  /** The list element of a container record (see `#criSandbox`). */
+  #criContainer(r: ContainerRecord): MessageInitShape<typeof import("../cri.js").ContainerSchema> {
+    let el = this.#listElements.get(r);
+    if (el === undefined) {
+      el = freezeDeep({
         id: r.id,
         podSandboxId: r.metadata.sandboxId,
         ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
@@ -1502,7 +1524,10 @@ export class CriService {
         createdAt: r.status.createdAt,
         labels: r.metadata.config.labels,
         annotations: r.metadata.config.annotations,
-      }));
+      });
+      this.#listElements.set(r, el);
+    }
+    return el as MessageInitShape<typeof import("../cri.js").ContainerSchema>;
   }
 
   /** ListContainers with the filter (ID prefix, sandbox ID, state, labels). */
@@ -1788,3 +1813,9 @@ const RUNTIME_RPCS = [
 
 const IMAGE_RPCS = ["listImages", "streamImages", "imageStatus", "pullImage", "removeImage", "imageFsInfo"] as const;
 
+/** Freeze `v` and every plain object and array under it (typed arrays are left as they are). */
+function freezeDeep<T>(v: T): T {
+  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v)) return v;
+  for (const k of Reflect.ownKeys(v)) freezeDeep((v as Record<PropertyKey, unknown>)[k]);
+  return Object.freeze(v);
+}

@@ -5,10 +5,16 @@
  * the message `runtime.v1.RuntimeService.<Rpc> is not implemented` (connect's
  * router does this; the kubelet falls back only on that code).
  *
+ * The list RPCs (ListContainers, ListPodSandbox, ListImages and their
+ * Stream* forms) reuse the wire bytes of elements that are frozen objects
+ * (see `cached-lists.ts`).
+ *
  * @packageDocumentation
  */
+import type { DescMessage } from "@bufbuild/protobuf";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { ImageService, RuntimeService } from "../cri.js";
+import { withCachedElements } from "./cached-lists.js";
 
 /**
  * A (possibly partial) implementation of `runtime.v1.RuntimeService`. Each
@@ -52,10 +58,44 @@ export interface CriServices {
  * @public
  */
 export function createCriRoutes(services: CriServices): (router: ConnectRouter) => void {
-  const runtime = services.runtime ?? {};
-  const image = services.image ?? {};
+  const runtime = withListCaching(services.runtime ?? {}, RuntimeService.method, {
+    listContainers: "containers",
+    listPodSandbox: "items",
+    streamContainers: "containers",
+    streamPodSandboxes: "podSandboxes",
+  });
+  const image = withListCaching(services.image ?? {}, ImageService.method, { listImages: "images", streamImages: "images" });
   return (router) => {
     router.service(RuntimeService, runtime);
     router.service(ImageService, image);
   };
+}
+
+type AnyImpl = Record<string, ((req: unknown, ctx: unknown) => unknown) | undefined>;
+
+/** `impl` with the named list methods wrapped to encode their elements through the cache. */
+function withListCaching<T extends object>(impl: T, methods: Record<string, { output: DescMessage }>, fields: Record<string, string>): T {
+  const src = impl as unknown as AnyImpl;
+  const out: AnyImpl = {};
+  // Own and prototype methods alike (CriService's are on its prototype).
+  for (const name of Object.keys(methods)) {
+    const fn = src[name];
+    if (typeof fn === "function") out[name] = fn.bind(impl);
+  }
+  for (const [name, field] of Object.entries(fields)) {
+    const fn = out[name];
+    const schema = methods[name]?.output;
+    if (fn === undefined || schema === undefined) continue;
+    out[name] = (req, ctx) => {
+      const r = fn(req, ctx);
+      if (r !== null && typeof r === "object" && Symbol.asyncIterator in r) return mapStream(r as AsyncIterable<object>, (m) => withCachedElements(schema, field, m));
+      if (r instanceof Promise) return r.then((m: object) => withCachedElements(schema, field, m));
+      return withCachedElements(schema, field, r as object);
+    };
+  }
+  return out as unknown as T;
+}
+
+async function* mapStream(src: AsyncIterable<object>, f: (m: object) => object): AsyncGenerator<object> {
+  for await (const m of src) yield f(m);
 }
