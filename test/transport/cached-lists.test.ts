@@ -52,7 +52,7 @@ describe("withCachedElements", () => {
     const frozen = deepFreeze(container(7));
     const open = container(8);
     const first = withCachedElements(ListContainersResponseSchema, "containers", { containers: [frozen, open] }) as unknown as { $unknown: { data: Uint8Array }[] };
-    open.labels["changed"] = "yes";
+    (open.labels as Record<string, string>)["changed"] = "yes";
     const second = withCachedElements(ListContainersResponseSchema, "containers", { containers: [frozen, open] }) as unknown as { $unknown: { data: Uint8Array }[] };
     assert.equal(second.$unknown[0]?.data, first.$unknown[0]?.data, "the frozen element's bytes are the same object");
     assert.notDeepEqual(second.$unknown[1]?.data, first.$unknown[1]?.data, "the open element was encoded again with its change");
