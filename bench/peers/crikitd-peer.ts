@@ -1,6 +1,7 @@
 /**
  * crikit's example daemon as `npm run crikitd` runs it: the compiled
- * `dist/examples/crikitd/main.js` (built by `npm run bench`), in its own temp
+ * `dist/examples/crikitd/main.js` (built by `npm run bench`) with the same
+ * Node flags (`CRIKITD_NODE_FLAGS`), in its own temp
  * root, state, socket and netns dir, configured like the containerd it is
  * compared with: the same runc (cgroupfs), the same CNI conflist dir and
  * /usr/lib/cni, the local registry as an insecure (plain-HTTP) host, and
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { CRIKITD_NODE_FLAGS } from "../../examples/crikitd/node-flags.js";
 import { createCriClient } from "../../test/helpers/cri-client.js";
 import { removeNetns, removeTree } from "./cleanup.js";
 import { removeAllPods } from "./cri-cleanup.js";
@@ -84,7 +86,7 @@ export async function startCrikitd(o: CrikitdPeerOptions): Promise<Peer> {
   await writeFile(join(dir, "crikitd.toml"), crikitdConfig(dir, o));
   // TypeScript entry points (the stand-in daemon of the bench's own tests) need tsx.
   const loader = main[0]?.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const daemon = spawnDaemon([process.execPath, ...(o.nodeFlags ?? []), ...loader, ...main, "--config", join(dir, "crikitd.toml")], { cwd: repoRoot });
+  const daemon = spawnDaemon([process.execPath, ...CRIKITD_NODE_FLAGS, ...(o.nodeFlags ?? []), ...loader, ...main, "--config", join(dir, "crikitd.toml")], { cwd: repoRoot });
   const client = createCriClient(sock);
 
   let stopped: Promise<string[]> | undefined;

@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CRIKITD_NODE_FLAGS } from "../../examples/crikitd/node-flags.js";
 import { execa } from "execa";
 import { createCriClient, isServiceError, GrpcStatus, type CriClient } from "../helpers/cri-client.js";
 import { buildOciLayout, busyboxRootEntries } from "../helpers/oci-layout.js";
@@ -180,7 +181,7 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
     async start() {
       const logFile = join(dir, `crikitd-${daemonCount++}.log`);
       const out = createWriteStream(logFile);
-      const proc = spawn(process.execPath, ["--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"] });
+      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, "--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"] });
       proc.stderr?.pipe(out);
       let how = "";
       const exited = new Promise<number | null>((resolve) =>
