@@ -1082,12 +1082,19 @@ export class CriService {
       const x = this.#sx.get(id);
       if (r === undefined || x === undefined) return;
       const rt = this.#runtime(x.handler);
-      if (!x.networkDown) {
-        await this.cni.tearDownPod({ id, netnsPath: x.netnsPath }, signal ? { signal } : {});
-        if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
-        x.networkDown = true;
-      }
-      await stopSandbox(rt.oci, x.handle, signal ? { signal } : {});
+      // The network namespace is pinned by its own file, not by the infra
+      // process, so the CNI teardown and the infra's stop do not depend on
+      // each other: run them at the same time (both must succeed).
+      const network = x.networkDown
+        ? Promise.resolve()
+        : (async () => {
+            await this.cni.tearDownPod({ id, netnsPath: x.netnsPath }, signal ? { signal } : {});
+            if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
+            x.networkDown = true;
+          })();
+      const [netRes, sbRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {})]);
+      if (netRes.status === "rejected") throw netRes.reason;
+      if (sbRes.status === "rejected") throw sbRes.reason;
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
       await this.#saveSandbox(id);
