@@ -4,6 +4,8 @@
  * pods with --quick), on each
  * daemon at once; the calls alternate between daemons. ContainerStatus asks
  * for a different container each time. Set-up and removal are not timed.
+ * Version, an RPC with no work behind it, is measured alongside as the
+ * round-trip floor of one call through the same client.
  */
 import { alternate, mainPeers, missingCrikit, setupEach, type BenchContext } from "./context.js";
 import { createContainer, podName, pool, removePod, runPod, type ReadyPod } from "./fixtures.js";
@@ -37,6 +39,11 @@ export async function list1000(ctx: BenchContext): Promise<WorkloadResult> {
       ctx.log(`list workload: ${p.label} holds ${ids.length} containers (set-up ${s} s)`);
       notes.push(`${p.label}: creating ${PODS} pods and ${ids.length} containers took ${s} s (4 in flight).`);
     }, ctx.log);
+    const version = await alternate(peers, n * 3, async (p) => {
+      const t0 = performance.now();
+      await p.client.unary("Version", {}, { timeoutMs: 60_000 });
+      return performance.now() - t0;
+    });
     const listPods = await alternate(peers, n, async (p) => {
       const t0 = performance.now();
       const r = await p.client.unary("ListPodSandbox", {}, { timeoutMs: 60_000 });
@@ -63,6 +70,7 @@ export async function list1000(ctx: BenchContext): Promise<WorkloadResult> {
       id: "list",
       title: `(4) List and status calls with ${PODS * PER_POD} created containers in ${PODS} pods`,
       measures: [
+        { name: "Version (round-trip floor)", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...version] },
         { name: "ListPodSandbox", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...listPods] },
         { name: "ListContainers", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...listCtrs] },
         { name: "ContainerStatus", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...status] },
