@@ -172,6 +172,7 @@ import {
   type SandboxStatus as StoredSandboxStatus,
 } from "../stores/index.js";
 import { parseReference } from "../reference/index.js";
+import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
 import { containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
@@ -229,6 +230,14 @@ export interface CriServiceOptions {
    * hook). Runs after crikit's spec options.
    */
   containerSpecHook?: (spec: OciSpec, info: { id: string; sandboxId: string; handler: string; config: ContainerConfig }) => void;
+  /** Reads cgroups and network counters for the stats RPCs. @defaultValue `createCgroupReader()` */
+  cgroupReader?: CgroupReader;
+  /**
+   * How long a container's writable-layer usage stays fresh in the stats
+   * RPCs, in ms (containerd's stats collection period): a list call walks a
+   * layer at most once per period. @defaultValue 10000
+   */
+  statsCollectionPeriodMs?: number;
 }
 
 type EventInit = MessageInitShape<typeof ContainerEventResponseSchema>;
@@ -392,6 +401,7 @@ export class CriService {
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
   readonly #specHook: CriServiceOptions["containerSpecHook"];
+  readonly #stats: StatsCollector;
   #podCidr = "";
   #recovered: Promise<void> | undefined;
   #ready = false;
@@ -454,6 +464,11 @@ export class CriService {
     this.#createTimeoutMs = options.createTimeoutMs ?? 240_000;
     this.#specHook = options.containerSpecHook;
     this.#rollbackTimeoutMs = options.rollbackTimeoutMs ?? 60_000;
+    this.#stats = new StatsCollector({
+      ...(options.cgroupReader ? { reader: options.cgroupReader } : {}),
+      writableLayerPeriodMs: options.statsCollectionPeriodMs ?? 10_000,
+      onError: (id, err) => this.#log.debug({ id, err: errMessage(err) }, "writable layer usage"),
+    });
     this.#exits = new ExitMonitor({
       dirs: [...this.#runtimes.values()].map((r) => r.exitDir),
       onExit: (id) => this.#onExit(id),
@@ -1129,6 +1144,7 @@ export class CriService {
       this.sandboxes.delete(id);
       this.#sx.delete(id);
       this.#hidden.delete(id);
+      this.#stats.forget(id);
       this.#sandboxNames.releaseByKey(id);
       this.#log.info({ id }, "pod sandbox removed");
     });
@@ -1477,6 +1493,7 @@ export class CriService {
       this.containers.delete(id);
       this.#cx.delete(id);
       this.#hidden.delete(id);
+      this.#stats.forget(id);
       this.#containerNames.releaseByKey(id);
       this.#log.info({ id }, "container removed");
     });
@@ -1596,6 +1613,106 @@ export class CriService {
     for await (const e of this.events.subscribe(ctx.signal)) yield e;
   }
 
+  // --- stats -----------------------------------------------------------------
+
+  /** What the stats collector needs of a container (see src/stats). */
+  #containerSubject(r: ContainerRecord): ContainerStatsSubject {
+    const x = this.#cx.get(r.id);
+    const state = containerState(r.status);
+    // The init process exists from create (waiting to start) until exit.
+    const live = (state === "RUNNING" || state === "CREATED") && r.status.pid > 0;
+    return {
+      id: r.id,
+      attributes: {
+        id: r.id,
+        ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+        labels: r.metadata.config.labels,
+        annotations: r.metadata.config.annotations,
+      },
+      ...(live ? { pid: r.status.pid } : {}),
+      ...(x !== undefined ? { writableLayerDir: join(x.rwDir, "upper") } : {}),
+    };
+  }
+
+  /** What the stats collector needs of a pod. */
+  #podSubject(r: SandboxRecord): PodStatsSubject {
+    const x = this.#sx.get(r.id);
+    const ready = sandboxState(r.status) === "READY";
+    const cgroupPath = podCgroupPath(this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
+    return {
+      id: r.id,
+      attributes: {
+        id: r.id,
+        ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+        labels: r.metadata.config.labels,
+        annotations: r.metadata.config.annotations,
+      },
+      ready,
+      ...(cgroupPath !== undefined ? { cgroupPath } : {}),
+      podPids: ready && x?.mode === "infra" && r.status.pid > 0 ? [r.status.pid] : [],
+      ownNetwork: x !== undefined && !x.hostNetwork,
+      containers: this.containers
+        .listBySandbox(r.id)
+        .filter((c) => !this.#hidden.has(c.id))
+        .map((c) => this.#containerSubject(c)),
+    };
+  }
+
+  #statsContainers(filter: ListContainerStatsRequest["filter"]): readonly ContainerRecord[] {
+    this.#check();
+    const f = filter ? { id: filter.id, podSandboxId: filter.podSandboxId, labelSelector: filter.labelSelector } : undefined;
+    return this.containers.list((r) => !this.#hidden.has(r.id) && containerMatches(r, f));
+  }
+
+  #statsSandboxes(filter: ListPodSandboxStatsRequest["filter"]): readonly SandboxRecord[] {
+    this.#check();
+    const f = filter ? { id: filter.id, labelSelector: filter.labelSelector } : undefined;
+    return this.sandboxes.list((r) => !this.#hidden.has(r.id) && sandboxMatches(r, f));
+  }
+
+  /**
+   * ContainerStats: attributes and writable layer always; cpu, memory and
+   * swap while the container's process runs. An unknown ID is NotFound.
+   */
+  async containerStats(req: ContainerStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ContainerStatsResponseSchema>> {
+    const r = this.#container(req.containerId);
+    return { stats: await this.#stats.containerStats(this.#containerSubject(r)) };
+  }
+
+  /** ListContainerStats with the filter (ID prefix, sandbox ID prefix, labels). */
+  async listContainerStats(req: ListContainerStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListContainerStatsResponseSchema>> {
+    const list = this.#statsContainers(req.filter);
+    return { stats: await this.#stats.listContainerStats(list.map((r) => this.#containerSubject(r))) };
+  }
+
+  /** StreamContainerStats: ListContainerStats in chunks. */
+  async *streamContainerStats(req: StreamContainerStatsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamContainerStatsResponseSchema>> {
+    const list = this.#statsContainers(req.filter);
+    for (const chunk of chunks(list)) yield { containerStats: await this.#stats.listContainerStats(chunk.map((r) => this.#containerSubject(r))) };
+  }
+
+  /**
+   * PodSandboxStats: attributes; for a ready pod cpu, memory and process
+   * count (its cgroup_parent, or its running members summed) and network;
+   * its containers' stats. An unknown ID is NotFound.
+   */
+  async podSandboxStats(req: PodSandboxStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").PodSandboxStatsResponseSchema>> {
+    const r = this.#sandbox(req.podSandboxId);
+    return { stats: await this.#stats.podStats(this.#podSubject(r)) };
+  }
+
+  /** ListPodSandboxStats with the filter (ID prefix, labels). */
+  async listPodSandboxStats(req: ListPodSandboxStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListPodSandboxStatsResponseSchema>> {
+    const list = this.#statsSandboxes(req.filter);
+    return { stats: await this.#stats.listPodStats(list.map((r) => this.#podSubject(r))) };
+  }
+
+  /** StreamPodSandboxStats: ListPodSandboxStats in chunks. */
+  async *streamPodSandboxStats(req: StreamPodSandboxStatsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxStatsResponseSchema>> {
+    const list = this.#statsSandboxes(req.filter);
+    for (const chunk of chunks(list)) yield { podSandboxStats: await this.#stats.listPodStats(chunk.map((r) => this.#podSubject(r))) };
+  }
+
   // --- RuntimeService: not implemented here ------------------------------------
 
   /** Exec: Unimplemented (needs the streaming server). */
@@ -1609,30 +1726,6 @@ export class CriService {
   /** PortForward: Unimplemented (needs the streaming server). */
   portForward(_req: PortForwardRequest): never {
     throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server");
-  }
-  /** ContainerStats: Unimplemented (the kubelet falls back to cAdvisor). */
-  containerStats(_req: ContainerStatsRequest): never {
-    throw unimplemented("ContainerStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
-  }
-  /** ListContainerStats: Unimplemented. */
-  listContainerStats(_req: ListContainerStatsRequest): never {
-    throw unimplemented("ListContainerStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
-  }
-  /** PodSandboxStats: Unimplemented. */
-  podSandboxStats(_req: PodSandboxStatsRequest): never {
-    throw unimplemented("PodSandboxStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
-  }
-  /** ListPodSandboxStats: Unimplemented. */
-  listPodSandboxStats(_req: ListPodSandboxStatsRequest): never {
-    throw unimplemented("ListPodSandboxStats is not implemented by crikit yet; the kubelet falls back to cAdvisor");
-  }
-  /** StreamContainerStats: Unimplemented. */
-  async *streamContainerStats(_req: StreamContainerStatsRequest): AsyncGenerator<never> {
-    throw unimplemented("StreamContainerStats is not implemented by crikit yet");
-  }
-  /** StreamPodSandboxStats: Unimplemented. */
-  async *streamPodSandboxStats(_req: StreamPodSandboxStatsRequest): AsyncGenerator<never> {
-    throw unimplemented("StreamPodSandboxStats is not implemented by crikit yet");
   }
   /** ListMetricDescriptors: Unimplemented. */
   listMetricDescriptors(_req: ListMetricDescriptorsRequest): never {
@@ -1765,7 +1858,7 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
 }
 
 /** Splits a list for a Stream* RPC: each message holds at least one item. */
-function chunks<T>(items: T[], size = 500): T[][] {
+function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

@@ -64,13 +64,17 @@ describe("CriService in process", () => {
     assert.equal(net?.reason, "NetworkPluginNotReady");
     assert.deepEqual(st.runtimeHandlers.map((h) => h.name), ["", "runc"]);
     assert.deepEqual((await rt.listContainers({})).containers, []);
+    assert.deepEqual((await rt.listContainerStats({})).stats, [], "stats of no containers is an empty list, not an error");
+    assert.deepEqual((await rt.listPodSandboxStats({})).stats, []);
     assert.deepEqual((await img.listImages({})).images, []);
     assert.equal((await img.imageStatus({ image: { image: "example.com/absent:1" } })).image, undefined);
   });
 
   const errors = [
     { desc: "Exec is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.exec({ containerId: "x", cmd: ["sh"], stdout: true }), code: Code.Unimplemented },
-    { desc: "ContainerStats is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStats({ containerId: "x" }), code: Code.Unimplemented },
+    { desc: "ContainerStats of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStats({ containerId: "x" }), code: Code.NotFound },
+    { desc: "PodSandboxStats of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.podSandboxStats({ podSandboxId: "x" }), code: Code.NotFound },
+    { desc: "ListMetricDescriptors is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.listMetricDescriptors({}), code: Code.Unimplemented },
     { desc: "ContainerStatus of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStatus({ containerId: "abc" }), code: Code.NotFound },
     { desc: "an empty pod ID is InvalidArgument", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.podSandboxStatus({ podSandboxId: "" }), code: Code.InvalidArgument },
     { desc: "an unknown runtime handler is InvalidArgument", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.runPodSandbox({ config: { metadata: { name: "p", namespace: "n", uid: "u" } }, runtimeHandler: "nope" }), code: Code.InvalidArgument },

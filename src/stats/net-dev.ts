@@ -1,0 +1,48 @@
+/**
+ * Parser of `/proc/<pid>/net/dev`: per-interface counters of the network
+ * namespace the process is in (pure).
+ *
+ * ## Format
+ *
+ * Two header lines, then one line per interface:
+ *
+ * ```
+ *   eth0: RX_BYTES RX_PACKETS RX_ERRS RX_DROP RX_FIFO RX_FRAME RX_COMPRESSED RX_MULTICAST TX_BYTES TX_PACKETS TX_ERRS TX_DROP ...
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Counters of one network interface.
+ *
+ * @public
+ */
+export interface NetInterfaceSample {
+  name: string;
+  rxBytes: bigint;
+  rxErrors: bigint;
+  txBytes: bigint;
+  txErrors: bigint;
+}
+
+/**
+ * Parses `/proc/<pid>/net/dev`; the loopback interface (`lo`) is left out,
+ * as the kubelet and cAdvisor leave it out.
+ *
+ * @public
+ */
+export function parseNetDev(text: string): NetInterfaceSample[] {
+  const out: NetInterfaceSample[] = [];
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    if (name === "" || name === "lo" || name.includes("|")) continue;
+    const f = line.slice(colon + 1).trim().split(/\s+/);
+    if (f.length < 16 || !f.every((x) => /^\d+$/.test(x))) continue;
+    const n = (i: number): bigint => BigInt(f[i] as string);
+    out.push({ name, rxBytes: n(0), rxErrors: n(2), txBytes: n(8), txErrors: n(10) });
+  }
+  return out;
+}

@@ -1,0 +1,212 @@
+/**
+ * Container and pod stats for the CRI stats RPCs, from cgroup readings,
+ * network counters and the writable layer's usage.
+ *
+ * ## What a subject gets
+ *
+ * - container: attributes always; cpu, memory and swap while its init
+ *   process runs and its cgroup is readable; the writable layer always
+ *   (walked at most once per period, see {@link DirUsageCache});
+ * - pod: attributes; cpu, memory and process count from the pod's own
+ *   cgroup (its `cgroup_parent`, as the kubelet sets it) or, without one,
+ *   the sum of its running members' cgroups (containers and infra
+ *   process); network from `/proc/<pid>/net/dev` of any running process in
+ *   the pod's network namespace; the containers' stats.
+ *
+ * `usage_nano_cores` comes from the previous reading of the same object
+ * ({@link CpuRateTracker}); the first reading has none.
+ *
+ * A process's cgroup location is cached per (object, pid): a container's
+ * cgroup does not move while its init process lives.
+ *
+ * @packageDocumentation
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ContainerAttributesSchema, ContainerStatsSchema, PodSandboxAttributesSchema, PodSandboxStatsSchema } from "../cri.js";
+import type { CgroupLocation } from "./cgroup-mounts.js";
+import { createCgroupReader, wallClockNs, type CgroupReader } from "./cgroup-reader.js";
+import { sumSamples, type CgroupSample } from "./cgroup-sample.js";
+import { CpuRateTracker } from "./cpu-rate.js";
+import { toCpuUsage, toFilesystemUsage, toMemoryUsage, toNetworkUsage, toProcessUsage, toSwapUsage } from "./cri-usage.js";
+import { DirUsageCache } from "./dir-usage.js";
+
+/** A CRI `ContainerStats` init shape. @public */
+export type ContainerStatsInit = MessageInitShape<typeof ContainerStatsSchema>;
+/** A CRI `PodSandboxStats` init shape. @public */
+export type PodSandboxStatsInit = MessageInitShape<typeof PodSandboxStatsSchema>;
+
+/**
+ * A container to report on.
+ *
+ * @public
+ */
+export interface ContainerStatsSubject {
+  id: string;
+  attributes: MessageInitShape<typeof ContainerAttributesSchema>;
+  /** The container's init process while it is created or running; undefined once it has exited. */
+  pid?: number | undefined;
+  /** The writable layer directory (the overlay upper dir). */
+  writableLayerDir?: string | undefined;
+}
+
+/**
+ * A pod to report on.
+ *
+ * @public
+ */
+export interface PodStatsSubject {
+  id: string;
+  attributes: MessageInitShape<typeof PodSandboxAttributesSchema>;
+  /** Whether the pod is ready; a pod that is not gets attributes and its containers only. */
+  ready: boolean;
+  /** The pod's own cgroup path (see `podCgroupPath`), when it has one. */
+  cgroupPath?: string | undefined;
+  /** Running processes of the pod outside its containers (the infra process). */
+  podPids: readonly number[];
+  /** Whether the pod has its own network namespace (not the host's). */
+  ownNetwork: boolean;
+  /** Its containers. */
+  containers: readonly ContainerStatsSubject[];
+}
+
+/**
+ * Options of {@link StatsCollector}.
+ *
+ * @public
+ */
+export interface StatsCollectorOptions {
+  /** The cgroup reader. @defaultValue `createCgroupReader()` */
+  reader?: CgroupReader;
+  /** How long a writable layer's usage stays fresh, in ms. @defaultValue 10000 */
+  writableLayerPeriodMs?: number;
+  /** Minimum window of a CPU rate, in ms (see {@link CpuRateTracker}). @defaultValue 100 */
+  minRateWindowMs?: number;
+  /** Wall clock in ns. @defaultValue a microsecond-precision clock */
+  nowNs?: () => bigint;
+  /** Called when a background writable-layer walk fails. */
+  onError?: (id: string, err: unknown) => void;
+}
+
+interface ContainerReading {
+  stats: ContainerStatsInit;
+  sample?: CgroupSample | undefined;
+}
+
+/**
+ * Collects CRI container and pod stats (see the file header). State (CPU
+ * baselines, writable-layer cache, cgroup locations) lives as long as the
+ * collector; call {@link StatsCollector.forget} when an object is removed.
+ *
+ * @public
+ */
+export class StatsCollector {
+  readonly #reader: CgroupReader;
+  readonly #rates: CpuRateTracker;
+  readonly #layers: DirUsageCache;
+  readonly #now: () => bigint;
+  readonly #locations = new Map<string, { pid: number; loc: Promise<CgroupLocation | undefined> }>();
+
+  constructor(options: StatsCollectorOptions = {}) {
+    this.#reader = options.reader ?? createCgroupReader();
+    this.#rates = new CpuRateTracker(options.minRateWindowMs !== undefined ? { minWindowMs: options.minRateWindowMs } : {});
+    this.#layers = new DirUsageCache({ periodMs: options.writableLayerPeriodMs ?? 10_000, ...(options.onError ? { onError: options.onError } : {}) });
+    this.#now = options.nowNs ?? wallClockNs;
+  }
+
+  /** Stats of one container. */
+  async containerStats(subject: ContainerStatsSubject): Promise<ContainerStatsInit> {
+    return (await this.#container(subject, false)).stats;
+  }
+
+  /** Stats of several containers, read at the same time, in the given order. */
+  async listContainerStats(subjects: readonly ContainerStatsSubject[]): Promise<ContainerStatsInit[]> {
+    return (await Promise.all(subjects.map((s) => this.#container(s, false)))).map((r) => r.stats);
+  }
+
+  /** Stats of one pod and its containers. */
+  async podStats(subject: PodStatsSubject): Promise<PodSandboxStatsInit> {
+    const readings = await Promise.all(subject.containers.map((c) => this.#container(c, true)));
+    const containers = readings.map((r) => r.stats);
+    if (!subject.ready) return { attributes: subject.attributes, linux: { containers } };
+    const [sample, network] = await Promise.all([this.#podSample(subject, readings), this.#network(subject)]);
+    const linux: NonNullable<PodSandboxStatsInit["linux"]> = { containers };
+    if (sample !== undefined) {
+      const t = sample.timestampNs;
+      if (sample.cpuUsageNs !== undefined) linux.cpu = toCpuUsage(sample.cpuUsageNs, this.#rates.observe(`pod:${subject.id}`, sample.cpuUsageNs, t), t);
+      if (sample.memory !== undefined) linux.memory = toMemoryUsage(sample.memory, t);
+      if (sample.pids !== undefined) linux.process = toProcessUsage(sample.pids, t);
+    }
+    if (network !== undefined) linux.network = network;
+    return { attributes: subject.attributes, linux };
+  }
+
+  /** Stats of several pods, read at the same time, in the given order. */
+  async listPodStats(subjects: readonly PodStatsSubject[]): Promise<PodSandboxStatsInit[]> {
+    return Promise.all(subjects.map((s) => this.podStats(s)));
+  }
+
+  /** Drops what is kept for a removed container or pod. */
+  forget(id: string): void {
+    this.#rates.forget(id);
+    this.#rates.forget(`pod:${id}`);
+    this.#layers.forget(id);
+    this.#locations.delete(id);
+    for (const k of this.#locations.keys()) if (k.startsWith(`pod-process:${id}:`)) this.#locations.delete(k);
+  }
+
+  async #podSample(p: PodStatsSubject, readings: readonly ContainerReading[]): Promise<CgroupSample | undefined> {
+    if (p.cgroupPath !== undefined) {
+      const own = await this.#reader.read(await this.#reader.locatePath(p.cgroupPath), { pids: true });
+      if (own !== undefined) return own;
+    }
+    const parts = readings.map((r) => r.sample).filter((s): s is CgroupSample => s !== undefined);
+    for (const pid of p.podPids) {
+      const s = await this.#readPid(`pod-process:${p.id}:${pid}`, pid, true);
+      if (s !== undefined) parts.push(s);
+    }
+    return parts.length > 0 ? sumSamples(parts, this.#now()) : undefined;
+  }
+
+  async #network(p: PodStatsSubject): Promise<NonNullable<PodSandboxStatsInit["linux"]>["network"]> {
+    if (!p.ownNetwork) return undefined;
+    const pids = [...p.podPids, ...p.containers.map((c) => c.pid).filter((x): x is number => x !== undefined && x > 0)];
+    for (const pid of pids) {
+      const at = this.#now();
+      const ifaces = await this.#reader.netDev(pid);
+      if (ifaces !== undefined) return toNetworkUsage(ifaces, at);
+    }
+    return undefined;
+  }
+
+  async #readPid(key: string, pid: number, pids: boolean): Promise<CgroupSample | undefined> {
+    let cached = this.#locations.get(key);
+    if (cached === undefined || cached.pid !== pid) {
+      cached = { pid, loc: this.#reader.locateProcess(pid) };
+      this.#locations.set(key, cached);
+    }
+    const loc = await cached.loc;
+    if (loc === undefined) {
+      this.#locations.delete(key);
+      return undefined;
+    }
+    const s = await this.#reader.read(loc, { pids });
+    if (s === undefined) this.#locations.delete(key);
+    return s;
+  }
+
+  async #container(c: ContainerStatsSubject, pids: boolean): Promise<ContainerReading> {
+    const [sample, layer] = await Promise.all([
+      c.pid !== undefined && c.pid > 0 ? this.#readPid(c.id, c.pid, pids) : Promise.resolve(undefined),
+      c.writableLayerDir !== undefined ? this.#layers.get(c.id, c.writableLayerDir).catch(() => undefined) : Promise.resolve(undefined),
+    ]);
+    const stats: ContainerStatsInit = { attributes: c.attributes };
+    if (sample !== undefined) {
+      const t = sample.timestampNs;
+      if (sample.cpuUsageNs !== undefined) stats.cpu = toCpuUsage(sample.cpuUsageNs, this.#rates.observe(c.id, sample.cpuUsageNs, t), t);
+      if (sample.memory !== undefined) stats.memory = toMemoryUsage(sample.memory, t);
+      if (sample.swap !== undefined) stats.swap = toSwapUsage(sample.swap, t);
+    }
+    if (layer !== undefined && c.writableLayerDir !== undefined) stats.writableLayer = toFilesystemUsage(c.writableLayerDir, layer.usedBytes, layer.inodesUsed, layer.timestampNs);
+    return { stats, sample };
+  }
+}
