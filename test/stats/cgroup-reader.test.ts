@@ -1,0 +1,87 @@
+/**
+ * The default cgroup reader over fake proc and cgroup trees (a v2-only host
+ * and a v1 hybrid host laid out in a temp dir), and over this machine's own
+ * /proc for the running test process.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCgroupReader } from "../../src/stats/index.js";
+import { NET_DEV, V1_MEMORY_STAT, V2_CPU_STAT, V2_MEMORY_STAT } from "./fixtures.js";
+
+async function files(dir: string, entries: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(entries)) await writeFile(join(dir, name), text);
+}
+
+describe("createCgroupReader", () => {
+  let dir = "";
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "crikit-cgroup-reader-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads a container on a cgroup v2 only host", async () => {
+    const sys = join(dir, "v2", "sys");
+    const proc = join(dir, "v2", "proc");
+    const cg = join(sys, "kubepods.slice", "pod1.slice", "crikit-c1.scope");
+    await files(cg, { "cpu.stat": V2_CPU_STAT, "memory.current": "58720256\n", "memory.max": "268435456\n", "memory.stat": V2_MEMORY_STAT, "memory.swap.current": "0\n", "memory.swap.max": "max\n", "pids.current": "3\n" });
+    await files(join(proc, "4242"), { cgroup: "0::/kubepods.slice/pod1.slice/crikit-c1.scope\n" });
+    await files(join(proc, "4242", "net"), { dev: NET_DEV });
+    const reader = createCgroupReader({ procRoot: proc, mountinfo: `26 23 0:24 / ${sys} rw - cgroup2 cgroup2 rw\n`, nowNs: () => 77n });
+    const loc = await reader.locateProcess(4242);
+    assert.deepEqual(loc?.memory, { version: 2, dir: cg });
+    const s = await reader.read(loc ?? {}, { pids: true });
+    assert.deepEqual(s, {
+      timestampNs: 77n,
+      cpuUsageNs: 2500123000n,
+      memory: { usage: 58720256n, limit: 268435456n, inactiveFile: 8388608n, rss: 44040192n, pageFaults: 15843n, majorPageFaults: 7n },
+      swap: { usage: 0n, limit: undefined },
+      pids: 3n,
+    });
+    assert.equal((await reader.read(loc ?? {}))?.pids, undefined, "pids only when asked");
+    assert.deepEqual((await reader.netDev(4242))?.map((i) => i.name), ["eth0", "net1"]);
+    const pod = await reader.read(await reader.locatePath("/kubepods.slice/pod1.slice"));
+    assert.equal(pod, undefined, "a cgroup directory without files reads as gone");
+  });
+
+  it("reads a container on a v1 hybrid host from cpuacct, memory and pids", async () => {
+    const sys = join(dir, "v1", "sys");
+    const proc = join(dir, "v1", "proc");
+    const path = "crikit-test/c2";
+    await files(join(sys, "cpuacct", path), { "cpuacct.usage": "123456789\n" });
+    await files(join(sys, "memory", path), { "memory.usage_in_bytes": "60000000\n", "memory.limit_in_bytes": "9223372036854771712\n", "memory.stat": V1_MEMORY_STAT });
+    await files(join(sys, "pids", path), { "pids.current": "2\n" });
+    await files(join(sys, "unified", path), { "cpu.stat": "usage_usec 1\n" });
+    await files(join(proc, "99"), { cgroup: `8:pids:/${path}\n4:memory:/${path}\n2:cpuacct:/${path}\n1:cpu:/${path}\n0::/${path}\n` });
+    const mountinfo = ["cpu", "cpuacct", "memory", "pids"].map((c, i) => `3${i} 31 0:2${i} / ${join(sys, c)} rw - cgroup cgroup rw,${c}`).join("\n") + `\n41 31 0:38 / ${join(sys, "unified")} rw - cgroup2 cgroup2 rw\n`;
+    const reader = createCgroupReader({ procRoot: proc, mountinfo });
+    const s = await reader.read((await reader.locateProcess(99)) ?? {}, { pids: true });
+    assert.equal(s?.cpuUsageNs, 123456789n, "CPU from cpuacct.usage, not from the unified hierarchy");
+    assert.equal(s?.memory?.limit, undefined, "the v1 unlimited value is no limit");
+    assert.equal(s?.memory?.inactiveFile, 13129344n);
+    assert.equal(s?.swap, undefined, "no memsw files: no swap");
+    assert.equal(s?.pids, 2n);
+  });
+
+  it("answers undefined for a process that is gone", async () => {
+    const reader = createCgroupReader({ procRoot: join(dir, "noproc"), mountinfo: "" });
+    assert.equal(await reader.locateProcess(12345), undefined);
+    assert.equal(await reader.netDev(12345), undefined);
+    assert.equal(await reader.read({}), undefined);
+  });
+
+  it("reads this test process's own cgroup and network namespace on this machine", async () => {
+    const reader = createCgroupReader();
+    const loc = await reader.locateProcess(process.pid);
+    assert.ok(loc?.cpu && loc.memory, `cpu and memory cgroups found: ${JSON.stringify(loc)}`);
+    const s = await reader.read(loc);
+    assert.ok((s?.cpuUsageNs ?? 0n) > 0n, "the cgroup has used CPU");
+    assert.ok((s?.memory?.usage ?? 0n) > 0n, "the cgroup uses memory");
+    assert.ok(Array.isArray(await reader.netDev(process.pid)));
+  });
+});
