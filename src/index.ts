@@ -62,3 +62,8 @@ export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHan
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
 export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";
 // --- end server ---
+
+// --- stats ---
+export { StatsCollector, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage } from "./stats/index.js";
+export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit } from "./stats/index.js";
+// --- end stats ---
