@@ -1,15 +1,27 @@
 /**
  * The real cgroup reader: finds a process's cgroups from
  * `/proc/<pid>/cgroup` and the cgroup mounts, and reads a cgroup's files and
- * a network namespace's counters with `node:fs/promises`, all files of one
- * reading at once. No child process runs on this path: a reading costs a
- * handful of small file reads.
+ * a network namespace's counters. No child process runs on this path: a
+ * reading costs a handful of small file reads.
+ *
+ * ## Why synchronous reads
+ *
+ * cgroupfs and procfs files live in kernel memory: reading one never waits
+ * on a disk, and costs about 15 µs. Through `node:fs/promises` each file is
+ * five thread-pool round trips (open, fstat, read, read, close); measured on
+ * a 2-CPU host, the 600 files of 100 containers took 50–85 ms that way
+ * (35–60 ms with a FileHandle and one read) and 9–12 ms with `readFileSync`.
+ * So the reader reads synchronously, and callers bound how much one turn of
+ * the event loop reads ({@link StatsCollector} reads 16 containers per
+ * turn, about 2 ms). The interface stays asynchronous, so another reader
+ * (a remote agent, a test double) can wait.
  *
  * The mount table is read once, on first use (cgroup mounts do not move
  * under a running node).
  *
  * @packageDocumentation
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseProcCgroup } from "./cgroup-files.js";
@@ -66,16 +78,17 @@ export function wallClockNs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
-async function readOpt(path: string): Promise<string | undefined> {
+/** A kernel file's text, or undefined when it cannot be read (see the file header for why this is synchronous). */
+function readOpt(path: string): string | undefined {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
 }
 
-function file(d: CgroupDir | undefined, name: string): Promise<string | undefined> {
-  return d === undefined ? Promise.resolve(undefined) : readOpt(join(d.dir, name));
+function file(d: CgroupDir | undefined, name: string): string | undefined {
+  return d === undefined ? undefined : readOpt(join(d.dir, name));
 }
 
 /**
@@ -94,7 +107,7 @@ export function createCgroupReader(options: CgroupReaderOptions = {}): CgroupRea
   };
   return {
     async locateProcess(pid) {
-      const text = await readOpt(join(proc, String(pid), "cgroup"));
+      const text = readOpt(join(proc, String(pid), "cgroup"));
       if (text === undefined) return undefined;
       return locateProcCgroups(parseProcCgroup(text), await getMounts());
     },
@@ -104,24 +117,29 @@ export function createCgroupReader(options: CgroupReaderOptions = {}): CgroupRea
     async read(loc, opts = {}) {
       const at = now();
       const { cpu, memory: mem, pids } = loc;
-      const [cpuText, m1, m2, m3, m4, m5, pidsText] = await Promise.all([
-        file(cpu, cpu?.version === 1 ? "cpuacct.usage" : "cpu.stat"),
-        file(mem, mem?.version === 1 ? "memory.usage_in_bytes" : "memory.current"),
-        file(mem, mem?.version === 1 ? "memory.limit_in_bytes" : "memory.max"),
-        file(mem, "memory.stat"),
-        file(mem, mem?.version === 1 ? "memory.memsw.usage_in_bytes" : "memory.swap.current"),
-        file(mem, mem?.version === 1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"),
-        opts.pids === true ? file(pids, "pids.current") : Promise.resolve(undefined),
-      ]);
+      const v1 = mem?.version === 1;
+      const cpuText = file(cpu, cpu?.version === 1 ? "cpuacct.usage" : "cpu.stat");
+      const m1 = file(mem, v1 ? "memory.usage_in_bytes" : "memory.current");
+      // Without usage the cgroup is gone: skip the rest of its memory files.
+      const [m2, m3, m4, m5] =
+        m1 === undefined
+          ? []
+          : [
+              file(mem, v1 ? "memory.limit_in_bytes" : "memory.max"),
+              file(mem, "memory.stat"),
+              file(mem, v1 ? "memory.memsw.usage_in_bytes" : "memory.swap.current"),
+              file(mem, v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"),
+            ];
+      const pidsText = opts.pids === true ? file(pids, "pids.current") : undefined;
       const cpuUsageNs = cpu?.version === 1 ? cpuFromV1(cpuText) : cpuFromV2(cpuText);
       const { memory, swap } =
-        mem?.version === 1 ? memoryFromV1({ usage: m1, limit: m2, stat: m3, memswUsage: m4, memswLimit: m5 }) : memoryFromV2({ current: m1, max: m2, stat: m3, swapCurrent: m4, swapMax: m5 });
+        v1 ? memoryFromV1({ usage: m1, limit: m2, stat: m3, memswUsage: m4, memswLimit: m5 }) : memoryFromV2({ current: m1, max: m2, stat: m3, swapCurrent: m4, swapMax: m5 });
       if (cpuUsageNs === undefined && memory === undefined) return undefined;
       const count = pidsText === undefined ? undefined : /^\d+$/.test(pidsText.trim()) ? BigInt(pidsText.trim()) : undefined;
       return { timestampNs: at, cpuUsageNs, memory, swap, pids: count };
     },
     async netDev(pid) {
-      const text = await readOpt(join(proc, String(pid), "net", "dev"));
+      const text = readOpt(join(proc, String(pid), "net", "dev"));
       return text === undefined ? undefined : parseNetDev(text);
     },
   };

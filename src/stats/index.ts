@@ -26,5 +26,5 @@ export { createCgroupReader, wallClockNs } from "./cgroup-reader.js";
 export type { CgroupReader, CgroupReaderOptions, CgroupReadOptions } from "./cgroup-reader.js";
 export { dirUsage, DirUsageCache } from "./dir-usage.js";
 export type { DirUsage, DirUsageCacheOptions } from "./dir-usage.js";
-export { StatsCollector } from "./stats-collector.js";
+export { StatsCollector, CONTAINERS_PER_TURN } from "./stats-collector.js";
 export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit } from "./stats-collector.js";

@@ -87,6 +87,19 @@ export interface StatsCollectorOptions {
   onError?: (id: string, err: unknown) => void;
 }
 
+/**
+ * Containers read in one event-loop turn by the list calls: the default
+ * reader's file reads are synchronous (about 120 µs per container), so a
+ * turn stays near 2 ms and other calls are served in between.
+ *
+ * @public
+ */
+export const CONTAINERS_PER_TURN = 16;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 interface ContainerReading {
   stats: ContainerStatsInit;
   sample?: CgroupSample | undefined;
@@ -118,9 +131,14 @@ export class StatsCollector {
     return (await this.#container(subject, false)).stats;
   }
 
-  /** Stats of several containers, read at the same time, in the given order. */
+  /** Stats of several containers, in the given order, {@link CONTAINERS_PER_TURN} per event-loop turn. */
   async listContainerStats(subjects: readonly ContainerStatsSubject[]): Promise<ContainerStatsInit[]> {
-    return (await Promise.all(subjects.map((s) => this.#container(s, false)))).map((r) => r.stats);
+    const out: ContainerStatsInit[] = [];
+    for (let i = 0; i < subjects.length; i += CONTAINERS_PER_TURN) {
+      if (i > 0) await nextTurn();
+      for (const r of await Promise.all(subjects.slice(i, i + CONTAINERS_PER_TURN).map((s) => this.#container(s, false)))) out.push(r.stats);
+    }
+    return out;
   }
 
   /** Stats of one pod and its containers. */
@@ -140,9 +158,23 @@ export class StatsCollector {
     return { attributes: subject.attributes, linux };
   }
 
-  /** Stats of several pods, read at the same time, in the given order. */
+  /** Stats of several pods, in the given order, about {@link CONTAINERS_PER_TURN} containers' worth per event-loop turn. */
   async listPodStats(subjects: readonly PodStatsSubject[]): Promise<PodSandboxStatsInit[]> {
-    return Promise.all(subjects.map((s) => this.podStats(s)));
+    const out: PodSandboxStatsInit[] = [];
+    let batch: Promise<PodSandboxStatsInit>[] = [];
+    let weight = 0;
+    for (const s of subjects) {
+      batch.push(this.podStats(s));
+      weight += 1 + s.containers.length;
+      if (weight >= CONTAINERS_PER_TURN) {
+        out.push(...(await Promise.all(batch)));
+        batch = [];
+        weight = 0;
+        await nextTurn();
+      }
+    }
+    out.push(...(await Promise.all(batch)));
+    return out;
   }
 
   /** Drops what is kept for a removed container or pod. */
