@@ -68,6 +68,25 @@ export function parseKeyedValues(text: string | undefined): Map<string, bigint> 
 }
 
 /**
+ * One value of a flat keyed file without parsing the rest: a list call
+ * needs 4 to 7 of the 40-odd `memory.stat` lines. Undefined when the key
+ * is absent or its value is not an unsigned integer.
+ *
+ * @public
+ */
+export function keyedValue(text: string | undefined, key: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  let at = text.startsWith(`${key} `) ? 0 : text.indexOf(`\n${key} `);
+  if (at < 0) return undefined;
+  if (at > 0) at += 1;
+  const start = at + key.length + 1;
+  let end = text.indexOf("\n", start);
+  if (end < 0) end = text.length;
+  const v = text.slice(start, end).trim();
+  return /^\d+$/.test(v) ? BigInt(v) : undefined;
+}
+
+/**
  * One line of `/proc/<pid>/cgroup`.
  *
  * @public

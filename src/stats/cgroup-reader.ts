@@ -121,14 +121,15 @@ export function createCgroupReader(options: CgroupReaderOptions = {}): CgroupRea
       const cpuText = file(cpu, cpu?.version === 1 ? "cpuacct.usage" : "cpu.stat");
       const m1 = file(mem, v1 ? "memory.usage_in_bytes" : "memory.current");
       // Without usage the cgroup is gone: skip the rest of its memory files.
+      // v1 swap comes from memory.stat (total_swap), so memory.memsw.* is not read.
       const [m2, m3, m4, m5] =
         m1 === undefined
           ? []
           : [
               file(mem, v1 ? "memory.limit_in_bytes" : "memory.max"),
               file(mem, "memory.stat"),
-              file(mem, v1 ? "memory.memsw.usage_in_bytes" : "memory.swap.current"),
-              file(mem, v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"),
+              v1 ? undefined : file(mem, "memory.swap.current"),
+              v1 ? undefined : file(mem, "memory.swap.max"),
             ];
       const pidsText = opts.pids === true ? file(pids, "pids.current") : undefined;
       const cpuUsageNs = cpu?.version === 1 ? cpuFromV1(cpuText) : cpuFromV2(cpuText);

@@ -11,14 +11,15 @@
  * memory     memory.usage_in_bytes, .limit_in_bytes     memory.current, memory.max
  *            memory.stat total_inactive_file,           memory.stat inactive_file, anon,
  *              total_rss, total_pgfault, total_pgmajfault  pgfault, pgmajfault
- * swap       memory.memsw.usage_in_bytes - usage,       memory.swap.current, memory.swap.max
- *            memory.memsw.limit_in_bytes - limit
+ * swap       memory.stat total_swap,                    memory.swap.current, memory.swap.max
+ *            hierarchical_memsw_limit - hierarchical_memory_limit
+ *            (or memory.memsw.* when given)
  * processes  pids.current                               pids.current
  * ```
  *
  * @packageDocumentation
  */
-import { parseCgroupLimit, parseCgroupValue, parseKeyedValues } from "./cgroup-files.js";
+import { keyedValue, parseCgroupLimit, parseCgroupValue } from "./cgroup-files.js";
 
 /**
  * Memory counters of a cgroup.
@@ -108,14 +109,16 @@ export function cpuFromV1(cpuacctUsage: string | undefined): bigint | undefined 
  * @public
  */
 export function cpuFromV2(cpuStat: string | undefined): bigint | undefined {
-  const usec = parseKeyedValues(cpuStat).get("usage_usec");
+  const usec = keyedValue(cpuStat, "usage_usec");
   return usec === undefined ? undefined : usec * 1000n;
 }
 
 /**
  * Memory and swap from v1 files. Memory is undefined without
- * `memory.usage_in_bytes`; swap needs `memory.memsw.usage_in_bytes` (swap
- * accounting on).
+ * `memory.usage_in_bytes`. Swap needs swap accounting: from
+ * `memory.memsw.*` when given, else from `memory.stat` (`total_swap`, and
+ * the limit as `hierarchical_memsw_limit` − `hierarchical_memory_limit`),
+ * which saves two reads per container.
  *
  * @public
  */
@@ -123,20 +126,27 @@ export function memoryFromV1(files: MemoryV1Files): { memory?: MemorySample; swa
   const usage = parseCgroupValue(files.usage);
   if (usage === undefined) return {};
   const limit = parseCgroupLimit(files.limit);
-  const st = parseKeyedValues(files.stat);
+  const st = files.stat;
+  const pick = (key: string): bigint => keyedValue(st, `total_${key}`) ?? keyedValue(st, key) ?? 0n;
   const memory: MemorySample = {
     usage,
     limit,
-    inactiveFile: st.get("total_inactive_file") ?? st.get("inactive_file") ?? 0n,
-    rss: st.get("total_rss") ?? st.get("rss") ?? 0n,
-    pageFaults: st.get("total_pgfault") ?? st.get("pgfault") ?? 0n,
-    majorPageFaults: st.get("total_pgmajfault") ?? st.get("pgmajfault") ?? 0n,
+    inactiveFile: pick("inactive_file"),
+    rss: pick("rss"),
+    pageFaults: pick("pgfault"),
+    majorPageFaults: pick("pgmajfault"),
   };
   const memsw = parseCgroupValue(files.memswUsage);
-  if (memsw === undefined) return { memory };
-  const memswLimit = parseCgroupLimit(files.memswLimit);
-  const swapLimit = memswLimit !== undefined && limit !== undefined ? nonNegative(memswLimit - limit) : undefined;
-  return { memory, swap: { usage: nonNegative(memsw - usage), limit: swapLimit } };
+  if (memsw !== undefined) {
+    const memswLimit = parseCgroupLimit(files.memswLimit);
+    const swapLimit = memswLimit !== undefined && limit !== undefined ? nonNegative(memswLimit - limit) : undefined;
+    return { memory, swap: { usage: nonNegative(memsw - usage), limit: swapLimit } };
+  }
+  const swap = keyedValue(st, "total_swap") ?? keyedValue(st, "swap");
+  if (swap === undefined) return { memory };
+  const hMem = parseCgroupLimit(keyedValue(st, "hierarchical_memory_limit")?.toString());
+  const hSw = parseCgroupLimit(keyedValue(st, "hierarchical_memsw_limit")?.toString());
+  return { memory, swap: { usage: swap, limit: hMem !== undefined && hSw !== undefined ? nonNegative(hSw - hMem) : undefined } };
 }
 
 /**
@@ -148,14 +158,14 @@ export function memoryFromV1(files: MemoryV1Files): { memory?: MemorySample; swa
 export function memoryFromV2(files: MemoryV2Files): { memory?: MemorySample; swap?: SwapSample } {
   const usage = parseCgroupValue(files.current);
   if (usage === undefined) return {};
-  const st = parseKeyedValues(files.stat);
+  const st = files.stat;
   const memory: MemorySample = {
     usage,
     limit: parseCgroupLimit(files.max),
-    inactiveFile: st.get("inactive_file") ?? 0n,
-    rss: st.get("anon") ?? 0n,
-    pageFaults: st.get("pgfault") ?? 0n,
-    majorPageFaults: st.get("pgmajfault") ?? 0n,
+    inactiveFile: keyedValue(st, "inactive_file") ?? 0n,
+    rss: keyedValue(st, "anon") ?? 0n,
+    pageFaults: keyedValue(st, "pgfault") ?? 0n,
+    majorPageFaults: keyedValue(st, "pgmajfault") ?? 0n,
   };
   const swap = parseCgroupValue(files.swapCurrent);
   if (swap === undefined) return { memory };

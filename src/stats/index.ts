@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-export { CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, parseProcCgroup } from "./cgroup-files.js";
+export { CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup } from "./cgroup-files.js";
 export type { ProcCgroupEntry } from "./cgroup-files.js";
 export { parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath } from "./cgroup-mounts.js";
 export type { CgroupMount, StatsController, CgroupDir, CgroupLocation } from "./cgroup-mounts.js";

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CGROUP_V1_UNLIMITED_FLOOR, parseCgroupLimit, parseCgroupValue, parseKeyedValues, parseProcCgroup } from "../../src/stats/index.js";
+import { CGROUP_V1_UNLIMITED_FLOOR, keyedValue, parseCgroupLimit, parseCgroupValue, parseKeyedValues, parseProcCgroup } from "../../src/stats/index.js";
 import { HYBRID_PROC_CGROUP, V1_MEMORY_STAT } from "./fixtures.js";
 
 describe("cgroup file parsers", () => {
@@ -39,6 +39,27 @@ describe("cgroup file parsers", () => {
     assert.equal(m.has("bogus"), false);
     assert.equal(m.has("novalue"), false);
     assert.equal(parseKeyedValues(undefined).size, 0);
+  });
+
+  const keyed = [
+    { desc: "the first line", key: "cache", want: 8228864n },
+    { desc: "a later line", key: "total_pgmajfault", want: 411n },
+    { desc: "a key that is also the end of another key", key: "rss", want: 1789952n },
+    { desc: "a key that is also the start of another key", key: "total_rss", want: 41789952n },
+    { desc: "the last line", key: "total_unevictable", want: 0n },
+    { desc: "an absent key", key: "nope", want: undefined },
+  ];
+  for (const c of keyed) {
+    it(`picks one keyed value: ${c.desc}`, () => {
+      assert.equal(keyedValue(V1_MEMORY_STAT, c.key), c.want);
+      assert.equal(keyedValue(V1_MEMORY_STAT, c.key), parseKeyedValues(V1_MEMORY_STAT).get(c.key), "the same as parsing the whole file");
+    });
+  }
+
+  it("picks nothing from an absent file or a value that is not a number", () => {
+    assert.equal(keyedValue(undefined, "a"), undefined);
+    assert.equal(keyedValue("a max\n", "a"), undefined);
+    assert.equal(keyedValue("a 5", "a"), 5n, "no trailing newline");
   });
 
   it("parses /proc/<pid>/cgroup with v1 controllers, a named hierarchy and the v2 line", () => {

@@ -64,7 +64,7 @@ describe("createCgroupReader", () => {
     assert.equal(s?.cpuUsageNs, 123456789n, "CPU from cpuacct.usage, not from the unified hierarchy");
     assert.equal(s?.memory?.limit, undefined, "the v1 unlimited value is no limit");
     assert.equal(s?.memory?.inactiveFile, 13129344n);
-    assert.equal(s?.swap, undefined, "no memsw files: no swap");
+    assert.deepEqual(s?.swap, { usage: 0n, limit: undefined }, "swap from memory.stat's total_swap (memory.memsw.* is not read)");
     assert.equal(s?.pids, 2n);
   });
 

@@ -31,6 +31,14 @@ describe("cgroup samples from file contents", () => {
     });
   }
 
+  it("reads v1 swap from memory.stat when the memsw files are not read", () => {
+    const stat = "total_rss 10\ntotal_swap 4096\nhierarchical_memory_limit 268435456\nhierarchical_memsw_limit 536870912\n";
+    assert.deepEqual(memoryFromV1({ usage: "100\n", limit: "268435456\n", stat }).swap, { usage: 4096n, limit: 268435456n });
+    const unlimited = "total_swap 0\nhierarchical_memory_limit 9223372036854771712\nhierarchical_memsw_limit 9223372036854771712\n";
+    assert.deepEqual(memoryFromV1({ usage: "100\n", stat: unlimited }).swap, { usage: 0n, limit: undefined });
+    assert.equal(memoryFromV1({ usage: "100\n", stat: "total_rss 10\n" }).swap, undefined, "no swap lines (swap accounting off): no swap");
+  });
+
   it("gives no memory when memory.usage_in_bytes or memory.current is missing (the cgroup is gone)", () => {
     assert.deepEqual(memoryFromV1({ limit: "100\n", stat: V1_MEMORY_STAT }), {});
     assert.deepEqual(memoryFromV2({ max: "max\n", stat: V2_MEMORY_STAT }), {});
