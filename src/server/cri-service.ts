@@ -514,6 +514,7 @@ export class CriService {
     this.events.close();
     this.#lateSandboxes.close();
     this.#lateContainers.close();
+    this.#stats.close();
     this.#lifetime.abort(new CrikitError("Unavailable", "runtime is shutting down"));
     await this.cni.close().catch(() => undefined);
   }

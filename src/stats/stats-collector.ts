@@ -118,6 +118,7 @@ export class StatsCollector {
   readonly #layers: DirUsageCache;
   readonly #now: () => bigint;
   readonly #locations = new Map<string, { pid: number; loc: Promise<CgroupLocation | undefined> }>();
+  readonly #podCgroups = new Map<string, { path: string; loc: Promise<CgroupLocation> }>();
 
   constructor(options: StatsCollectorOptions = {}) {
     this.#reader = options.reader ?? createCgroupReader();
@@ -145,7 +146,11 @@ export class StatsCollector {
   async podStats(subject: PodStatsSubject): Promise<PodSandboxStatsInit> {
     const readings = await Promise.all(subject.containers.map((c) => this.#container(c, true)));
     const containers = readings.map((r) => r.stats);
-    if (!subject.ready) return { attributes: subject.attributes, linux: { containers } };
+    this.#dropPodProcesses(subject.id, subject.ready ? subject.podPids : []);
+    if (!subject.ready) {
+      this.#dropPodCgroup(subject.id);
+      return { attributes: subject.attributes, linux: { containers } };
+    }
     const [sample, network] = await Promise.all([this.#podSample(subject, readings), this.#network(subject)]);
     const linux: NonNullable<PodSandboxStatsInit["linux"]> = { containers };
     if (sample !== undefined) {
@@ -182,13 +187,48 @@ export class StatsCollector {
     this.#rates.forget(id);
     this.#rates.forget(`pod:${id}`);
     this.#layers.forget(id);
-    this.#locations.delete(id);
-    for (const k of this.#locations.keys()) if (k.startsWith(`pod-process:${id}:`)) this.#locations.delete(k);
+    this.#dropLocation(id);
+    this.#dropPodProcesses(id, []);
+    this.#dropPodCgroup(id);
+  }
+
+  /** Drops the cached locations of a pod's processes other than `keep`. */
+  #dropPodProcesses(podId: string, keep: readonly number[]): void {
+    const prefix = `pod-process:${podId}:`;
+    for (const k of [...this.#locations.keys()]) if (k.startsWith(prefix) && !keep.includes(Number(k.slice(prefix.length)))) this.#dropLocation(k);
+  }
+
+  #dropPodCgroup(podId: string): void {
+    const pod = this.#podCgroups.get(podId);
+    if (pod === undefined) return;
+    this.#podCgroups.delete(podId);
+    void pod.loc.then((l) => this.#reader.release?.(l));
+  }
+
+  /** Lets go of everything kept (the reader's open files included). */
+  close(): void {
+    this.#locations.clear();
+    this.#podCgroups.clear();
+    this.#reader.close?.();
+  }
+
+  #dropLocation(key: string): void {
+    const cached = this.#locations.get(key);
+    if (cached === undefined) return;
+    this.#locations.delete(key);
+    void cached.loc.then((l) => {
+      if (l !== undefined) this.#reader.release?.(l);
+    });
   }
 
   async #podSample(p: PodStatsSubject, readings: readonly ContainerReading[]): Promise<CgroupSample | undefined> {
     if (p.cgroupPath !== undefined) {
-      const own = await this.#reader.read(await this.#reader.locatePath(p.cgroupPath), { pids: true });
+      let cached = this.#podCgroups.get(p.id);
+      if (cached === undefined || cached.path !== p.cgroupPath) {
+        cached = { path: p.cgroupPath, loc: this.#reader.locatePath(p.cgroupPath) };
+        this.#podCgroups.set(p.id, cached);
+      }
+      const own = await this.#reader.read(await cached.loc, { pids: true });
       if (own !== undefined) return own;
     }
     const parts = readings.map((r) => r.sample).filter((s): s is CgroupSample => s !== undefined);
@@ -213,6 +253,7 @@ export class StatsCollector {
   async #readPid(key: string, pid: number, pids: boolean): Promise<CgroupSample | undefined> {
     let cached = this.#locations.get(key);
     if (cached === undefined || cached.pid !== pid) {
+      this.#dropLocation(key);
       cached = { pid, loc: this.#reader.locateProcess(pid) };
       this.#locations.set(key, cached);
     }
@@ -222,11 +263,13 @@ export class StatsCollector {
       return undefined;
     }
     const s = await this.#reader.read(loc, { pids });
-    if (s === undefined) this.#locations.delete(key);
+    if (s === undefined) this.#dropLocation(key);
     return s;
   }
 
   async #container(c: ContainerStatsSubject, pids: boolean): Promise<ContainerReading> {
+    // A container that no longer runs keeps no open files.
+    if ((c.pid === undefined || c.pid <= 0) && this.#locations.has(c.id)) this.#dropLocation(c.id);
     const [sample, layer] = await Promise.all([
       c.pid !== undefined && c.pid > 0 ? this.#readPid(c.id, c.pid, pids) : Promise.resolve(undefined),
       c.writableLayerDir !== undefined ? this.#layers.get(c.id, c.writableLayerDir).catch(() => undefined) : Promise.resolve(undefined),

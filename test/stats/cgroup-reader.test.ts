@@ -5,11 +5,22 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readlink, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCgroupReader } from "../../src/stats/index.js";
 import { NET_DEV, V1_MEMORY_STAT, V2_CPU_STAT, V2_MEMORY_STAT } from "./fixtures.js";
+
+/** This process's open descriptors whose target is under `dir`. */
+async function fdsUnder(dir: string): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+    if (target.startsWith(`${dir}/`)) n++;
+  }
+  return n;
+}
 
 async function files(dir: string, entries: Record<string, string>): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -66,6 +77,48 @@ describe("createCgroupReader", () => {
     assert.equal(s?.memory?.inactiveFile, 13129344n);
     assert.deepEqual(s?.swap, { usage: 0n, limit: undefined }, "swap from memory.stat's total_swap (memory.memsw.* is not read)");
     assert.equal(s?.pids, 2n);
+  });
+
+  it("keeps files open between reads, sees new contents, and closes them on release and close", async () => {
+    const sys = join(dir, "fds", "sys");
+    const cg = join(sys, "c3");
+    await files(cg, { "cpu.stat": "usage_usec 1\n", "memory.current": "100\n", "memory.max": "max\n", "memory.stat": "anon 5\n" });
+    const reader = createCgroupReader({ procRoot: join(dir, "noproc"), mountinfo: `26 23 0:24 / ${sys} rw - cgroup2 cgroup2 rw\n` });
+    const loc = await reader.locatePath("/c3");
+    assert.equal((await reader.read(loc))?.cpuUsageNs, 1000n);
+    assert.equal(await fdsUnder(cg), 4, "cpu.stat, memory.current, memory.max and memory.stat stay open");
+    await writeFile(join(cg, "cpu.stat"), "usage_usec 2\n");
+    assert.equal((await reader.read(loc))?.cpuUsageNs, 2000n, "a kept file is read again from the start");
+    assert.equal(await fdsUnder(cg), 4, "no new descriptor for a second read");
+    reader.release?.(loc);
+    assert.equal(await fdsUnder(cg), 0);
+    await reader.read(loc);
+    reader.close?.();
+    assert.equal(await fdsUnder(cg), 0);
+    const none = createCgroupReader({ procRoot: join(dir, "noproc"), mountinfo: `26 23 0:24 / ${sys} rw - cgroup2 cgroup2 rw\n`, maxOpenFiles: 0 });
+    assert.equal((await none.read(loc))?.cpuUsageNs, 2000n);
+    assert.equal(await fdsUnder(cg), 0, "maxOpenFiles 0 keeps nothing open");
+  });
+
+  it("reads a removed cgroup as gone and closes its files (a real cgroup on this machine)", async () => {
+    const reader = createCgroupReader();
+    const name = `/crikit-test-reader-${randomBytes(3).toString("hex")}`;
+    const loc = await reader.locatePath(name);
+    const dirs = [...new Set([loc.cpu?.dir, loc.memory?.dir].filter((d): d is string => d !== undefined))];
+    assert.ok(dirs.length > 0, `a cpu or memory hierarchy is mounted: ${JSON.stringify(loc)}`);
+    try {
+      for (const d of dirs) await mkdir(d);
+      const s = await reader.read(loc);
+      assert.notEqual(s, undefined, "a new cgroup reads");
+      assert.equal(s?.memory?.usage, 0n, "with nothing in it");
+      assert.ok((await Promise.all(dirs.map(fdsUnder))).reduce((a, b) => a + b) > 0, "its files are kept open");
+      for (const d of dirs) await rmdir(d);
+      assert.equal(await reader.read(loc), undefined, "a removed cgroup reads as gone");
+      assert.equal((await Promise.all(dirs.map(fdsUnder))).reduce((a, b) => a + b), 0, "its files were closed");
+    } finally {
+      reader.close?.();
+      for (const d of dirs) await rmdir(d).catch(() => undefined);
+    }
   });
 
   it("answers undefined for a process that is gone", async () => {

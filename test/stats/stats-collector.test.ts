@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OciRuntime } from "../../src/oci/index.js";
@@ -16,6 +16,16 @@ import { StatsCollector, type ContainerStatsSubject } from "../../src/stats/inde
 import { leftoverCgroups, makeBundle, pidAlive, processesMatching, removeTestCgroup, testRuntimes, waitFor, type TestBundle } from "../helpers/bundle.js";
 
 const MiB = 1024n * 1024n;
+
+/** This process's open descriptors on cgroup files whose path contains `needle`. */
+async function cgroupFds(needle: string): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+    if (target.startsWith("/sys/fs/cgroup/") && target.includes(needle)) n++;
+  }
+  return n;
+}
 const runc = (await testRuntimes()).find((r) => r.name === "runc");
 
 describe("StatsCollector with a real runc container", { timeout: 120_000 }, () => {
@@ -49,6 +59,8 @@ describe("StatsCollector with a real runc container", { timeout: 120_000 }, () =
   });
 
   after(async () => {
+    collector.close();
+    const openFds = await cgroupFds(parent);
     await rt?.remove(id, { timeoutMs: 0 }).catch(() => undefined);
     await removeTestCgroup(`${parent}/${id}`);
     await rt?.close();
@@ -58,6 +70,7 @@ describe("StatsCollector with a real runc container", { timeout: 120_000 }, () =
     if (pid > 0) assert.equal(await pidAlive(pid), false, "the container process is gone");
     assert.deepEqual(leftoverCgroups(`${parent}/${id}`), [], "no container cgroup left");
     assert.deepEqual(leftoverCgroups(parent), [], "no parent cgroup left");
+    assert.equal(openFds, 0, "closing the collector closed every cgroup file");
   });
 
   it("reports growing CPU time, a CPU rate on the second reading, and the held memory", async () => {
@@ -82,6 +95,7 @@ describe("StatsCollector with a real runc container", { timeout: 120_000 }, () =
     assert.ok((m?.rssBytes?.value ?? 0n) > 38n * MiB, `rss holds the 40 MiB (got ${m?.rssBytes?.value})`);
     assert.equal(m?.availableBytes, undefined, "no memory limit: no available bytes");
     assert.ok((m?.pageFaults?.value ?? 0n) > 0n);
+    assert.ok((await cgroupFds(id)) > 0, "the container's cgroup files are kept open between readings");
     const wl = second.writableLayer;
     assert.equal(wl?.fsId?.mountpoint, upper);
     assert.equal(wl?.inodesUsed?.value, 3n, "upper, etc and the written file");
@@ -114,6 +128,7 @@ describe("StatsCollector with a real runc container", { timeout: 120_000 }, () =
     assert.equal(s.memory, undefined);
     assert.equal(s.swap, undefined);
     assert.equal(s.writableLayer?.inodesUsed?.value, 3n);
+    assert.equal(await cgroupFds(id), 0, "a container that no longer runs keeps no cgroup file open");
     collector.forget(id);
     const again = await collector.containerStats(subject(false));
     assert.equal(again.writableLayer?.inodesUsed?.value, 3n, "a forgotten container's layer is walked again");
