@@ -9,8 +9,9 @@
  * cgroupfs and procfs files live in kernel memory: reading one never waits
  * on a disk, and costs about 15 µs. Through `node:fs/promises` each file is
  * five thread-pool round trips (open, fstat, read, read, close); measured on
- * a 2-CPU host, the 600 files of 100 containers took 50–85 ms that way
- * (35–60 ms with a FileHandle and one read) and 9–12 ms with `readFileSync`.
+ * a 2-CPU host, 600 cgroup files (6 for each of 100 containers) took
+ * 50–85 ms that way (35–60 ms with a FileHandle and one read) and 9–12 ms
+ * with `readFileSync`.
  * So the reader reads synchronously, and callers bound how much one turn of
  * the event loop reads (`StatsCollector` reads 16 containers per turn).
  * The interface stays asynchronous, so another reader (a remote agent, a

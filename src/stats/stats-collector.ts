@@ -89,8 +89,9 @@ export interface StatsCollectorOptions {
 
 /**
  * Containers read in one event-loop turn by the list calls: the default
- * reader's file reads are synchronous (about 120 µs per container), so a
- * turn stays near 2 ms and other calls are served in between.
+ * reader's file reads are synchronous (tens of µs per container with its
+ * files kept open), so a turn stays near a millisecond and other calls are
+ * served in between.
  *
  * @public
  */
