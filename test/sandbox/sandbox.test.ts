@@ -96,7 +96,14 @@ for (const runtime of runtimes) {
         if (m.mode === "infra") {
           assert.ok(sb.infraPid !== undefined && (await pidAlive(sb.infraPid)));
           pids.push(sb.infraPid);
-          const cmdline = (await readFile(`/proc/${sb.infraPid}/cmdline`, "utf8")).split("\0").filter((s) => s !== "");
+          // Start returns once runc's init was released from its exec fifo; the
+          // exec of catatonit follows within moments, so wait for it (bounded).
+          const cmdlineOf = async () => (await readFile(`/proc/${String(sb.infraPid)}/cmdline`, "utf8")).split("\0").filter((s) => s !== "");
+          let cmdline = await cmdlineOf();
+          for (let i = 0; i < 100 && cmdline[0] !== "/catatonit"; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+            cmdline = await cmdlineOf();
+          }
           assert.deepEqual(cmdline, ["/catatonit", "-P"]);
           assert.ok(sb.namespaces.pid);
         } else {
