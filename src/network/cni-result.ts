@@ -110,8 +110,8 @@ export interface CniResult {
   /** Routes the plugins installed or ask for. */
   readonly routes: readonly CniRoute[];
   /**
-   * DNS settings the plugins propose (crikit does not apply them; the pod's resolv.conf comes from the CRI
-   * DNS config).
+   * DNS settings the plugins propose. crikit's server does not apply them: the pod's resolv.conf comes
+   * from the CRI DNS config.
    */
   readonly dns: CniDns;
   /** The JSON object as the plugin printed it (used as `prevResult`). */
