@@ -82,6 +82,7 @@ export class CrikitError extends Error {
     return ErrorCode[this.code];
   }
 
+  /** `instanceof` by brand, so it also matches a CrikitError from another copy of crikit. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isCrikitError(v);
   }

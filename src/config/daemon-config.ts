@@ -61,36 +61,87 @@ export interface RegistryMirrorConfig {
 
 /** Credentials for a registry host. @public */
 export interface RegistryAuthConfig {
+  /** User name for the registry (HTTP Basic, or the token endpoint's Basic credentials). */
   username?: string;
+  /** Password or access token going with `username`. */
   password?: string;
   /** base64 of `username:password`. */
   auth?: string;
+  /**
+   * OAuth2 refresh token, exchanged at the registry's token endpoint (`grant_type=refresh_token`); used
+   * instead of `username` and `password`.
+   */
   identity_token?: string;
 }
 
 /** The daemon configuration, with every default filled in. @public */
 export interface DaemonConfig {
+  /**
+   * Absolute directory for persistent state: images and records. Must differ from `state`.
+   * @defaultValue "/var/lib/crikit"
+   */
   root: string;
+  /**
+   * Absolute directory for volatile state: bundles, sockets, exit files; runtime roots default to
+   * `<state>/runtimes/<name>`.
+   * @defaultValue "/run/crikit"
+   */
   state: string;
+  /** Absolute path of the CRI gRPC unix socket. @defaultValue "/run/crikit/crikit.sock" */
   socket: string;
+  /** pino log level of the daemon (the crikitd example's `--log-level` overrides it). @defaultValue "info" */
   log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  /**
+   * How `linux.cgroupsPath` is written: `parent/id` (cgroupfs) or `slice:prefix:id` (systemd); must match the
+   * kubelet's.
+   * @defaultValue "cgroupfs"
+   */
   cgroup_driver: "cgroupfs" | "systemd";
+  /**
+   * How a pod is held: `infra` runs a pause process, `infra-less` keeps the pod's IPC and UTS namespaces
+   * by bind mounts with no process, `auto` runs one only when the pod shares one PID namespace (it must
+   * reap zombies).
+   * @defaultValue "auto"
+   */
   sandbox_mode: "auto" | "infra" | "infra-less";
-  /** The pause process for infra-mode sandboxes, bind-mounted from the host. */
+  /** The pause process for infra-mode sandboxes, bind-mounted from the host. @defaultValue "/usr/bin/catatonit" */
   pause_binary: string;
-  /** Clamp negative oom_score_adj values to what the daemon itself may set. */
+  /** Clamp negative oom_score_adj values to what the daemon itself may set. @defaultValue true */
   restrict_oom_score_adj: boolean;
+  /** The handler used when RunPodSandbox names none; must be a key of `runtimes`. @defaultValue "runc" */
   default_runtime: string;
+  /**
+   * Runtime handlers by name (CRI `runtime_handler`, the RuntimeClass handler).
+   * @defaultValue `{ runc: {} }` with the handler defaults
+   */
   runtimes: Record<string, RuntimeHandlerConfig>;
+  /**
+   * CNI settings: plugin directories searched in order (default `/usr/lib/cni`, `/opt/cni/bin`), the config
+   * directory (default `/etc/crikit/net.d`), where pod netns files are created (default `/var/run/netns`) and
+   * each plugin call's timeout in ms (default 60000).
+   */
   cni: { bin_dirs: string[]; conf_dir: string; netns_dir: string; plugin_timeout_ms: number };
+  /**
+   * Registry access: hosts reached over plain HTTP (`insecure`), mirrors and credentials, each keyed by
+   * registry host (`docker.io`, `127.0.0.1:5000`).
+   */
   registry: {
     insecure: string[];
     mirrors: Record<string, RegistryMirrorConfig>;
     auths: Record<string, RegistryAuthConfig>;
   };
+  /**
+   * Image pulls: the timeout of one pull in ms (default 1800000, 30 minutes) and the platform picked from
+   * image indexes (default `linux`/`amd64`).
+   */
   image: { pull_timeout_ms: number; platform: { os: string; architecture: string; variant?: string } };
+  /**
+   * Address and port (0 picks a free one) for the Exec, Attach and PortForward streaming server; crikit does
+   * not serve one yet, so these are not used.
+   * @defaultValue `{ address: "127.0.0.1", port: 0 }`
+   */
   stream: { address: string; port: number };
-  /** Maximum gRPC message size in bytes. */
+  /** Maximum gRPC message size in bytes. @defaultValue 16777216 (16 MiB) */
   max_message_bytes: number;
 }
 

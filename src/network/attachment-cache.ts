@@ -22,13 +22,19 @@ import { join } from "node:path";
  * @public
  */
 export interface CniAttachment {
+  /** `CNI_CONTAINERID`: the pod sandbox ID. */
   readonly containerId: string;
+  /** `CNI_IFNAME`: the interface name inside the pod, such as `eth0`. */
   readonly ifName: string;
+  /** Name of the network list the pod was attached to. */
   readonly networkName: string;
   /** The network list JSON used at ADD. */
   readonly config: string;
+  /** `CNI_NETNS`: path of the pod's network namespace at ADD. */
   readonly netns: string;
+  /** `CNI_ARGS` key-value pairs passed at ADD (see {@link buildCniArgs}). */
   readonly cniArgs: ReadonlyArray<readonly [string, string]>;
+  /** Capability arguments (`runtimeConfig`) built at ADD, before per-plugin filtering. */
   readonly capabilityArgs: Readonly<Record<string, unknown>>;
   /** The ADD result as printed, if ADD finished. */
   readonly result?: unknown;
@@ -40,9 +46,13 @@ export interface CniAttachment {
  * @public
  */
 export interface CniAttachmentCache {
+  /** The attachment of a pod on a network and interface, or `undefined` when none is kept. */
   get(networkName: string, containerId: string, ifName: string): Promise<CniAttachment | undefined>;
+  /** Store an attachment, replacing any with the same network, container ID and interface. */
   put(a: CniAttachment): Promise<void>;
+  /** Forget an attachment; no error when there is none. */
   delete(networkName: string, containerId: string, ifName: string): Promise<void>;
+  /** All kept attachments (for GC and restarts); unreadable entries are skipped. */
   list(): Promise<CniAttachment[]>;
 }
 

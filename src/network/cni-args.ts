@@ -74,9 +74,13 @@ export function formatCniArgs(pairs: ReadonlyArray<readonly [string, string]>): 
  * @public
  */
 export interface PortMappingInput {
+  /** CRI `PortMapping.protocol`. @defaultValue 0 (TCP) */
   readonly protocol?: number | "TCP" | "UDP" | "SCTP";
+  /** Port inside the pod, 1 to 65535 (CRI `container_port`). */
   readonly containerPort: number;
+  /** Port on the node, 1 to 65535 (CRI `host_port`); 0 or absent means no mapping. */
   readonly hostPort?: number;
+  /** Node address to bind the host port to (CRI `host_ip`); empty means all addresses. */
   readonly hostIp?: string;
 }
 
@@ -86,9 +90,13 @@ export interface PortMappingInput {
  * @public
  */
 export interface CniPortMapping {
+  /** Port on the node. */
   hostPort: number;
+  /** Port inside the pod. */
   containerPort: number;
+  /** Transport protocol, lower case. */
   protocol: "tcp" | "udp" | "sctp";
+  /** Node address the host port is bound to; absent means all addresses. */
   hostIP?: string;
 }
 
@@ -133,9 +141,13 @@ export const egressBandwidthAnnotation = "kubernetes.io/egress-bandwidth";
  * @public
  */
 export interface CniBandwidth {
+  /** Rate limit of traffic into the pod, bits per second. */
   ingressRate?: number;
+  /** Burst size of traffic into the pod, bits. */
   ingressBurst?: number;
+  /** Rate limit of traffic out of the pod, bits per second. */
   egressRate?: number;
+  /** Burst size of traffic out of the pod, bits. */
   egressBurst?: number;
 }
 
@@ -203,8 +215,11 @@ export function bandwidthFromAnnotations(annotations: Readonly<Record<string, st
  * @public
  */
 export interface DnsInput {
+  /** DNS server IP addresses (CRI `DNSConfig.servers`). */
   readonly servers?: readonly string[];
+  /** DNS search domains (CRI `DNSConfig.searches`). */
   readonly searches?: readonly string[];
+  /** Resolver options such as `ndots:5` (CRI `DNSConfig.options`). */
   readonly options?: readonly string[];
 }
 
@@ -214,8 +229,11 @@ export interface DnsInput {
  * @public
  */
 export interface CapabilityInput {
+  /** CRI port mappings, for the `portMappings` capability. */
   readonly portMappings?: readonly PortMappingInput[];
+  /** Pod annotations; the bandwidth annotations feed the `bandwidth` capability. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** CRI DNS config, for the `dns` capability. */
   readonly dns?: DnsInput;
   /** The node's pod CIDRs (UpdateRuntimeConfig), one IP range set each. */
   readonly podCidrs?: readonly string[];

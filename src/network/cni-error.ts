@@ -19,9 +19,16 @@ import type { CniCommand } from "./cni-version.js";
  * @public
  */
 export interface CniErrorJson {
+  /** CNI spec version of the error object. */
   readonly cniVersion?: string;
+  /**
+   * Error code: 1 to 99 are reserved by the CNI spec (see {@link CniErrorCode}), 100 and up are
+   * plugin-specific.
+   */
   readonly code: number;
+  /** Short description of the error. */
   readonly msg: string;
+  /** Longer description, when the plugin gave one. */
   readonly details?: string;
 }
 
@@ -78,15 +85,26 @@ export interface CniPluginErrorInit {
   readonly plugin: string;
   /** Absolute path of the binary, when found. */
   readonly pluginPath?: string;
+  /** The verb that failed. */
   readonly command: CniCommand;
   /** Network name. */
   readonly network: string;
   /** `CNI_CONTAINERID`, when the verb has one. */
   readonly containerId?: string;
+  /** The plugin's exit code, if it exited. */
   readonly exitCode?: number;
+  /** The signal that ended the plugin, such as `SIGKILL`, if any. */
   readonly signal?: string;
+  /**
+   * The call hit its timeout and the plugin's process group was killed; the code becomes `DeadlineExceeded`.
+   */
   readonly timedOut?: boolean;
+  /**
+   * The caller's signal aborted the call and the plugin's process group was killed; the code becomes
+   * `Canceled`.
+   */
   readonly canceled?: boolean;
+  /** The plugin binary was not found in the bin dirs; the code becomes `FailedPrecondition`. */
   readonly notFound?: boolean;
   /** The plugin's CNI error object, when it printed one. */
   readonly cniError?: CniErrorJson;
@@ -94,6 +112,7 @@ export interface CniPluginErrorInit {
   readonly stderr?: string;
   /** What went wrong when no CNI error object explains it. */
   readonly reason?: string;
+  /** The underlying error (from execa or the file system), kept as the error's `cause`. */
   readonly cause?: unknown;
 }
 

@@ -33,6 +33,7 @@ export interface CniExecRequest {
   readonly plugin: string;
   /** Network name, for errors. */
   readonly network: string;
+  /** The verb (`CNI_COMMAND`), for errors. */
   readonly command: CniCommand;
   /** The `CNI_*` variables (CNI_COMMAND included). */
   readonly env: Readonly<Record<string, string>>;
@@ -40,6 +41,7 @@ export interface CniExecRequest {
   readonly stdin: string;
   /** Kill the plugin after this long. */
   readonly timeoutMs: number;
+  /** Aborts the call; the plugin's process group is killed. */
   readonly signal?: AbortSignal;
 }
 
@@ -49,7 +51,9 @@ export interface CniExecRequest {
  * @public
  */
 export interface CniExecOutput {
+  /** The plugin's stdout: the result JSON for ADD, the version info for VERSION, usually empty for the other verbs. */
   readonly stdout: string;
+  /** The plugin's stderr (diagnostics only). */
   readonly stderr: string;
 }
 

@@ -60,9 +60,13 @@ import { KeyedMutex } from "./keyed-mutex.js";
  * @public
  */
 export interface CniLogger {
+  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
   debug(obj: object, msg: string): void;
+  /** Log at info level: `obj` holds structured fields, `msg` the message. */
   info(obj: object, msg: string): void;
+  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
   warn(obj: object, msg: string): void;
+  /** Log at error level: `obj` holds structured fields, `msg` the message. */
   error(obj: object, msg: string): void;
 }
 
@@ -146,9 +150,11 @@ export interface PodNetworkRequest extends CniPodIdentity {
  * @public
  */
 export interface PodNetworkTeardownRequest extends Partial<Omit<CniPodIdentity, "id">> {
+  /** Pod sandbox ID (`CNI_CONTAINERID`); the cached attachment is looked up by it. */
   readonly id: string;
   /** The netns path; defaults to the one cached at ADD. */
   readonly netnsPath?: string;
+  /** The pod uses the node's network: nothing to tear down, no plugin runs. @defaultValue false */
   readonly hostNetwork?: boolean;
 }
 
@@ -172,6 +178,10 @@ export interface PodNetworkSetup {
  * @public
  */
 export interface CniNetworkStatus {
+  /**
+   * Whether the default network is usable: a valid config, its plugin binaries found and, for CNI 1.1.0, each
+   * plugin's STATUS succeeded.
+   */
   readonly ready: boolean;
   /** `""` when ready, else a CamelCase reason (`NetworkPluginNotReady`). */
   readonly reason: string;
@@ -191,7 +201,9 @@ export interface CniNetworkStatus {
  * @public
  */
 export interface CniVersionInfo {
+  /** CNI spec version of the answer itself. */
   readonly cniVersion: string;
+  /** CNI spec versions the plugin can speak. */
   readonly supportedVersions: readonly string[];
 }
 

@@ -23,7 +23,9 @@ import { CrikitError } from "../errors.js";
  * @public
  */
 export interface CniInterface {
+  /** Interface name, such as `eth0` in the pod or `veth1234` on the host. */
   readonly name: string;
+  /** Hardware address, such as `0a:58:0a:f4:00:05`. */
   readonly mac?: string;
   /** The netns path when the interface is inside the pod; absent for host-side interfaces. */
   readonly sandbox?: string;
@@ -45,8 +47,11 @@ export interface CniIpConfig {
   readonly address: string;
   /** The address alone, for instance `10.201.0.5`. */
   readonly ip: string;
+  /** Prefix length of `address`, such as 24. */
   readonly prefixLength: number;
+  /** IP family: 4 or 6 (`version` in results before 1.0.0, else from the address). */
   readonly family: 4 | 6;
+  /** Default gateway of the subnet, when the plugin gave one. */
   readonly gateway?: string;
   /** Index into the result's interfaces. */
   readonly interface?: number;
@@ -58,7 +63,9 @@ export interface CniIpConfig {
  * @public
  */
 export interface CniRoute {
+  /** Destination network in CIDR form, such as `0.0.0.0/0`. */
   readonly dst: string;
+  /** Next hop; absent means the plugin's default gateway. */
   readonly gw?: string;
   /** 1.1.0 */
   readonly mtu?: number;
@@ -78,9 +85,13 @@ export interface CniRoute {
  * @public
  */
 export interface CniDns {
+  /** DNS server addresses. */
   readonly nameservers: readonly string[];
+  /** Local domain for short names. */
   readonly domain?: string;
+  /** Search domains, in priority order. */
   readonly search: readonly string[];
+  /** Resolver options such as `ndots:5`. */
   readonly options: readonly string[];
 }
 
@@ -90,10 +101,18 @@ export interface CniDns {
  * @public
  */
 export interface CniResult {
+  /** CNI spec version the result is written in. */
   readonly cniVersion: string;
+  /** Interfaces the chain created or used, host side and pod side. */
   readonly interfaces: readonly CniInterface[];
+  /** Addresses assigned, in the plugin's order. */
   readonly ips: readonly CniIpConfig[];
+  /** Routes the plugins installed or ask for. */
   readonly routes: readonly CniRoute[];
+  /**
+   * DNS settings the plugins propose. crikit's server does not apply them: the pod's resolv.conf comes
+   * from the CRI DNS config.
+   */
   readonly dns: CniDns;
   /** The JSON object as the plugin printed it (used as `prevResult`). */
   readonly raw: Readonly<Record<string, unknown>>;

@@ -136,6 +136,7 @@ export function parseConmonSyncMessage(line: string): { data: number; message?: 
 export interface RunConmonOptions {
   /** Give up waiting for the runtime's `create` after this long (ms). */
   timeoutMs: number;
+  /** Abort the wait for conmon's pid report; the call rejects with `Canceled` (conmon is not killed here). */
   signal?: AbortSignal | undefined;
   /**
    * conmon's working directory. conmon writes an `oom` marker into its

@@ -22,6 +22,7 @@
 export interface CriLogRecord {
   /** The timestamp exactly as written (RFC 3339 with nanoseconds). */
   time: string;
+  /** The stream the line was written to (the record's second field). */
   stream: "stdout" | "stderr";
   /** `true` for a `P` record: the line continues in the next record. */
   partial: boolean;

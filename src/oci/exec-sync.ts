@@ -50,8 +50,11 @@ import { parseConmonSyncMessage } from "./conmon.js";
  * @public
  */
 export interface ExecSyncResult {
+  /** What the command wrote to stdout, at most `maxOutputBytes` (CRI `ExecSyncResponse.stdout`). */
   stdout: Uint8Array;
+  /** What the command wrote to stderr, at most `maxOutputBytes` (CRI `ExecSyncResponse.stderr`). */
   stderr: Uint8Array;
+  /** The command's exit code, 128+N when killed by signal N (CRI `ExecSyncResponse.exit_code`). */
   exitCode: number;
   /** Whether a stream went over the cap and was cut. */
   truncated: boolean;
@@ -79,6 +82,7 @@ export interface ExecSyncInput {
   maxOutputBytes?: number;
   /** How long to wait for pipes after the process exited. @defaultValue 1000 */
   drainMs?: number;
+  /** Abort the call: the process and its descendants get SIGKILL and the call rejects with `Canceled`. */
   signal?: AbortSignal | undefined;
   /** Run through conmon's exec mode (see the file header); omit for a direct runtime exec. */
   conmon?: { path: string; runtimePath: string } | undefined;

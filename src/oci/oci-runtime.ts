@@ -76,9 +76,13 @@ import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
  * @public
  */
 export interface OciLogger {
+  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
   debug(obj: object, msg?: string): void;
+  /** Log at info level: `obj` holds structured fields, `msg` the message. */
   info(obj: object, msg?: string): void;
+  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
   warn(obj: object, msg?: string): void;
+  /** Log at error level: `obj` holds structured fields, `msg` the message. */
   error(obj: object, msg?: string): void;
 }
 
@@ -169,6 +173,7 @@ export interface OciCreateContainerInput {
  * @public
  */
 export interface OciCallOptions {
+  /** Abort the call: runtime commands it runs are killed and its waits end. */
   signal?: AbortSignal | undefined;
 }
 
@@ -178,20 +183,31 @@ export interface OciCallOptions {
  * @public
  */
 export interface OciContainerStatus {
+  /** Container ID. */
   id: string;
+  /** Lifecycle state (see the file header); `exited` is decided by the exit file alone. */
   state: "created" | "running" | "paused" | "exited";
   /** Host pid of the init process (0 when unknown). */
   pid: number;
+  /** The OCI bundle directory given to `create`. */
   bundle: string;
+  /** The CRI log file conmon writes. */
   logPath: string;
+  /** When `create` was called. */
   createdAt: Date;
+  /** When `start` succeeded; absent until the container is started. */
   startedAt?: Date;
+  /** When the init exited (the exit file's mtime), or when a vanished container was first noticed. */
   finishedAt?: Date;
+  /**
+   * Exit code of the init, 128+N when killed by signal N, 255 for a vanished container; absent until exited.
+   */
   exitCode?: number;
   /** `Completed`, `Error`, `OOMKilled` or `Unknown` (see `ExitReason` of the status module). */
   reason?: ExitReason;
   /** A human explanation, for instance for a vanished container. */
   message?: string;
+  /** The labels given to `create`, kept in the state directory. */
   labels: Record<string, string>;
 }
 

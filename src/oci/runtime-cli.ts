@@ -63,14 +63,17 @@ export interface RuntimeCallOptions {
  * @public
  */
 export interface RuntimeState {
+  /** Container ID. */
   id: string;
   /** Host pid of the container's init process (0 once stopped, with crun the last pid). */
   pid: number;
   /** `creating`, `created`, `running`, `paused` or `stopped`. */
   status: "creating" | "created" | "running" | "paused" | "stopped" | (string & {});
+  /** Absolute path of the container's bundle directory. */
   bundle: string;
   /** RFC 3339 creation time. */
   created: string;
+  /** The spec's annotations, as the runtime reports them. */
   annotations?: Record<string, string>;
 }
 

@@ -154,6 +154,7 @@ export class RuntimeCommandError extends CrikitError {
     Object.defineProperty(this, runtimeBrand, { value: true });
   }
 
+  /** `instanceof` by brand, so it also matches a RuntimeCommandError from another copy of crikit, and no other CrikitError. */
   static override [Symbol.hasInstance](v: unknown): boolean {
     return isRuntimeCommandError(v);
   }

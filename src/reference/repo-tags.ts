@@ -60,7 +60,14 @@ export function repoTag(ref: string | ParsedReference): string | undefined {
  * @public
  */
 export interface RepoTagsAndDigests {
+  /**
+   * Normalized `repository:tag` references, such as `docker.io/library/busybox:1.36` (CRI `Image.repo_tags`).
+   */
   readonly repoTags: string[];
+  /**
+   * Normalized `repository@digest` references, such as `docker.io/library/busybox@sha256:…` (CRI
+   * `Image.repo_digests`).
+   */
   readonly repoDigests: string[];
 }
 

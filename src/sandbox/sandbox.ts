@@ -49,6 +49,10 @@ export interface SandboxInput {
   id: string;
   /** A directory owned by this sandbox (created if missing). */
   dir: string;
+  /**
+   * `infra` runs catatonit as PID 1 of a shared PID namespace; `pinned` holds IPC and UTS namespaces by bind
+   * mounts, with no process (see the file header).
+   */
   mode: SandboxMode;
   /** Pod hostname. */
   hostname?: string;
@@ -68,8 +72,11 @@ export interface SandboxInput {
  * @public
  */
 export interface SandboxHandle {
+  /** Sandbox ID; in infra mode also the infra container's ID. */
   id: string;
+  /** The mode the sandbox was started in. */
   mode: SandboxMode;
+  /** The sandbox's directory, holding `sandbox.json` and the mode's files. */
   dir: string;
   /** Paths to join, by OCI namespace type (`pid` only in infra mode; `network` when there is one). */
   namespaces: { ipc: string; uts: string; pid?: string; network?: string };

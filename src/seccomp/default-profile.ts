@@ -29,9 +29,13 @@ import type { OciSeccompAction, OciSeccompArch, OciSeccompArg } from "../spec/in
  * @public
  */
 export interface SeccompTemplateRule {
+  /** Syscall names the rule covers. */
   names: string[];
+  /** Action taken when one of these syscalls is called and all `args` match. */
   action: OciSeccompAction;
+  /** errno returned with `SCMP_ACT_ERRNO`, such as 38 (ENOSYS) for `clone3`. @defaultValue EPERM (1) */
   errnoRet?: number;
+  /** Conditions on the syscall arguments; all must match. */
   args?: OciSeccompArg[];
   /** Apply only when the container has this capability. */
   requires?: string;
@@ -45,10 +49,13 @@ export interface SeccompTemplateRule {
  * @public
  */
 export interface SeccompTemplate {
+  /** Action for syscalls that no applicable rule covers (crikit's template: `SCMP_ACT_ERRNO`). */
   defaultAction: OciSeccompAction;
+  /** errno returned by `defaultAction` (crikit's template: 1, EPERM). */
   defaultErrnoRet: number;
   /** Architectures per Node.js `process.arch`. */
   archMap: Record<string, OciSeccompArch[]>;
+  /** Rules, each possibly tied to a capability through `requires` or `unless`. */
   syscalls: SeccompTemplateRule[];
 }
 

@@ -123,9 +123,18 @@ export function capabilityMask(names: readonly string[]): string {
  * @public
  */
 export interface CapabilityRequest {
+  /**
+   * CRI `add_capabilities`: names with or without `CAP_`, case-insensitive; `ALL` adds every capability in
+   * `hostCapabilities`.
+   */
   add?: readonly string[];
+  /** CRI `drop_capabilities`: removed last, so they win over `add`; `ALL` starts from an empty set. */
   drop?: readonly string[];
+  /**
+   * CRI `add_ambient_capabilities`: added to every set, including inheritable and ambient, unless dropped.
+   */
   ambient?: readonly string[];
+  /** Start from `hostCapabilities` instead of `defaults` (CRI `privileged`). @defaultValue false */
   privileged?: boolean;
   /** The starting set. @defaultValue DEFAULT_CAPABILITIES */
   defaults?: readonly string[];

@@ -59,6 +59,7 @@ export function isInCriMounts(dst: string, mounts: ReadonlyArray<{ readonly cont
  * @public
  */
 export interface SandboxNetworkView {
+  /** The Linux part of the pod config; only `security_context.namespace_options.network` is read. */
   readonly linux?: { readonly securityContext?: { readonly namespaceOptions?: { readonly network?: number } | undefined } | undefined } | undefined;
 }
 

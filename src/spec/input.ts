@@ -20,9 +20,13 @@ import type { OciLinuxDevice, OciSeccomp } from "./oci-types.js";
  * @public
  */
 export interface SpecLogger {
+  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
   debug(obj: object, msg?: string): void;
+  /** Log at info level: `obj` holds structured fields, `msg` the message. */
   info(obj: object, msg?: string): void;
+  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
   warn(obj: object, msg?: string): void;
+  /** Log at error level: `obj` holds structured fields, `msg` the message. */
   error(obj: object, msg?: string): void;
 }
 
@@ -40,7 +44,9 @@ export interface HostPathInfo {
   minor?: number;
   /** Permission bits, such as `0o666`. */
   mode?: number;
+  /** Owner user ID; copied to the OCI device node's `uid`. */
   uid?: number;
+  /** Owner group ID; copied to the OCI device node's `gid`. */
   gid?: number;
 }
 
@@ -94,12 +100,20 @@ export interface ImageConfigInput {
   User?: string;
   /** `KEY=value` entries. */
   Env?: string[];
+  /** The image's entrypoint; the CRI `command` replaces it (see {@link containerArgs}). */
   Entrypoint?: string[];
+  /** The image's default arguments; used only when the CRI request sets neither `command` nor `args`. */
   Cmd?: string[];
+  /** Working directory used when the CRI `working_dir` is empty. @defaultValue "/" */
   WorkingDir?: string;
   /** Anonymous volumes: container paths as keys. */
   Volumes?: Record<string, unknown>;
+  /** The image's labels; not read by the spec options. */
   Labels?: Record<string, string>;
+  /**
+   * Signal that stops the container, such as `SIGTERM`; not read by the spec options (the runtime uses it to
+   * stop the container).
+   */
   StopSignal?: string;
 }
 
@@ -174,10 +188,15 @@ export interface SandboxFiles {
  * @public
  */
 export interface NamespacePaths {
+  /** Network namespace file to join, such as `/proc/<pid>/ns/net`. */
   network?: string;
+  /** IPC namespace file to join. */
   ipc?: string;
+  /** UTS namespace file to join. */
   uts?: string;
+  /** PID namespace file to join (pod PID mode). */
   pid?: string;
+  /** User namespace file to join. */
   user?: string;
 }
 

@@ -41,7 +41,12 @@ import { badField, isAbsolute, linuxOf, type SpecOption } from "./spec-option.js
  * @public
  */
 export interface AnonymousVolume {
+  /** The volume's path inside the container, from the image config's `Volumes`. */
   containerPath: string;
+  /**
+   * The host directory to bind-mount there: a subdirectory of `volumeDir` named after the
+   * container path (`/var/lib/data` becomes `var_lib_data`).
+   */
   hostPath: string;
 }
 

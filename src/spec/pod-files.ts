@@ -57,8 +57,11 @@ export function buildHostsFile(options: HostsFileOptions = {}): string {
  * @public
  */
 export interface DnsConfigInput {
+  /** DNS server IP addresses, written as `nameserver` lines (CRI `DNSConfig.servers`). */
   servers?: readonly string[];
+  /** Search domains, written on the `search` line (CRI `DNSConfig.searches`). */
   searches?: readonly string[];
+  /** Resolver options such as `ndots:5`, written on the `options` line (CRI `DNSConfig.options`). */
   options?: readonly string[];
 }
 

@@ -22,17 +22,25 @@ import type { OciUser } from "./oci-types.js";
 
 /** @public One `/etc/passwd` entry. */
 export interface PasswdEntry {
+  /** Login name (field 1). */
   name: string;
+  /** User ID (field 3). */
   uid: number;
+  /** Primary group ID (field 4). */
   gid: number;
+  /** Home directory (field 6). */
   home: string;
+  /** Login shell (field 7). */
   shell: string;
 }
 
 /** @public One `/etc/group` entry. */
 export interface GroupEntry {
+  /** Group name (field 1). */
   name: string;
+  /** Group ID (field 3). */
   gid: number;
+  /** User names listed as members (field 4, comma-separated in the file). */
   members: string[];
 }
 
@@ -79,9 +87,15 @@ export function parseGroup(text: string): GroupEntry[] {
  * @public
  */
 export interface UserRequest {
+  /** CRI `run_as_user`: the UID, used when `runAsUsername` is empty; need not exist in `/etc/passwd`. */
   runAsUser?: bigint | number | undefined;
+  /**
+   * CRI `run_as_username`: a user name that must exist in the image's `/etc/passwd`; wins over `runAsUser`.
+   */
   runAsUsername?: string | undefined;
+  /** CRI `run_as_group`: the primary GID; only valid with `runAsUser` or `runAsUsername`. */
   runAsGroup?: bigint | number | undefined;
+  /** CRI `supplemental_groups`: GIDs appended after the primary GID and the `/etc/group` memberships. */
   supplementalGroups?: ReadonlyArray<bigint | number> | undefined;
   /** Supplemental groups policy. @defaultValue "Merge" */
   policy?: "Merge" | "Strict";

@@ -100,11 +100,17 @@ export function exitReason(facts: ExitFacts): ExitReason {
  * @public
  */
 export interface UnknownContainerStatus {
+  /** Always `CONTAINER_UNKNOWN`. */
   readonly state: typeof ContainerState.CONTAINER_UNKNOWN;
+  /** Always 255 (`SpecialExitCode.Unknown`). */
   readonly exitCode: typeof SpecialExitCode.Unknown;
+  /** Always `Unknown`. */
   readonly reason: typeof ExitReason.Unknown;
+  /** Always 0: the creation time is not known (CRI `ContainerStatus.created_at`, nanoseconds). */
   readonly createdAt: 0n;
+  /** Always 0: the start time is not known (CRI `ContainerStatus.started_at`, nanoseconds). */
   readonly startedAt: 0n;
+  /** Always 0: the finish time is not known (CRI `ContainerStatus.finished_at`, nanoseconds). */
   readonly finishedAt: 0n;
 }
 

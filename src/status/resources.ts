@@ -60,6 +60,10 @@ export type SpecInteger = number | bigint;
  * @public
  */
 export interface SpecLinuxResourcesInput {
+  /**
+   * CPU settings: `shares`, `quota` and `period` (microseconds) become CRI `cpu_shares`, `cpu_quota` and
+   * `cpu_period`; `cpus` and `mems` become `cpuset_cpus` and `cpuset_mems`.
+   */
   readonly cpu?: {
     readonly shares?: SpecInteger | undefined;
     readonly quota?: SpecInteger | undefined;
@@ -67,11 +71,16 @@ export interface SpecLinuxResourcesInput {
     readonly cpus?: string | undefined;
     readonly mems?: string | undefined;
   } | undefined;
+  /**
+   * Memory settings, bytes: `limit` becomes CRI `memory_limit_in_bytes`, `swap` `memory_swap_limit_in_bytes`.
+   */
   readonly memory?: {
     readonly limit?: SpecInteger | undefined;
     readonly swap?: SpecInteger | undefined;
   } | undefined;
+  /** Huge page limits (`pageSize` such as `2MB`, `limit` in bytes), copied to CRI `hugepage_limits`. */
   readonly hugepageLimits?: ReadonlyArray<{ readonly pageSize: string; readonly limit: SpecInteger }> | undefined;
+  /** cgroup v2 file values, copied to CRI `unified`. */
   readonly unified?: Readonly<Record<string, string>> | undefined;
 }
 
@@ -81,11 +90,13 @@ export interface SpecLinuxResourcesInput {
  * @public
  */
 export interface SpecWindowsResourcesInput {
+  /** CPU settings: `count`, `shares` and `maximum` become CRI `cpu_count`, `cpu_shares` and `cpu_maximum`. */
   readonly cpu?: {
     readonly count?: SpecInteger | undefined;
     readonly shares?: SpecInteger | undefined;
     readonly maximum?: SpecInteger | undefined;
   } | undefined;
+  /** Memory settings: `limit` (bytes) becomes CRI `memory_limit_in_bytes`. */
   readonly memory?: {
     readonly limit?: SpecInteger | undefined;
   } | undefined;
@@ -98,8 +109,11 @@ export interface SpecWindowsResourcesInput {
  * @public
  */
 export interface SpecResourcesInput {
+  /** The process; its `oomScoreAdj` becomes CRI `oom_score_adj`. */
   readonly process?: { readonly oomScoreAdj?: SpecInteger | undefined } | undefined;
+  /** The Linux part; its `resources` become CRI `LinuxContainerResources`. */
   readonly linux?: { readonly resources?: SpecLinuxResourcesInput | undefined } | undefined;
+  /** The Windows part; its `resources` become CRI `WindowsContainerResources`. */
   readonly windows?: { readonly resources?: SpecWindowsResourcesInput | undefined } | undefined;
 }
 

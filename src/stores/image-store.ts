@@ -67,11 +67,23 @@ export interface ImageStoreRecord<Config = unknown> {
  * @public
  */
 export interface NewImage<Config = unknown> {
+  /** The image ID: `sha256:` and the config digest's 64 lowercase hex digits (CRI `Image.id`). */
   id: string;
+  /** Normalized repo tags (no `@`); each is taken away from any image that held it. @defaultValue [] */
   repoTags?: readonly string[];
+  /**
+   * Normalized repo digests (`repository@sha256:…`); each is taken away from any image that held it.
+   * @defaultValue []
+   */
   repoDigests?: readonly string[];
+  /** Size in bytes, as CRI `Image.size` reports it. */
   size: bigint;
+  /** The image config, stored as given and returned frozen. */
   config: Config;
+  /**
+   * Keep the image from image garbage collection (CRI `Image.pinned`), as for the pause image.
+   * @defaultValue false
+   */
   pinned?: boolean;
 }
 
@@ -81,7 +93,12 @@ export interface NewImage<Config = unknown> {
  * @public
  */
 export interface ImageReferences {
+  /**
+   * Normalized repo tags to add (no `@`); each is taken away from any image that held it.
+   * @defaultValue []
+   */
   repoTags?: readonly string[];
+  /** Normalized repo digests to add; each is taken away from any image that held it. @defaultValue [] */
   repoDigests?: readonly string[];
 }
 
