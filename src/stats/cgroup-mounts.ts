@@ -48,7 +48,9 @@ export type StatsController = "cpu" | "memory" | "pids";
  * @public
  */
 export interface CgroupDir {
+  /** 1 when the controller is mounted as a v1 hierarchy, else 2; selects which files are read. */
   version: 1 | 2;
+  /** Absolute path of the cgroup's directory in that controller's mount. */
   dir: string;
 }
 

@@ -47,6 +47,7 @@ export interface MemorySample {
  * @public
  */
 export interface SwapSample {
+  /** Swap in use, in bytes (CRI `SwapUsage.swap_usage_bytes`). */
   usage: bigint;
   /** The swap limit; undefined when unlimited. */
   limit?: bigint | undefined;
@@ -62,7 +63,9 @@ export interface CgroupSample {
   timestampNs: bigint;
   /** Cumulative CPU time, in ns. */
   cpuUsageNs?: bigint | undefined;
+  /** Memory counters (CRI `MemoryUsage`); absent when the usage file is missing. */
   memory?: MemorySample | undefined;
+  /** Swap counters (CRI `SwapUsage`); absent without swap accounting. */
   swap?: SwapSample | undefined;
   /** Number of processes (tasks). */
   pids?: bigint | undefined;
@@ -74,10 +77,15 @@ export interface CgroupSample {
  * @public
  */
 export interface MemoryV1Files {
+  /** `memory.usage_in_bytes`; without it there is no memory sample. */
   usage?: string | undefined;
+  /** `memory.limit_in_bytes`. */
   limit?: string | undefined;
+  /** `memory.stat`; also the swap source when `memswUsage` is absent. */
   stat?: string | undefined;
+  /** `memory.memsw.usage_in_bytes` (memory plus swap); swap is this minus `usage`. */
   memswUsage?: string | undefined;
+  /** `memory.memsw.limit_in_bytes` (memory plus swap); used only with `memswUsage`. */
   memswLimit?: string | undefined;
 }
 
@@ -87,10 +95,15 @@ export interface MemoryV1Files {
  * @public
  */
 export interface MemoryV2Files {
+  /** `memory.current`; without it there is no memory sample. */
   current?: string | undefined;
+  /** `memory.max` (`max` when unlimited). */
   max?: string | undefined;
+  /** `memory.stat`. */
   stat?: string | undefined;
+  /** `memory.swap.current`; without it there is no swap sample. */
   swapCurrent?: string | undefined;
+  /** `memory.swap.max` (`max` when unlimited). */
   swapMax?: string | undefined;
 }
 

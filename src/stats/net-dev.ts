@@ -19,10 +19,15 @@
  * @public
  */
 export interface NetInterfaceSample {
+  /** Interface name, as in `/proc/<pid>/net/dev` (CRI `NetworkInterfaceUsage.name`). */
   name: string;
+  /** Cumulative bytes received (CRI `rx_bytes`). */
   rxBytes: bigint;
+  /** Cumulative receive errors (CRI `rx_errors`). */
   rxErrors: bigint;
+  /** Cumulative bytes transmitted (CRI `tx_bytes`). */
   txBytes: bigint;
+  /** Cumulative transmit errors (CRI `tx_errors`). */
   txErrors: bigint;
 }
 

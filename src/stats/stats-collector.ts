@@ -41,7 +41,9 @@ export type PodSandboxStatsInit = MessageInitShape<typeof PodSandboxStatsSchema>
  * @public
  */
 export interface ContainerStatsSubject {
+  /** Container ID; keys the CPU baseline, writable-layer cache and cgroup location (pass it to `forget`). */
   id: string;
+  /** Reported as is in CRI `ContainerStats.attributes`. */
   attributes: MessageInitShape<typeof ContainerAttributesSchema>;
   /** The container's init process while it is created or running; undefined once it has exited. */
   pid?: number | undefined;
@@ -55,7 +57,9 @@ export interface ContainerStatsSubject {
  * @public
  */
 export interface PodStatsSubject {
+  /** Pod sandbox ID; keys the pod's CPU baseline and cgroup locations (pass it to `forget`). */
   id: string;
+  /** Reported as is in CRI `PodSandboxStats.attributes`. */
   attributes: MessageInitShape<typeof PodSandboxAttributesSchema>;
   /** Whether the pod is ready; a pod that is not gets attributes and its containers only. */
   ready: boolean;
