@@ -183,9 +183,13 @@ import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js
 
 /** A pino-compatible logger subset. @public */
 export interface ServiceLogger {
+  /** Debug level: detail (a stop of an unknown sandbox, a failed writable-layer walk). */
   debug(obj: object, msg?: string): void;
+  /** Info level: lifecycle events (pods, containers and images changed; recovery). */
   info(obj: object, msg?: string): void;
+  /** Warn level: recoverable trouble (rollbacks, skipped records, failed cleanups). */
   warn(obj: object, msg?: string): void;
+  /** Error level: failures, such as state that cannot be restored at startup. */
   error(obj: object, msg?: string): void;
 }
 
@@ -199,7 +203,7 @@ export interface CallContext {
 export interface CriServiceOptions {
   /** The daemon configuration (see `parseDaemonConfig`). */
   config: DaemonConfig;
-  /** Logger; silent by default. */
+  /** Logger, also given to the OCI runtimes, image service and CNI manager it builds; silent by default. */
   logger?: ServiceLogger;
   /** The runtime version reported by Version. @defaultValue `"0.1.0"` */
   version?: string;

@@ -12,11 +12,11 @@ import { join } from "node:path";
 
 /** Options of {@link defaultCniConflist}. @public */
 export interface DefaultCniOptions {
-  /** @defaultValue `"crikit"` */
+  /** The network name (the conflist's `name`). @defaultValue `"crikit"` */
   name?: string;
-  /** @defaultValue `"crikit0"` */
+  /** The Linux bridge the `bridge` plugin creates and attaches pods to. @defaultValue `"crikit0"` */
   bridge?: string;
-  /** @defaultValue `"10.88.0.0/16"` */
+  /** The pod address range of `host-local` IPAM (CIDR). @defaultValue `"10.88.0.0/16"` */
   subnet?: string;
   /** Add a default route through the bridge (and masquerade). @defaultValue true */
   defaultRoute?: boolean;

@@ -73,6 +73,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * @public
  */
 export class RecordDir<T> {
+  /** The directory holding the `<id>.json` files; created (mode 0700) on the first `put`. */
   readonly dir: string;
   #made = false;
 
