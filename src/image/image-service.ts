@@ -12,7 +12,8 @@
  *
  * Pull: resolve the tag or digest to a manifest (through an index for the
  * wanted platform), store index, manifest and config, download the layers
- * (three at a time, each retried and verified), unpack them bottom up into
+ * (three at a time, each retried and verified; a finished download starts the
+ * next, so downloads never wait for the unpacking), unpack them bottom up into
  * chain-ID snapshots (checking each layer's diff ID against the config), then
  * write the record. Concurrent pulls of one reference share one pull; a blob
  * or snapshot wanted by two pulls is produced once.
@@ -308,14 +309,21 @@ export class ImageService {
         if (layerCompression(l.mediaType) === undefined) throw new CrikitError("InvalidArgument", `image ${name} has a layer of unsupported type "${l.mediaType}"`, { details: { field: "image" } });
       }
       const chain = computeChainIds(diffIds);
-      // Downloads run ahead, a few at a time; layers are unpacked bottom up as they arrive.
+      // Downloads run ahead, `maxConcurrentDownloads` at a time, each finished one starting
+      // the next, whatever the unpacking's pace; layers are unpacked bottom up as they arrive.
       let next = 0;
-      let unpacked = 0;
+      let active = 0;
       const startMore = (): void => {
-        while (next < manifest.layers.length && downloads.size - unpacked < this.#maxDownloads) {
+        while (next < manifest.layers.length && active < this.#maxDownloads && !signal.aborted) {
           const i = next++;
           const d = manifest.layers[i] as Descriptor;
-          const p = this.#snapshotNeeded(chain[i] as string).then((need) => (need ? this.#fetchBlob(ref, d, call, options.onProgress) : undefined));
+          active++;
+          const p = this.#snapshotNeeded(chain[i] as string)
+            .then((need) => (need ? this.#fetchBlob(ref, d, call, options.onProgress) : undefined))
+            .finally(() => {
+              active--;
+              startMore();
+            });
           p.catch(() => undefined);
           downloads.set(i, p);
         }
@@ -335,8 +343,6 @@ export class ImageService {
             throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
           }
         });
-        unpacked++;
-        startMore();
       }
       blobs.push(manifest.config.digest, ...manifest.layers.map((l) => l.digest));
       const id = manifest.config.digest;

@@ -286,6 +286,31 @@ describe("ImageService against a real registry", () => {
     });
   });
 
+  it("downloads every layer while the bottom layer is still unpacking, one download at a time", async () => {
+    const img = built.v1?.images[0];
+    assert.ok(img);
+    assert.ok(img.layerDigests.length >= 3, "the test image has several layers");
+    const svc = await newService({ maxConcurrentDownloads: 1 });
+    const prepare = svc.snapshots.prepare.bind(svc.snapshots);
+    let held = false;
+    let allStored = false;
+    svc.snapshots.prepare = async (chainId, apply) => {
+      if (!held) {
+        held = true;
+        // The bottom layer's unpacking waits until every layer is stored: the downloads must not wait for it.
+        const deadline = Date.now() + 15_000;
+        while (!allStored && Date.now() < deadline) {
+          allStored = (await Promise.all(img.layerDigests.map((d) => svc.content.has(d)))).every(Boolean);
+          if (!allStored) await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      return prepare(chainId, apply);
+    };
+    const r = await svc.pull(`${reg.host}/test/bb:v1`);
+    assert.equal(allStored, true, "the later layers were downloaded while the bottom layer waited to be unpacked");
+    assert.equal(r.imageRef, img.configDigest);
+  });
+
   it("fails the pull of a layer that writes through a symlink and leaves nothing behind", async () => {
     const svc = await newService();
     await rm("/tmp/crikit-evil-file", { force: true });
