@@ -14,9 +14,10 @@
  * wanted platform), store index, manifest and config, download the layers
  * (three at a time, each retried and verified; a finished download starts the
  * next, so downloads never wait for the unpacking), unpack them bottom up into
- * chain-ID snapshots (checking each layer's diff ID against the config), then
- * write the record. Concurrent pulls of one reference share one pull; a blob
- * or snapshot wanted by two pulls is produced once.
+ * chain-ID snapshots (checking each layer's diff ID against the config; in a
+ * worker thread by default, see UnpackThread), then write the record.
+ * Concurrent pulls of one reference share one pull; a blob or snapshot
+ * wanted by two pulls is produced once.
  *
  * Names: the image ID is the config digest. Pulling a tag moves it to the new
  * image. Removal: by ID or repo digest, the image goes with all its names; by
@@ -47,6 +48,7 @@ import { hostPlatform, selectPlatform } from "./platform.js";
 import { RegistryClient, type ImageLogger, type PullProgress, type RegistryAuth, type RegistryClientOptions } from "./registry-client.js";
 import { Snapshotter } from "./snapshotter.js";
 import { applyLayer } from "./unpack.js";
+import { UnpackThread } from "./unpack-thread.js";
 
 /**
  * Options of {@link ImageService}.
@@ -91,6 +93,12 @@ export interface ImageServiceOptions {
    * @defaultValue `3`
    */
   maxConcurrentDownloads?: number;
+  /**
+   * Unpack layers in a worker thread (same checks, off the caller's event
+   * loop; the worker ends after 10 s idle). `false` unpacks on the main thread.
+   * @defaultValue `true`
+   */
+  unpackInWorker?: boolean;
   /** Logger; silent by default. */
   logger?: ImageLogger;
 }
@@ -187,6 +195,7 @@ export class ImageService {
   readonly #pinnedRefs: Set<string>;
   readonly #inUse: () => Iterable<string>;
   readonly #maxDownloads: number;
+  readonly #unpacker: UnpackThread | undefined;
   readonly #log: ImageLogger;
   /** The in-memory index (IDs, repo tags, repo digests, ID prefixes). */
   readonly #images = new ImageStore<ImageDetails>();
@@ -214,6 +223,7 @@ export class ImageService {
     this.#pinnedRefs = new Set((options.pinnedImages ?? []).map((r) => (isSha256Digest(r) ? r : normalizeReference(r, "pinnedImages"))));
     this.#inUse = options.inUse ?? (() => []);
     this.#maxDownloads = Math.max(1, options.maxConcurrentDownloads ?? 3);
+    this.#unpacker = (options.unpackInWorker ?? true) ? new UnpackThread() : undefined;
     this.#fsCacheMs = options.fsInfoCacheMs ?? 5000;
     this.#log = options.logger ?? silent;
   }
@@ -329,16 +339,17 @@ export class ImageService {
         }
       };
       startMore();
+      this.#unpacker?.warm();
       for (let i = 0; i < manifest.layers.length; i++) {
         await downloads.get(i);
         const layer = manifest.layers[i] as Descriptor;
         const chainId = chain[i] as string;
         await this.snapshots.prepare(chainId, async (dir) => {
-          const res = await applyLayer(dir, Readable.from(this.content.createReadStream(layer.digest)), {
-            compression: layerCompression(layer.mediaType) ?? "none",
-            lowerDirs: this.snapshots.lowerDirs(chain.slice(0, i)),
-            signal,
-          });
+          const opts = { compression: layerCompression(layer.mediaType) ?? "none", lowerDirs: this.snapshots.lowerDirs(chain.slice(0, i)), signal };
+          const res =
+            this.#unpacker === undefined
+              ? await applyLayer(dir, Readable.from(this.content.createReadStream(layer.digest)), opts)
+              : await this.#unpacker.apply(dir, this.content.path(layer.digest), opts);
           if (res.diffId !== diffIds[i]) {
             throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
           }
@@ -634,6 +645,7 @@ export class ImageService {
     this.#closed ??= (async () => {
       await Promise.allSettled([...this.#pulls.values()]);
       await this.#gc.catch(() => undefined);
+      await this.#unpacker?.close();
     })();
     return this.#closed;
   }
