@@ -285,6 +285,8 @@ export class ImageService {
     const downloads = new Map<number, Promise<void>>();
     const name = formatReference(ref);
     this.#log.info({ image: name }, "pulling image");
+    // The unpacking worker boots while the manifest and config download.
+    this.#unpacker?.warm();
     try {
       const top = await this.registry.fetchManifest(ref, ref.digest ?? ref.tag ?? "latest", call);
       await this.content.write(top.bytes, top.digest);
@@ -339,7 +341,6 @@ export class ImageService {
         }
       };
       startMore();
-      this.#unpacker?.warm();
       for (let i = 0; i < manifest.layers.length; i++) {
         await downloads.get(i);
         const layer = manifest.layers[i] as Descriptor;
