@@ -122,7 +122,10 @@ export class UnpackThread {
     });
   }
 
-  /** Ends the worker; running jobs reject with Unavailable. Idempotent. */
+  /**
+   * Ends the worker; running jobs reject with Unavailable once it has ended
+   * (an idle worker ends in the background). Idempotent.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#stop(new CrikitError("Unavailable", "the unpack thread was closed while a layer was being unpacked"));
@@ -172,8 +175,14 @@ export class UnpackThread {
     this.#idleTimer = undefined;
     const w = this.#worker;
     this.#worker = undefined;
+    if (w === undefined) return;
+    if (this.#jobs.size === 0) {
+      // Nothing runs in it: no need to wait for the thread to end.
+      void w.terminate().catch(() => undefined);
+      return;
+    }
     // Ended before its jobs reject, so nothing writes into their directories once the callers clean up.
-    if (w !== undefined) await w.terminate();
+    await w.terminate();
     if (reason !== undefined) for (const job of [...this.#jobs.values()]) job.reject(reason);
   }
 }
