@@ -30,6 +30,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { CrikitError } from "../errors.js";
 import { sha256Digest } from "./digest.js";
+import { httpGet, type HttpGetResponse } from "./http-get.js";
 import { manifestAccept } from "./media-types.js";
 import type { ParsedReference } from "../reference/index.js";
 
@@ -118,7 +119,8 @@ export interface RegistryClientOptions {
    */
   retryBaseMs?: number;
   /**
-   * The fetch implementation.
+   * The fetch implementation. When omitted, blob bodies are streamed with
+   * node:http(s) instead (no per-chunk copy), everything else with fetch.
    * @defaultValue `globalThis.fetch` (undici)
    */
   fetch?: typeof fetch;
@@ -191,6 +193,8 @@ export class RegistryClient {
   readonly #retries: number;
   readonly #retryBaseMs: number;
   readonly #fetch: typeof fetch;
+  /** Stream blobs with node:http(s) rather than fetch (when no fetch was given). */
+  readonly #nodeBlobs: boolean;
   readonly #ua: string;
   readonly #log: ImageLogger;
   /** `endpoint|scope|credential-key` → token and expiry. */
@@ -205,6 +209,7 @@ export class RegistryClient {
     this.#retries = options.retries ?? 3;
     this.#retryBaseMs = options.retryBaseMs ?? 200;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#nodeBlobs = options.fetch === undefined;
     this.#ua = options.userAgent ?? "crikit";
     this.#log = options.logger ?? silent;
   }
@@ -266,7 +271,7 @@ export class RegistryClient {
   async openBlob(ref: ParsedReference, digest: string, options: RegistryCallOptions = {}): Promise<AsyncIterable<Uint8Array>> {
     const path = `/v2/${ref.path}/blobs/${digest}`;
     return this.#onEndpoints(ref, options, async (ep) => {
-      const res = await this.#request(ep, ref, path, {}, options);
+      const res = await this.#request(ep, ref, path, {}, options, this.#nodeBlobs);
       if (res.body === null) throw new CrikitError("Unavailable", `empty body for blob ${digest} from ${ep.base}`);
       return res.body as unknown as AsyncIterable<Uint8Array>;
     });
@@ -308,7 +313,7 @@ export class RegistryClient {
     throw lastErr;
   }
 
-  async #request(ep: Endpoint, ref: ParsedReference, path: string, headers: Record<string, string>, options: RegistryCallOptions): Promise<Response> {
+  async #request(ep: Endpoint, ref: ParsedReference, path: string, headers: Record<string, string>, options: RegistryCallOptions, nodeGet = false): Promise<Response | HttpGetResponse> {
     const auth = options.auth ?? {};
     const scope = `repository:${ref.path}:pull`;
     const url = `${ep.base}${path}`;
@@ -316,7 +321,7 @@ export class RegistryClient {
     for (let round = 0; round < 2; round++) {
       const h: Record<string, string> = { "user-agent": this.#ua, ...headers };
       if (authHeader !== undefined) h.authorization = authHeader;
-      const res = await this.#fetchOnce(url, { headers: h, redirect: "follow", ...(options.signal ? { signal: options.signal } : {}) });
+      const res = nodeGet ? await this.#getOnce(url, h, options.signal) : await this.#fetchOnce(url, { headers: h, redirect: "follow", ...(options.signal ? { signal: options.signal } : {}) });
       if (res.status === 401 && round === 0) {
         await res.body?.cancel();
         const ch = parseChallenge(res.headers.get("www-authenticate") ?? "");
@@ -339,6 +344,15 @@ export class RegistryClient {
       throw new CrikitError(res.status >= 500 || res.status === 429 ? "Unavailable" : "Unknown", `registry ${ep.base} answered ${res.status} for ${path}`, { details: { status: res.status } });
     }
     throw unauthenticated(ep, ref, "the credentials were rejected");
+  }
+
+  async #getOnce(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<HttpGetResponse> {
+    try {
+      return await httpGet(url, { headers, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if ((err as Error).name === "AbortError" || (err as Error).name === "TimeoutError") throw err;
+      throw new CrikitError("Unavailable", `cannot reach ${new URL(url).origin}: ${networkReason(err)}`, { cause: err });
+    }
   }
 
   async #fetchOnce(url: string, init: RequestInit): Promise<Response> {
