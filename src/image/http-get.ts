@@ -21,10 +21,15 @@ import { request as httpsRequest } from "node:https";
  * @internal
  */
 export interface HttpGetResponse {
+  /** The HTTP status of the final answer. */
   status: number;
+  /** Whether the status is 2xx. */
   ok: boolean;
+  /** Header lookup by case-insensitive name; repeated headers joined with ", ". */
   headers: { get(name: string): string | null };
+  /** The body as the socket's chunks; `cancel()` drops the connection. */
   body: (AsyncIterable<Uint8Array> & { cancel(): Promise<void> }) | null;
+  /** The whole body. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 

@@ -47,6 +47,7 @@ export interface UnpackThreadOptions {
  * @internal
  */
 export interface UnpackThreadApplyOptions {
+  /** The layer's compression. */
   compression: LayerCompression;
   /** The directories of the layers beneath, topmost first (see {@link ApplyLayerOptions}). */
   lowerDirs?: readonly string[];
