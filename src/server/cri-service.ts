@@ -160,6 +160,7 @@ import {
 import { ExitReason, SpecialExitCode, resourcesFromSpec } from "../status/index.js";
 import {
   ContainerStore,
+  deepFreeze,
   Registrar,
   SandboxStore,
   containerState,
@@ -1198,7 +1199,7 @@ export class CriService {
   #criSandbox(r: SandboxRecord): MessageInitShape<typeof import("../cri.js").PodSandboxSchema> {
     let el = this.#listElements.get(r);
     if (el === undefined) {
-      el = freezeDeep({
+      el = deepFreeze({
         id: r.id,
         ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
         state: criSandboxState(r),
@@ -1542,7 +1543,7 @@ export class CriService {
   #criContainer(r: ContainerRecord): MessageInitShape<typeof import("../cri.js").ContainerSchema> {
     let el = this.#listElements.get(r);
     if (el === undefined) {
-      el = freezeDeep({
+      el = deepFreeze({
         id: r.id,
         podSandboxId: r.metadata.sandboxId,
         ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
@@ -1918,9 +1919,3 @@ const RUNTIME_RPCS = [
 
 const IMAGE_RPCS = ["listImages", "streamImages", "imageStatus", "pullImage", "removeImage", "imageFsInfo"] as const;
 
-/** Freeze `v` and every plain object and array under it (typed arrays are left as they are). */
-function freezeDeep<T>(v: T): T {
-  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v)) return v;
-  for (const k of Reflect.ownKeys(v)) freezeDeep((v as Record<PropertyKey, unknown>)[k]);
-  return Object.freeze(v);
-}

@@ -1,6 +1,8 @@
 /**
  * Deep freezing of stored records, so that a snapshot handed out by a store
- * cannot be changed by its reader. Internal to the stores.
+ * cannot be changed by its reader. Also used by the CRI service for the list
+ * elements it hands the transport (frozen elements have their encoding
+ * kept). Not part of the public API.
  *
  * @packageDocumentation
  */

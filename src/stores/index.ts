@@ -15,4 +15,5 @@ export type { ContainerMetadata, ContainerStatus, DerivedContainerState, Contain
 export { SandboxStore, sandboxState, newSandboxStatus } from "./sandbox-store.js";
 export type { SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord } from "./sandbox-store.js";
 export { ImageStore } from "./image-store.js";
+export { deepFreeze } from "./deep-freeze.js";
 export type { ImageStoreRecord, NewImage, ImageReferences } from "./image-store.js";
