@@ -80,10 +80,15 @@ export const manifestAccept: string = [
  * @public
  */
 export interface Platform {
+  /** CPU architecture in Go `GOARCH` terms (`amd64`, `arm64`, ...). OCI `architecture`. */
   architecture: string;
+  /** Operating system in Go `GOOS` terms (`linux`, `windows`, ...). OCI `os`. */
   os: string;
+  /** CPU variant (`v7`, `v8`); a missing arm64 variant matches `v8`. OCI `variant`. */
   variant?: string;
+  /** OS version, used by Windows images; not matched by crikit. OCI `os.version`. */
   "os.version"?: string;
+  /** Required OS features, used by Windows images; not matched by crikit. OCI `os.features`. */
   "os.features"?: string[];
 }
 
@@ -93,12 +98,19 @@ export interface Platform {
  * @public
  */
 export interface Descriptor {
+  /** Media type of the referenced content (see {@link MediaType}). OCI `mediaType`. */
   mediaType: string;
+  /** Digest of the referenced content, `sha256:<hex>`. OCI `digest`. */
   digest: string;
+  /** Size of the referenced content in bytes; downloads are checked against it. OCI `size`. */
   size: number;
+  /** Other URLs the content may be downloaded from; crikit does not use them. OCI `urls`. */
   urls?: string[];
+  /** Arbitrary metadata. OCI `annotations`. */
   annotations?: Record<string, string>;
+  /** The platform of the manifest it points to; set in an index's entries. OCI `platform`. */
   platform?: Platform;
+  /** Type of an artifact the descriptor points to; crikit does not use it. OCI `artifactType`. */
   artifactType?: string;
 }
 
@@ -108,10 +120,15 @@ export interface Descriptor {
  * @public
  */
 export interface ImageManifest {
+  /** Always 2. OCI `schemaVersion`. */
   schemaVersion: 2;
+  /** {@link MediaType}.ociManifest or dockerManifest; may be absent in OCI documents. OCI `mediaType`. */
   mediaType?: string;
+  /** The image config blob; its digest is the image ID. OCI `config`. */
   config: Descriptor;
+  /** The layer blobs, bottom first. OCI `layers`. */
   layers: Descriptor[];
+  /** Arbitrary metadata. OCI `annotations`. */
   annotations?: Record<string, string>;
 }
 
@@ -121,9 +138,13 @@ export interface ImageManifest {
  * @public
  */
 export interface ImageIndex {
+  /** Always 2. OCI `schemaVersion`. */
   schemaVersion: 2;
+  /** {@link MediaType}.ociIndex or dockerManifestList; may be absent in OCI documents. OCI `mediaType`. */
   mediaType?: string;
+  /** One manifest per platform, each with its `platform`; the first match wins. OCI `manifests`. */
   manifests: Descriptor[];
+  /** Arbitrary metadata. OCI `annotations`. */
   annotations?: Record<string, string>;
 }
 
@@ -133,14 +154,23 @@ export interface ImageIndex {
  * @public
  */
 export interface ImageRuntimeConfig {
+  /** `user`, `uid`, `user:group` or `uid:gid` the process runs as; also the CRI `Image` uid or username. OCI `config.User`. */
   User?: string;
+  /** Ports as `port/proto` keys (`80/tcp`); values are empty objects. OCI `config.ExposedPorts`. */
   ExposedPorts?: Record<string, object>;
+  /** Environment entries, `NAME=value`. OCI `config.Env`. */
   Env?: string[];
+  /** Default command prefix; Docker writes `null` for none. OCI `config.Entrypoint`. */
   Entrypoint?: string[] | null;
+  /** Default arguments (or command, without an entrypoint); Docker writes `null` for none. OCI `config.Cmd`. */
   Cmd?: string[] | null;
+  /** Volume paths as keys; values are empty objects. OCI `config.Volumes`. */
   Volumes?: Record<string, object>;
+  /** Default working directory of the process. OCI `config.WorkingDir`. */
   WorkingDir?: string;
+  /** Arbitrary metadata. OCI `config.Labels`. */
   Labels?: Record<string, string>;
+  /** Signal that stops the container, by name (`SIGTERM`) or number. OCI `config.StopSignal`. */
   StopSignal?: string;
 }
 
@@ -150,12 +180,20 @@ export interface ImageRuntimeConfig {
  * @public
  */
 export interface ImageConfigFile {
+  /** Creation time, RFC 3339. OCI `created`. */
   created?: string;
+  /** Name or email of the author. OCI `author`. */
   author?: string;
+  /** CPU architecture the image's binaries are built for, as in {@link Platform}. OCI `architecture`. */
   architecture: string;
+  /** Operating system the image is built for, as in {@link Platform}. OCI `os`. */
   os: string;
+  /** CPU variant, as in {@link Platform}. OCI `variant`. */
   variant?: string;
+  /** Execution parameters for containers of this image. OCI `config`. */
   config?: ImageRuntimeConfig;
+  /** `type` is `layers`; `diff_ids` are the digests of the uncompressed layers, bottom first, from which chain IDs derive. OCI `rootfs`. */
   rootfs: { type: string; diff_ids: string[] };
+  /** Build history of each layer; kept, not read. OCI `history`. */
   history?: unknown[];
 }
