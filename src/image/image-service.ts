@@ -109,7 +109,16 @@ export interface ImageServiceOptions {
  * @public
  */
 export interface PullOptions {
+  /**
+   * Registry credentials (the CRI `PullImageRequest.auth`); anonymous when
+   * omitted. A call that joins a running pull of the same reference uses
+   * that pull's credentials.
+   */
   auth?: RegistryAuth;
+  /**
+   * Cancels the pull (together with `pullTimeoutMs`). A call that joins a
+   * running pull of the same reference waits on that pull's signal.
+   */
   signal?: AbortSignal;
   /** Called as blobs download. */
   onProgress?: (p: PullProgress) => void;
@@ -125,6 +134,7 @@ export interface PullOptions {
 export interface PullResult {
   /** The image ID (config digest); the CRI `image_ref`. */
   imageRef: string;
+  /** The stored record of the pulled image. */
   image: ImageRecord;
 }
 
@@ -134,16 +144,23 @@ export interface PullResult {
  * @public
  */
 export interface ImageSpecConfig {
+  /** The image's `User` (`name`, `uid`, with optional `:group`), or "" when it sets none. */
   user: string;
+  /** The image's `Env` entries, `NAME=value`; `[]` when it sets none. */
   env: string[];
+  /** The image's `Entrypoint`; `[]` when it sets none. */
   entrypoint: string[];
+  /** The image's `Cmd`; `[]` when it sets none. */
   cmd: string[];
+  /** The image's `WorkingDir`, or "" when it sets none. */
   workingDir: string;
   /** Volume paths. */
   volumes: string[];
+  /** The image's `Labels`; `{}` when it sets none. */
   labels: Record<string, string>;
   /** For instance `SIGTERM`, or "" when the image sets none. */
   stopSignal: string;
+  /** Exposed ports as `port/proto` (`80/tcp`), sorted; `[]` when none. */
   exposedPorts: string[];
 }
 
@@ -155,7 +172,9 @@ export interface ImageSpecConfig {
 export interface ImageFsUsage {
   /** The directory that holds the images. */
   mountpoint: string;
+  /** Bytes used by content, snapshots and records (`du -B1`); the CRI `used_bytes`. */
   usedBytes: number;
+  /** Inodes used by content, snapshots and records (`du --inodes`); the CRI `inodes_used`. */
   inodesUsed: number;
   /** ms since the epoch. */
   timestamp: number;
@@ -185,9 +204,13 @@ const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * @public
  */
 export class ImageService {
+  /** The state directory, `options.root`; holds `content/`, `snapshots/` and `images/`. */
   readonly root: string;
+  /** The blob store, in `<root>/content`. */
   readonly content: ContentStore;
+  /** The unpacked layers, in `<root>/snapshots`. */
   readonly snapshots: Snapshotter;
+  /** The registry client: `options.registry` if it is one, else one built from those options. */
   readonly registry: RegistryClient;
   readonly #records: ImageRecordFiles;
   readonly #platform: Platform;
@@ -657,6 +680,7 @@ export class ImageService {
     return this.close();
   }
 
+  /** Same as {@link ImageService.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

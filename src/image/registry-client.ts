@@ -40,7 +40,9 @@ import type { ParsedReference } from "../reference/index.js";
  * @public
  */
 export interface RegistryAuth {
+  /** User name for Basic auth or the token request; takes precedence over `auth`. */
   username?: string;
+  /** Password sent with `username`. */
   password?: string;
   /** base64 of `username:password` (used when username is empty). */
   auth?: string;
@@ -78,6 +80,7 @@ export interface RegistryHostConfig {
  * @public
  */
 export interface PullProgress {
+  /** Digest of the blob being downloaded. */
   digest: string;
   /** Bytes received so far. */
   written: number;
@@ -91,9 +94,13 @@ export interface PullProgress {
  * @public
  */
 export interface ImageLogger {
+  /** Detail such as retried requests and failed mirrors. */
   debug(obj: object, msg: string): void;
+  /** Milestones such as an image pulled or removed. */
   info(obj: object, msg: string): void;
+  /** Failures that do not fail a call, such as a background garbage collection. */
   warn(obj: object, msg: string): void;
+  /** Errors; the image code logs none at this level today. */
   error(obj: object, msg: string): void;
 }
 
@@ -139,7 +146,9 @@ export interface RegistryClientOptions {
  * @public
  */
 export interface RegistryCallOptions {
+  /** Credentials for this call; anonymous when omitted. */
   auth?: RegistryAuth;
+  /** Cancels the call, including waits between retries. */
   signal?: AbortSignal;
   /**
    * Retries for this call, in place of the client's; 0 when the caller
@@ -159,6 +168,7 @@ export interface FetchedManifest {
   mediaType: string;
   /** sha256 of the bytes. */
   digest: string;
+  /** The document as received. */
   bytes: Buffer;
   /** The endpoint that served it. */
   endpoint: string;

@@ -45,6 +45,7 @@ export interface OverlayMountOptions {
    * @defaultValue `false`
    */
   readonly?: boolean;
+  /** Cancels the mount (forwarded to the `mount` process). */
   signal?: AbortSignal;
 }
 
