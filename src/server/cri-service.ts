@@ -1197,20 +1197,25 @@ export class CriService {
    * frozen, so the transport can reuse its encoding while it is unchanged.
    */
   #criSandbox(r: SandboxRecord): MessageInitShape<typeof import("../cri.js").PodSandboxSchema> {
-    let el = this.#listElements.get(r);
+    return this.#listElement(r, () => ({
+      id: r.id,
+      ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+      state: criSandboxState(r),
+      createdAt: r.status.createdAt,
+      labels: r.metadata.config.labels,
+      annotations: r.metadata.config.annotations,
+      runtimeHandler: r.metadata.runtimeHandler,
+    }));
+  }
+
+  /** The frozen element `build` makes for store record `r`, made once per record version. */
+  #listElement<T extends object>(r: object, build: () => T): T {
+    let el = this.#listElements.get(r) as T | undefined;
     if (el === undefined) {
-      el = deepFreeze({
-        id: r.id,
-        ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
-        state: criSandboxState(r),
-        createdAt: r.status.createdAt,
-        labels: r.metadata.config.labels,
-        annotations: r.metadata.config.annotations,
-        runtimeHandler: r.metadata.runtimeHandler,
-      });
+      el = deepFreeze(build());
       this.#listElements.set(r, el);
     }
-    return el as MessageInitShape<typeof import("../cri.js").PodSandboxSchema>;
+    return el;
   }
 
   /** ListPodSandbox with the filter (ID prefix, state, labels). */
@@ -1541,23 +1546,18 @@ export class CriService {
 
   /** The list element of a container record (see `#criSandbox`). */
   #criContainer(r: ContainerRecord): MessageInitShape<typeof import("../cri.js").ContainerSchema> {
-    let el = this.#listElements.get(r);
-    if (el === undefined) {
-      el = deepFreeze({
-        id: r.id,
-        podSandboxId: r.metadata.sandboxId,
-        ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
-        image: { image: this.#cx.get(r.id)?.imageName ?? "" },
-        imageRef: r.metadata.imageRef,
-        imageId: r.metadata.imageRef,
-        state: criContainerState(r),
-        createdAt: r.status.createdAt,
-        labels: r.metadata.config.labels,
-        annotations: r.metadata.config.annotations,
-      });
-      this.#listElements.set(r, el);
-    }
-    return el as MessageInitShape<typeof import("../cri.js").ContainerSchema>;
+    return this.#listElement(r, () => ({
+      id: r.id,
+      podSandboxId: r.metadata.sandboxId,
+      ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
+      image: { image: this.#cx.get(r.id)?.imageName ?? "" },
+      imageRef: r.metadata.imageRef,
+      imageId: r.metadata.imageRef,
+      state: criContainerState(r),
+      createdAt: r.status.createdAt,
+      labels: r.metadata.config.labels,
+      annotations: r.metadata.config.annotations,
+    }));
   }
 
   /** ListContainers with the filter (ID prefix, sandbox ID, state, labels). */
