@@ -25,6 +25,11 @@
  *   Unavailable), then drops every connection. Idempotent; it also cuts
  *   short a `close()` in progress.
  *
+ * Every connection passes the authority gate first (`authority-gate.ts`):
+ * clients whose `:authority` node:http2 would refuse (grpc-go on a unix
+ * socket sends the socket path: crictl, kubelets up to 1.30) are served
+ * through a rewriter; the others get the socket itself, at no cost per call.
+ *
  * Interceptor order, outermost first: request id, metrics, diagnostics
  * channel (`crikit:transport:call-end`), logging, stream
  * shutdown link, readiness gate, error conversion, then the `interceptors`
@@ -54,6 +59,8 @@ import type { Interceptor } from "@connectrpc/connect";
 import { compressionGzip } from "@connectrpc/connect-node";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { serveStream } from "./h2-stream-adapter.js";
+import { installAuthorityGate } from "./authority-gate.js";
+import type { AuthorityGateOptions } from "./authority-gate.js";
 import { CrikitError } from "../errors.js";
 import { createCriRoutes } from "./cri-routes.js";
 import type { CriServices } from "./cri-routes.js";
@@ -377,7 +384,9 @@ export class CriServer {
 
   async #doListen(): Promise<void> {
     const h2 = { maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000 } };
+    const gate: AuthorityGateOptions = { onHandover: (how, authority) => this.#logger.debug({ how, authority }, "HTTP/2 connection") };
     const unix = http2.createServer(h2);
+    installAuthorityGate(unix, "connection", gate);
     unix.on("stream", this.#handler);
     this.#track(unix);
     this.#bound = await listenUnixSocket(unix, this.#options.socketPath, this.#options.socket);
@@ -396,6 +405,7 @@ export class CriServer {
           allowHTTP1: false,
         },
       );
+      installAuthorityGate(secure, "secureConnection", gate);
       secure.on("stream", this.#handler);
       this.#track(secure);
       try {

@@ -36,3 +36,7 @@ export type { CallEndMessage } from "./diagnostics.js";
 // Unix socket helpers.
 export { listenUnixSocket, probeUnixSocket, removeUnixSocket } from "./unix-socket.js";
 export type { BoundUnixSocket, UnixSocketOptions, UnixSocketState } from "./unix-socket.js";
+
+// Serving clients that send a socket path as :authority (grpc-go through a unix dialer).
+export { installAuthorityGate, isAcceptedAuthority } from "./authority-gate.js";
+export type { AuthorityGateOptions } from "./authority-gate.js";
