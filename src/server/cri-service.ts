@@ -180,6 +180,7 @@ import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
 import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
 import { RecordDir } from "./records.js";
+import { containerNotFound, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
 
 /** A pino-compatible logger subset. @public */
@@ -716,7 +717,7 @@ export class CriService {
     this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.sandboxes.find(idOrPrefix);
-    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`pod sandbox ${JSON.stringify(idOrPrefix)} not found`);
+    if (r === undefined || this.#hidden.has(r.id)) throw sandboxNotFound(idOrPrefix);
     return r;
   }
 
@@ -724,7 +725,7 @@ export class CriService {
     this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.containers.find(idOrPrefix);
-    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`container ${JSON.stringify(idOrPrefix)} not found`);
+    if (r === undefined || this.#hidden.has(r.id)) throw containerNotFound(idOrPrefix);
     return r;
   }
 
@@ -979,7 +980,7 @@ export class CriService {
 
   async #runSandbox(name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string): Promise<string> {
     const id = generateId();
-    this.#sandboxNames.reserve(name, id);
+    reserveName(this.#sandboxNames, name, id, "pod sandbox");
     const undo = new Undo();
     undo.push("release name", async () => this.#sandboxNames.release(name));
     const signal = this.#workSignal();
@@ -1265,7 +1266,7 @@ export class CriService {
     const cfg = req.config;
     if (cfg === undefined) throw invalidArgument("config is missing", "config");
     validateContainerMetadata(cfg.metadata);
-    if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
+    if (sandboxState(sb.status) !== "READY") throw sandboxNotReady(sb.id);
     const sc = cfg.linux?.securityContext;
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
@@ -1284,7 +1285,7 @@ export class CriService {
 
   async #createContainer(name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
     const id = generateId();
-    this.#containerNames.reserve(name, id);
+    reserveName(this.#containerNames, name, id, "container");
     const undo = new Undo();
     undo.push("release name", async () => this.#containerNames.release(name));
     const signal = this.#workSignal();
@@ -1416,7 +1417,7 @@ export class CriService {
       if (state !== "CREATED") throw failedPrecondition(`container ${JSON.stringify(c.id)} is ${state.toLowerCase()}, not created`);
       if (cur.status.removing) throw failedPrecondition(`container ${JSON.stringify(c.id)} is being removed`);
       const sb = this.sandboxes.find(cur.metadata.sandboxId);
-      if (sb === undefined || sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(cur.metadata.sandboxId)} is not ready`);
+      if (sb === undefined || sandboxState(sb.status) !== "READY") throw sandboxNotReady(cur.metadata.sandboxId);
       const x = this.#cx.get(c.id) as ContainerExtra;
       const rt = this.#runtime(x.handler);
       this.containers.update(c.id, (s) => ({ ...s, starting: true }));
