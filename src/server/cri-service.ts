@@ -180,7 +180,7 @@ import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
 import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
 import { RecordDir } from "./records.js";
-import { containerNotFound, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
+import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
 
 /** A pino-compatible logger subset. @public */
@@ -1815,7 +1815,9 @@ export class CriService {
         };
       }
     }
-    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) }).catch((err: unknown) => {
+      throw isCrikitError(err) && err.code === "NotFound" ? imageNotInRegistry(ref, err) : err;
+    });
     this.#log.info({ image: ref, id: res.imageRef }, "image pulled");
     return { imageRef: res.imageRef };
   }

@@ -1,10 +1,10 @@
 /**
  * The service's messages for the mistakes a person makes at a CRI client
  * (crictl) or the kubelet meets after a race: an ID that names nothing, a
- * name already taken, a pod that is no longer ready. Each says what is wrong
- * and what to do next, naming both the RPC and the crictl command, since
- * crictl prints the message as it is (`rpc error: code = NotFound desc =
- * ...`).
+ * name already taken, a pod that is no longer ready, an image the registry
+ * does not have. Each says what is wrong and what to do next, naming the RPC
+ * and the crictl command where one helps, since crictl prints the message as
+ * it is (`rpc error: code = NotFound desc = ...`).
  *
  * @packageDocumentation
  */
@@ -28,6 +28,11 @@ export function sandboxNotReady(id: string): CrikitError {
   return failedPrecondition(
     `pod sandbox ${JSON.stringify(id)} is not ready: it was stopped or its infra process ended; containers run only in a ready pod, so run the pod again (RunPodSandbox, crictl runp) and create the container there`,
   );
+}
+
+/** NotFound for a PullImage whose registry has no such repository, tag or digest (`err` is the registry's NotFound). */
+export function imageNotInRegistry(ref: string, err: CrikitError): CrikitError {
+  return new CrikitError("NotFound", `image ${JSON.stringify(ref)} not found: ${err.message}; check the repository name and the tag or digest`, { details: err.details, cause: err });
 }
 
 /**

@@ -440,7 +440,7 @@ describe("crictl against crikitd", { timeout: 240_000, skip: crictl === undefine
       // On the local registry: nothing leaves the machine.
       const absent = grpcFailure(await run(["pull", `${env.registry.host}/library/nosuch:1`]));
       assert.equal(absent.code, "NotFound");
-      assert.match(absent.desc, /library\/nosuch.* not found/);
+      assert.match(absent.desc, new RegExp(`^image "${env.registry.host}/library/nosuch:1" not found: .*; check the repository name and the tag or digest$`));
     });
 
     it("a name conflict: AlreadyExists naming the holder and how to free the name", async () => {
