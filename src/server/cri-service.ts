@@ -1799,12 +1799,7 @@ export class CriService {
         ...(a.registryToken ? { registryToken: a.registryToken } : {}),
       };
     } else {
-      let domain = "";
-      try {
-        domain = parseReference(ref).domain;
-      } catch (err) {
-        throw invalidArgument(`image.image ${JSON.stringify(ref)} is not a valid reference: ${errMessage(err)}`, "image.image");
-      }
+      const domain = parseReference(ref, "image.image").domain;
       const conf = this.config.registry.auths[domain];
       if (conf !== undefined) {
         auth = {
