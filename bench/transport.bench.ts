@@ -6,7 +6,9 @@
  *
  * The server runs in a child process (this file with `--transport-server
  * SOCKET`), as crikitd would, so client and server do not share an event
- * loop; a second pair of rows runs both in one process for comparison.
+ * loop; a second pair of rows sends the socket path as `:authority`, as
+ * grpc-go does on a unix socket (the authority gate's rewriter serves it), and
+ * a third pair runs both in one process for comparison.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -83,6 +85,14 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
         rows.push(...(await measure(client, n, "server in a child process")));
       } finally {
         client.close();
+      }
+      // What grpc-go on a unix socket sends (crictl, kubelets up to 1.30): the
+      // socket path as :authority, served through the authority gate's rewriter.
+      const pathClient = createCriClient(childSocket, { channelOptions: { "grpc.default_authority": childSocket } });
+      try {
+        rows.push(...(await measure(pathClient, n, "child process, socket path as :authority")));
+      } finally {
+        pathClient.close();
       }
     } finally {
       child.removeAllListeners("exit");

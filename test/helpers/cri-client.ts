@@ -1,7 +1,7 @@
 /**
  * A CRI client for tests, built on the second, independent gRPC stack:
  * @grpc/grpc-js with @grpc/proto-loader reading the same api.proto
- * (`../shared/cri-api/runtime/v1/api.proto` beside the repository). grpc-js
+ * (the vendored `proto/cri-api/runtime/v1/api.proto`). grpc-js
  * speaks HTTP/2 with prior knowledge over the unix socket, as grpc-go does
  * for the kubelet and crictl, so what passes here is what they see.
  *
@@ -19,7 +19,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import protoLoader from "@grpc/proto-loader";
 
 /** The CRI proto shared by the e2e tests. */
-export const criProtoPath = fileURLToPath(new URL("../../../shared/cri-api/runtime/v1/api.proto", import.meta.url));
+export const criProtoPath = fileURLToPath(new URL("../../proto/cri-api/runtime/v1/api.proto", import.meta.url));
 
 /** gRPC status codes by name, for assertions. */
 export const GrpcStatus = grpc.status;
