@@ -51,9 +51,10 @@ const readmeEndpoint = "unix:///run/crikit/crikit.sock";
 
 // --- the README's session -----------------------------------------------------
 
-/** One line of the session: a crictl command, its words after `crictl`, and the variable that captures its output. */
+/** One line of the session: the crictl command, its words after `crictl` (variables unexpanded), and the variable that captures its output. */
 interface SessionStep {
   line: string;
+  command: string;
   args: string[];
   capture?: string;
 }
@@ -138,7 +139,7 @@ function readReadmeSession(markdown: string): ReadmeSession {
     // Variables are expanded when the step runs; here each reads as its own name.
     const words = shellWords(command, new Proxy({}, { get: (_t, name) => `$${String(name)}` }));
     assert.equal(words[0], "crictl", `each line of the session runs crictl: ${line}`);
-    steps.push({ line, args: words.slice(1), ...(captured ? { capture: captured[1] as string } : {}) });
+    steps.push({ line, command, args: words.slice(1), ...(captured ? { capture: captured[1] as string } : {}) });
   }
   return { podJson, containerJson, steps };
 }
@@ -399,7 +400,9 @@ describe("crictl against crikitd", { timeout: 240_000, skip: crictl === undefine
     let updated: StepContext["updated"];
     for (const step of session.steps) {
       it(step.line.replace(/\s+#.*$/, ""), async () => {
-        const args = step.args.map((a) => a.replace(/^\$([A-Za-z_]\w*)$/, (_m, name: string) => vars[name] ?? assert.fail(`$${name} is not set`)).replaceAll(readmeEndpoint, `unix://${env.socket}`));
+        const args = shellWords(step.command, vars)
+          .slice(1)
+          .map((a) => a.replaceAll(readmeEndpoint, `unix://${env.socket}`));
         const check = checks[subcommand(args)];
         assert.ok(check, `the test knows what "crictl ${subcommand(args)}" should print`);
         const r = await run(args);
