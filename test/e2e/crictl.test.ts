@@ -343,7 +343,7 @@ function subcommand(args: readonly string[]): string {
  * last) or a plain one.
  */
 function grpcFailure(r: CrictlResult): { code: string; desc: string } {
-  assert.notEqual(r.exitCode, 0, `crictl failed (stdout: ${r.stdout})`);
+  assert.equal(r.exitCode, 1, `crictl failed with exit code 1 (stdout: ${r.stdout}; stderr: ${r.stderr})`);
   let line = r.stderr.split("\n").filter((l) => l.includes("rpc error: code = ")).at(-1) ?? "";
   if (/ level=\w+ msg="/.test(line)) line = JSON.parse(line.slice(line.indexOf(' msg="') + 5)) as string;
   const m = /rpc error: code = (\w+) desc = (.*)$/s.exec(line);
@@ -359,8 +359,9 @@ describe("crictl against crikitd", { timeout: 240_000, skip: crictl === undefine
   let configFile = "";
   const vars: Record<string, string> = {};
 
-  const run = async (args: string[]): Promise<CrictlResult> => {
-    const r = await execa(crictl as string, args, { cwd: work, env: { CRI_CONFIG_FILE: configFile }, reject: false, timeout: 60_000 });
+  const run = async (args: string[], environment: Record<string, string> = { CRI_CONFIG_FILE: configFile }): Promise<CrictlResult> => {
+    // Only the variables given: an endpoint variable in the test's own environment would override the config file.
+    const r = await execa(crictl as string, args, { cwd: work, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...environment }, extendEnv: false, reject: false, timeout: 60_000 });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
 
@@ -418,6 +419,20 @@ describe("crictl against crikitd", { timeout: 240_000, skip: crictl === undefine
       assert.deepEqual(await leakedMounts(env), []);
       assert.deepEqual(await netnsPins(env, []), []);
     });
+  });
+
+  it("takes the endpoint from --runtime-endpoint or CONTAINER_RUNTIME_ENDPOINT as well as from its config file", async () => {
+    const empty = join(work, "empty-crictl.yaml");
+    await writeFile(empty, "");
+    const endpoint = `unix://${env.socket}`;
+    for (const [args, environment] of [
+      [["--runtime-endpoint", endpoint, "--image-endpoint", endpoint, "version"], { CRI_CONFIG_FILE: empty }],
+      [["version"], { CRI_CONFIG_FILE: empty, CONTAINER_RUNTIME_ENDPOINT: endpoint, IMAGE_SERVICE_ENDPOINT: endpoint }],
+    ] as const) {
+      const r = await run([...args], environment);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.match(r.stdout, /^RuntimeName:\s+crikit$/m);
+    }
   });
 
   describe("error paths a person meets", () => {
