@@ -50,6 +50,6 @@ export function reserveName(names: Registrar, name: string, id: string, kind: "p
       kind === "pod sandbox"
         ? "stop and remove that pod first (StopPodSandbox and RemovePodSandbox; crictl stopp, crictl rmp), or give this one another metadata.attempt"
         : "remove that container first (RemoveContainer; crictl rm), or give this one another metadata.attempt";
-    throw new CrikitError("AlreadyExists", `${kind} name ${JSON.stringify(name)} is already taken by ${kind} ${holder}: ${free}`, { details: err.details, cause: err });
+    throw new CrikitError("AlreadyExists", `${kind} name ${JSON.stringify(name)} is already reserved for ${kind} ${holder}: ${free}`, { details: err.details, cause: err });
   }
 }

@@ -469,7 +469,7 @@ describe("crictl against crikitd", { timeout: 240_000, skip: crictl === undefine
       // of a late result (which would get the same ID) but a conflict.
       const again = grpcFailure(await run(["runp", "pod.json"]));
       assert.equal(again.code, "AlreadyExists");
-      assert.match(again.desc, new RegExp(`^pod sandbox name ".*nginx-sandbox.*" is already taken by pod sandbox "${podId}": stop and remove that pod first .*crictl stopp, crictl rmp.*metadata\\.attempt`));
+      assert.match(again.desc, new RegExp(`^pod sandbox name ".*nginx-sandbox.*" is already reserved for pod sandbox "${podId}": stop and remove that pod first .*crictl stopp, crictl rmp.*metadata\\.attempt`));
 
       // The image is gone since the session's rmi: CreateContainer says to pull it.
       const noImage = grpcFailure(await run(["create", podId, "container.json", "pod.json"]));
@@ -482,7 +482,7 @@ describe("crictl against crikitd", { timeout: 240_000, skip: crictl === undefine
       const ctrId = created.stdout.trim();
       const twice = grpcFailure(await run(["create", podId, "container.json", "pod.json"]));
       assert.equal(twice.code, "AlreadyExists");
-      assert.match(twice.desc, new RegExp(`^container name ".*busybox.*" is already taken by container "${ctrId}": remove that container first .*crictl rm.*metadata\\.attempt`));
+      assert.match(twice.desc, new RegExp(`^container name ".*busybox.*" is already reserved for container "${ctrId}": remove that container first .*crictl rm.*metadata\\.attempt`));
       vars["ERR_POD"] = podId;
     });
 
