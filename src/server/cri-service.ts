@@ -153,6 +153,7 @@ import {
   buildHostsFile,
   buildResolvConf,
   generateContainerSpec,
+  podHostname,
   resourcesToOci,
   type ImageConfigInput,
   type OciSpec,
@@ -903,6 +904,12 @@ export class CriService {
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined) {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user", "config.linux.security_context.run_as_group");
     }
+    if (Buffer.byteLength(cfg.hostname) > 64) {
+      throw invalidArgument(
+        `config.hostname is ${Buffer.byteLength(cfg.hostname)} bytes long; Linux allows at most 64: shorten it, or leave it empty to use the node's hostname`,
+        "config.hostname",
+      );
+    }
     const handler = this.#resolveHandler(req.runtimeHandler);
     const name = makeSandboxName(cfg.metadata as NonNullable<typeof cfg.metadata>);
     const fp = fingerprint(toJson(RunPodSandboxRequestSchema, req));
@@ -997,7 +1004,9 @@ export class CriService {
         undo.push("remove netns", (s) => this.netns.remove(netnsPath, { signal: s }));
       }
       const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
-      const hostname = hostNetwork ? osHostname() : cfg.hostname || meta.name;
+      // No hostname in the config (crictl's minimal pod.json): the node's, as
+      // containerd and CRI-O do; never the pod name, which may pass 64 bytes.
+      const hostname = hostNetwork ? osHostname() : podHostname(cfg, osHostname());
       await mkdir(dir, { recursive: true });
       undo.push("remove sandbox dir", () => rm(dir, { recursive: true, force: true }));
       if (cfg.logDirectory !== "") await mkdir(cfg.logDirectory, { recursive: true });
@@ -1341,6 +1350,7 @@ export class CriService {
         restrictOomScoreAdj: this.config.restrict_oom_score_adj,
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
+        nodeHostname: osHostname(),
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),

@@ -50,6 +50,12 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       config: { envs: [{ key: "IMG", value: bytes("from-request") }, { key: "UNI", value: bytes("ünï") }] },
       check: (s) => assert.deepEqual(s.process?.env, ["PATH=/image/bin", "HOSTNAME=web-0", "IMG=from-request", "UNI=ünï"]),
     },
+    {
+      desc: "a pod that names no hostname gives HOSTNAME the node's hostname",
+      sandbox: podConfig({ hostname: "" }),
+      over: { nodeHostname: "node-1" },
+      check: (s) => assert.ok(s.process?.env?.includes("HOSTNAME=node-1"), String(s.process?.env)),
+    },
     { desc: "readonly_rootfs sets root.readonly", config: sc({ readonlyRootfs: true }), check: (s) => assert.deepEqual(s.root, { path: "/run/crikit/c/rootfs", readonly: true }) },
     {
       desc: "run_as_username resolves against the image",
