@@ -9,7 +9,9 @@
  * {@link SpecHost.readFile}. A request with no seccomp profile gets
  * `unsetSeccompProfile` (Unconfined by default, as containerd). The
  * deprecated string forms (`runtime/default`, `docker/default`,
- * `unconfined`, `localhost/<path>`) are understood too.
+ * `unconfined`, `localhost/<path>`) are understood too; any other string
+ * (a bare path, say) is InvalidArgument, as in containerd and CRI-O. The
+ * deprecated `apparmor_profile` follows the same rules.
  *
  * @packageDocumentation
  */
@@ -21,7 +23,13 @@ import { badField, isAbsolute, linuxOf, processOf, type SpecOption } from "./spe
 
 type Profile = { kind: "RuntimeDefault" | "Unconfined" } | { kind: "Localhost"; ref: string } | { kind: "unset" };
 
-function profileOf(p: SecurityProfile | undefined, legacy: string): Profile {
+/**
+ * The profile a request asks for: the `SecurityProfile` message, else the
+ * deprecated string field `legacyField` holds (`""` unset, `unconfined`,
+ * `runtime/default`, `docker/default`, `localhost/<ref>`; anything else is
+ * refused, as containerd and CRI-O do: a bare path is not a local profile).
+ */
+function profileOf(p: SecurityProfile | undefined, legacy: string, legacyField: string): Profile {
   if (p !== undefined) {
     switch (p.profileType) {
       case SecurityProfile_ProfileType.Unconfined:
@@ -36,7 +44,11 @@ function profileOf(p: SecurityProfile | undefined, legacy: string): Profile {
   if (legacy === "unconfined") return { kind: "Unconfined" };
   if (legacy === "runtime/default" || legacy === "docker/default") return { kind: "RuntimeDefault" };
   if (legacy.startsWith("localhost/")) return { kind: "Localhost", ref: legacy.slice("localhost/".length) };
-  return { kind: "Localhost", ref: legacy };
+  throw badField(
+    legacyField,
+    `${legacyField} "${legacy}" is not a valid profile: use "unconfined", "runtime/default", "docker/default" or "localhost/<profile>" ` +
+      `(for example "localhost/${legacy}"), or better the ${legacyField.replace(/_profile(_path)?$/, "")} field`,
+  );
 }
 
 const utf8 = new TextDecoder();
@@ -81,7 +93,13 @@ function applySeccomp(spec: OciSpec, input: CommonSpecInput, privileged: boolean
  */
 export const withContainerSeccomp: SpecOption<ContainerSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applySeccomp(spec, input, sc?.privileged ?? false, profileOf(sc?.seccomp, sc?.seccompProfilePath ?? ""), "linux.security_context.seccomp.localhost_ref");
+  applySeccomp(
+    spec,
+    input,
+    sc?.privileged ?? false,
+    profileOf(sc?.seccomp, sc?.seccompProfilePath ?? "", "linux.security_context.seccomp_profile_path"),
+    "linux.security_context.seccomp.localhost_ref",
+  );
 };
 
 /**
@@ -91,7 +109,13 @@ export const withContainerSeccomp: SpecOption<ContainerSpecInput> = (spec, input
  */
 export const withSandboxSeccomp: SpecOption<SandboxSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applySeccomp(spec, input, sc?.privileged ?? false, profileOf(sc?.seccomp, sc?.seccompProfilePath ?? ""), "linux.security_context.seccomp.localhost_ref");
+  applySeccomp(
+    spec,
+    input,
+    sc?.privileged ?? false,
+    profileOf(sc?.seccomp, sc?.seccompProfilePath ?? "", "linux.security_context.seccomp_profile_path"),
+    "linux.security_context.seccomp.localhost_ref",
+  );
 };
 
 function applyApparmor(spec: OciSpec, input: CommonSpecInput, privileged: boolean, profile: Profile): void {
@@ -118,7 +142,7 @@ function applyApparmor(spec: OciSpec, input: CommonSpecInput, privileged: boolea
  */
 export const withContainerApparmor: SpecOption<ContainerSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, sc?.apparmorProfile ?? ""));
+  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, sc?.apparmorProfile ?? "", "linux.security_context.apparmor_profile"));
 };
 
 /**
@@ -128,7 +152,7 @@ export const withContainerApparmor: SpecOption<ContainerSpecInput> = (spec, inpu
  */
 export const withSandboxApparmor: SpecOption<SandboxSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, ""));
+  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, "", "linux.security_context.apparmor"));
 };
 
 /**
