@@ -155,6 +155,7 @@ import {
   generateContainerSpec,
   podHostname,
   resourcesToOci,
+  validateTargetContainer,
   type ImageConfigInput,
   type OciSpec,
 } from "../spec/index.js";
@@ -1279,6 +1280,12 @@ export class CriService {
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
     }
+    const pidNs = sc?.namespaceOptions;
+    if (pidNs?.pid === NamespaceMode.TARGET) {
+      const field = "config.linux.security_context.namespace_options.target_id";
+      if (pidNs.targetId === "") throw invalidArgument(`namespace_options.pid is TARGET but ${field} is empty: set it to the ID of a running container of the same pod`, field);
+      this.#targetContainer(sb.id, pidNs.targetId);
+    }
     const imageRef = cfg.image?.image ?? "";
     if (imageRef === "") throw invalidArgument("config.image.image is empty", "config.image.image");
     const image = await this.images.status(imageRef);
@@ -1289,6 +1296,14 @@ export class CriService {
       this.#removeContainerNow(cid, AbortSignal.timeout(this.#rollbackTimeoutMs)),
     );
     return { containerId: id };
+  }
+
+  /** The running container of pod `sandboxId` whose PID namespace a TARGET container joins; throws what to do otherwise. */
+  #targetContainer(sandboxId: string, targetId: string): { id: string; pid: number } {
+    const t = this.containers.find(targetId);
+    const found = t === undefined || this.#hidden.has(t.id) ? undefined : { id: t.id, sandboxId: t.metadata.sandboxId, state: criContainerState(t), pid: this.#cx.get(t.id)?.pid ?? t.status.pid };
+    const ok = validateTargetContainer(sandboxId, found, targetId);
+    return { id: ok.id, pid: ok.pid ?? 0 };
   }
 
   async #createContainer(name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
@@ -1314,11 +1329,7 @@ export class CriService {
       undo.push("unmount rootfs", (s) => this.images.unmountRootfs(rootfs, { signal: s }));
       const ns = cfg.linux?.securityContext?.namespaceOptions;
       let targetPid: number | undefined;
-      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") {
-        const t = this.containers.find(ns.targetId);
-        if (t === undefined || t.metadata.sandboxId !== sb.id) throw notFound(`target container ${JSON.stringify(ns.targetId)} not found in the pod`);
-        targetPid = this.#cx.get(t.id)?.pid ?? t.status.pid;
-      }
+      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") targetPid = this.#targetContainer(sb.id, ns.targetId).pid;
       const hn = sx.handle.namespaces;
       const sbCfg = sb.metadata.config as PodSandboxConfig;
       // A pod without a shared PID namespace has no pod PID namespace to join:
