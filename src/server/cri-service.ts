@@ -141,7 +141,7 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import type { DaemonConfig, RuntimeHandlerConfig } from "../config/index.js";
+import { runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
@@ -256,6 +256,8 @@ interface HandlerRuntime {
   config: RuntimeHandlerConfig;
   oci: OciRuntime;
   exitDir: string;
+  /** The handler's cgroup driver: its `SystemdCgroup` option, else the config's `cgroup_driver`. */
+  cgroupDriver: "cgroupfs" | "systemd";
 }
 
 interface SandboxExtra {
@@ -421,21 +423,27 @@ export class CriService {
     this.#version = options.version ?? "0.1.0";
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
+      // [runtimes.<name>.options]: applied, or refused here naming the key.
+      const opts = runtimeHandlerSettings(name, rc);
+      const systemdCgroup = opts.systemdCgroup ?? c.cgroup_driver === "systemd";
+      const root = opts.root ?? rc.root;
       const oci =
         options.runtimes?.[name] ??
         new OciRuntime({
           stateDir,
-          runtime: rc.binary,
-          ...(rc.root !== undefined ? { runtimeRoot: rc.root } : {}),
-          systemdCgroup: c.cgroup_driver === "systemd",
+          runtime: opts.binary ?? rc.binary,
+          ...(root !== undefined ? { runtimeRoot: root } : {}),
+          systemdCgroup,
+          ...(opts.noPivotRoot ? { noPivotRoot: true } : {}),
+          ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
           logger: this.#log,
         });
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: systemdCgroup ? "systemd" : "cgroupfs" });
     }
     for (const [name, oci] of Object.entries(options.runtimes ?? {})) {
       if (this.#runtimes.has(name)) continue;
       const rc: RuntimeHandlerConfig = { type: "io.containerd.runc.v2", binary: oci.cli.binary, pod_annotations: [], container_annotations: [], options: {} };
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: c.cgroup_driver });
     }
     const hosts: Record<string, { insecure?: boolean; mirrors?: string[] }> = {};
     for (const h of c.registry.insecure) hosts[h] = { ...(hosts[h] ?? {}), insecure: true };
@@ -874,7 +882,9 @@ export class CriService {
 
   /** RuntimeConfig: the cgroup driver in use. */
   runtimeConfig(_req: RuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").RuntimeConfigResponseSchema> {
-    return { linux: { cgroupDriver: this.config.cgroup_driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
+    // The default handler's driver (its SystemdCgroup option may set it), as containerd reports it.
+    const driver = this.#runtimes.get(this.config.default_runtime)?.cgroupDriver ?? this.config.cgroup_driver;
+    return { linux: { cgroupDriver: driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
   }
 
   /** UpdateRuntimeConfig: keeps the pod CIDR (passed to CNI plugins as the ipRanges capability). */
@@ -1357,7 +1367,7 @@ export class CriService {
         imageName: cfg.image?.image ?? image.id,
         rootfs: createDirRootfsReader(rootfs),
         host: this.#host,
-        cgroupDriver: this.config.cgroup_driver,
+        cgroupDriver: rt.cgroupDriver,
         restrictOomScoreAdj: this.config.restrict_oom_score_adj,
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
@@ -1665,7 +1675,7 @@ export class CriService {
   #podSubject(r: SandboxRecord): PodStatsSubject {
     const x = this.#sx.get(r.id);
     const ready = sandboxState(r.status) === "READY";
-    const cgroupPath = podCgroupPath(this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
+    const cgroupPath = podCgroupPath((x && this.#runtimes.get(x.handler)?.cgroupDriver) ?? this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
     return {
       id: r.id,
       attributes: {
