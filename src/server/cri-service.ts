@@ -22,7 +22,8 @@
  *
  * ## RunPodSandbox, step by step (each step pushes its undo)
  *
- * validate (metadata, run_as_group without a user, runtime handler) →
+ * validate (metadata, run_as_group without a user, a hostname of at most
+ * 64 bytes, an absolute log directory, runtime handler) →
  * claim a late result or reserve the name (Registrar) → netns (unless host
  * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
  * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
@@ -921,6 +922,9 @@ export class CriService {
         "config.hostname",
       );
     }
+    if (cfg.logDirectory !== "" && !cfg.logDirectory.startsWith("/")) {
+      throw invalidArgument(`config.log_directory ${JSON.stringify(cfg.logDirectory)} must be an absolute path (or empty: no pod log directory)`, "config.log_directory");
+    }
     const handler = this.#resolveHandler(req.runtimeHandler);
     const name = makeSandboxName(cfg.metadata as NonNullable<typeof cfg.metadata>);
     const fp = fingerprint(toJson(RunPodSandboxRequestSchema, req));
@@ -1289,6 +1293,12 @@ export class CriService {
     const sc = cfg.linux?.securityContext;
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
+    }
+    if (cfg.CDIDevices.length > 0) {
+      throw invalidArgument(
+        `config.CDI_devices names ${cfg.CDIDevices.map((d) => JSON.stringify(d.name)).join(", ")}, but crikit does not resolve CDI devices: pass the device nodes in config.devices instead`,
+        "config.CDI_devices",
+      );
     }
     const pidNs = sc?.namespaceOptions;
     if (pidNs?.pid === NamespaceMode.TARGET) {

@@ -130,9 +130,26 @@ NoNewKeyring = true
     await removePod(podId);
   });
 
-  it("refuses a hostname longer than Linux allows, saying what to do", async () => {
-    const pod = { metadata: { name: "longhost", namespace: "default", uid: "uid-longhost" }, hostname: "h".repeat(65) };
-    await rejectsWith(env.client.unary("RunPodSandbox", { config: pod }), GrpcStatus.INVALID_ARGUMENT, /config\.hostname is 65 bytes long; Linux allows at most 64: shorten it, or leave it empty/);
+  it("refuses what it cannot honour, saying what to do: a long hostname, a relative log directory, CDI devices", async () => {
+    const meta = { name: "refused", namespace: "default", uid: "uid-refused" };
+    await rejectsWith(
+      env.client.unary("RunPodSandbox", { config: { metadata: meta, hostname: "h".repeat(65) } }),
+      GrpcStatus.INVALID_ARGUMENT,
+      /config\.hostname is 65 bytes long; Linux allows at most 64: shorten it, or leave it empty/,
+    );
+    await rejectsWith(
+      env.client.unary("RunPodSandbox", { config: { metadata: meta, log_directory: "pod-logs" } }),
+      GrpcStatus.INVALID_ARGUMENT,
+      /config\.log_directory "pod-logs" must be an absolute path/,
+    );
+    const pod = podConfig(env, "cdi");
+    const { pod_sandbox_id: podId } = await env.client.unary("RunPodSandbox", { config: pod });
+    await rejectsWith(
+      env.client.unary("CreateContainer", { pod_sandbox_id: podId, config: containerConfig(env, "cdi", ["/bin/true"], { CDI_devices: [{ name: "vendor.com/gpu=0" }] }), sandbox_config: pod }),
+      GrpcStatus.INVALID_ARGUMENT,
+      /config\.CDI_devices names "vendor\.com\/gpu=0", but crikit does not resolve CDI devices: pass the device nodes in config\.devices instead/,
+    );
+    await removePod(podId);
   });
 
   it("runs configs with no linux section, no log directory and no log path", async () => {
