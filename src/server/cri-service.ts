@@ -155,6 +155,7 @@ import {
   buildResolvConf,
   cgroupsPath,
   generateContainerSpec,
+  legacySecurityProfile,
   podHostname,
   resourcesToOci,
   validateTargetContainer,
@@ -923,6 +924,8 @@ export class CriService {
         "config.hostname",
       );
     }
+    // The pod-level profiles are not applied (the infra process has a fixed, minimal one); the forms are checked alike.
+    legacySecurityProfile(sc?.seccompProfilePath ?? "", "config.linux.security_context.seccomp_profile_path");
     if (cfg.logDirectory !== "" && !cfg.logDirectory.startsWith("/")) {
       throw invalidArgument(`config.log_directory ${JSON.stringify(cfg.logDirectory)} must be an absolute path (or empty: no pod log directory)`, "config.log_directory");
     }

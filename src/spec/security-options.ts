@@ -24,31 +24,52 @@ import { badField, isAbsolute, linuxOf, processOf, type SpecOption } from "./spe
 type Profile = { kind: "RuntimeDefault" | "Unconfined" } | { kind: "Localhost"; ref: string } | { kind: "unset" };
 
 /**
+ * The security profile a deprecated string field (`seccomp_profile_path`,
+ * `apparmor_profile`) names: `""` none (`undefined`), `unconfined`,
+ * `runtime/default` or `docker/default` (the runtime's default),
+ * `localhost/<ref>`. Anything else, a bare path included, is refused, as
+ * containerd and CRI-O refuse it.
+ *
+ * @param value - the field's value
+ * @param field - the field's path, for the error, such as
+ *   `linux.security_context.seccomp_profile_path`
+ * @throws CrikitError InvalidArgument naming `field`, listing the valid forms.
+ *
+ * @example
+ * ```ts
+ * legacySecurityProfile("localhost//var/lib/kubelet/seccomp/audit.json", "seccomp_profile_path");
+ * // { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: "/var/lib/kubelet/seccomp/audit.json" }
+ * ```
+ *
+ * @public
+ */
+export function legacySecurityProfile(value: string, field: string): { profileType: SecurityProfile_ProfileType; localhostRef: string } | undefined {
+  if (value === "") return undefined;
+  if (value === "unconfined") return { profileType: SecurityProfile_ProfileType.Unconfined, localhostRef: "" };
+  if (value === "runtime/default" || value === "docker/default") return { profileType: SecurityProfile_ProfileType.RuntimeDefault, localhostRef: "" };
+  if (value.startsWith("localhost/")) return { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: value.slice("localhost/".length) };
+  throw badField(
+    field,
+    `${field} "${value}" is not a valid profile: use "unconfined", "runtime/default", "docker/default" or "localhost/<profile>" ` +
+      `(for example "localhost/${value}"), or better the ${field.replace(/_profile(_path)?$/, "")} field`,
+  );
+}
+
+/**
  * The profile a request asks for: the `SecurityProfile` message, else the
- * deprecated string field `legacyField` holds (`""` unset, `unconfined`,
- * `runtime/default`, `docker/default`, `localhost/<ref>`; anything else is
- * refused, as containerd and CRI-O do: a bare path is not a local profile).
+ * deprecated string field `legacyField` holds (see {@link legacySecurityProfile}).
  */
 function profileOf(p: SecurityProfile | undefined, legacy: string, legacyField: string): Profile {
-  if (p !== undefined) {
-    switch (p.profileType) {
-      case SecurityProfile_ProfileType.Unconfined:
-        return { kind: "Unconfined" };
-      case SecurityProfile_ProfileType.Localhost:
-        return { kind: "Localhost", ref: p.localhostRef };
-      default:
-        return { kind: "RuntimeDefault" };
-    }
+  const asked = p ?? legacySecurityProfile(legacy, legacyField);
+  if (asked === undefined) return { kind: "unset" };
+  switch (asked.profileType) {
+    case SecurityProfile_ProfileType.Unconfined:
+      return { kind: "Unconfined" };
+    case SecurityProfile_ProfileType.Localhost:
+      return { kind: "Localhost", ref: asked.localhostRef };
+    default:
+      return { kind: "RuntimeDefault" };
   }
-  if (legacy === "") return { kind: "unset" };
-  if (legacy === "unconfined") return { kind: "Unconfined" };
-  if (legacy === "runtime/default" || legacy === "docker/default") return { kind: "RuntimeDefault" };
-  if (legacy.startsWith("localhost/")) return { kind: "Localhost", ref: legacy.slice("localhost/".length) };
-  throw badField(
-    legacyField,
-    `${legacyField} "${legacy}" is not a valid profile: use "unconfined", "runtime/default", "docker/default" or "localhost/<profile>" ` +
-      `(for example "localhost/${legacy}"), or better the ${legacyField.replace(/_profile(_path)?$/, "")} field`,
-  );
 }
 
 const utf8 = new TextDecoder();

@@ -130,7 +130,7 @@ NoNewKeyring = true
     await removePod(podId);
   });
 
-  it("refuses what it cannot honour, saying what to do: a long hostname, a relative log directory, CDI devices", async () => {
+  it("refuses what it cannot honour, saying what to do: a long hostname, a relative log directory, a bare seccomp path, CDI devices", async () => {
     const meta = { name: "refused", namespace: "default", uid: "uid-refused" };
     await rejectsWith(
       env.client.unary("RunPodSandbox", { config: { metadata: meta, hostname: "h".repeat(65) } }),
@@ -142,8 +142,22 @@ NoNewKeyring = true
       GrpcStatus.INVALID_ARGUMENT,
       /config\.log_directory "pod-logs" must be an absolute path/,
     );
+    await rejectsWith(
+      env.client.unary("RunPodSandbox", { config: { metadata: meta, linux: { security_context: { seccomp_profile_path: "/var/lib/kubelet/seccomp/audit.json" } } } }),
+      GrpcStatus.INVALID_ARGUMENT,
+      /seccomp_profile_path "\/var\/lib\/kubelet\/seccomp\/audit\.json" is not a valid profile: use "unconfined", "runtime\/default", "docker\/default" or "localhost\/<profile>"/,
+    );
     const pod = podConfig(env, "cdi");
     const { pod_sandbox_id: podId } = await env.client.unary("RunPodSandbox", { config: pod });
+    await rejectsWith(
+      env.client.unary("CreateContainer", {
+        pod_sandbox_id: podId,
+        config: containerConfig(env, "bare-path", ["/bin/true"], { linux: { security_context: { seccomp_profile_path: "/var/lib/kubelet/seccomp/audit.json" } } }),
+        sandbox_config: pod,
+      }),
+      GrpcStatus.INVALID_ARGUMENT,
+      /linux\.security_context\.seccomp_profile_path "\/var\/lib\/kubelet\/seccomp\/audit\.json" is not a valid profile: .*\(for example "localhost\/\/var\/lib\/kubelet\/seccomp\/audit\.json"\)/,
+    );
     await rejectsWith(
       env.client.unary("CreateContainer", { pod_sandbox_id: podId, config: containerConfig(env, "cdi", ["/bin/true"], { CDI_devices: [{ name: "vendor.com/gpu=0" }] }), sandbox_config: pod }),
       GrpcStatus.INVALID_ARGUMENT,
