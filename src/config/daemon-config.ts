@@ -36,20 +36,21 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseToml } from "smol-toml";
 import { isAbsolute, normalize } from "node:path";
 import { invalidArgument } from "../errors.js";
+import { runtimeHandlerSettings } from "./runtime-handler.js";
 
 /** A runtime handler: how containers of a RuntimeClass are run. @public */
 export interface RuntimeHandlerConfig {
   /** Runtime type, which selects how `options` decode (for instance `io.containerd.runc.v2`). */
   type: string;
-  /** The OCI runtime binary (runc, crun, ...), a path or a name on PATH. */
+  /** The OCI runtime binary (runc, crun, ...), a path or a name on PATH; `options.BinaryName` when set. */
   binary: string;
-  /** The runtime's `--root` state directory; defaults to `<state>/runtimes/<name>`. */
+  /** The runtime's `--root` state directory: `options.Root` when set, else `<state>/runtimes/<name>`. */
   root?: string;
   /** Go `path.Match` patterns of pod annotations passed through to the OCI spec. */
   pod_annotations: string[];
   /** Go `path.Match` patterns of container annotations passed through to the OCI spec. */
   container_annotations: string[];
-  /** The runtime type's options, as a TOML table. */
+  /** The runtime type's options, as a TOML table (what each key does: `runtimeHandlerSettings`). */
   options: Record<string, unknown>;
 }
 
@@ -273,7 +274,9 @@ function describeError(e: ErrorObject): string {
  *
  * @throws `InvalidArgument` naming the offending key: an unknown key, a wrong
  *   type, relative or equal root and state directories, a default runtime that
- *   is not configured.
+ *   is not configured, a runtime option that cannot be honoured (see
+ *   `runtimeHandlerSettings`), a `binary` or `root` that its option
+ *   (`BinaryName`, `Root`) contradicts.
  * @public
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
@@ -292,7 +295,25 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
   if (!(c.default_runtime in c.runtimes)) {
     throw invalidArgument(`default_runtime ${JSON.stringify(c.default_runtime)} is not among runtimes (${Object.keys(c.runtimes).join(", ")})`, "default_runtime");
   }
+  const rawRuntimes = (input["runtimes"] ?? {}) as Record<string, Record<string, unknown> | undefined>;
   for (const [name, rt] of Object.entries(c.runtimes)) {
+    // The options' binary and root (BinaryName, Root) become the handler's own;
+    // runtimeHandlerSettings refuses what cannot be honoured, naming the key.
+    const s = runtimeHandlerSettings(name, rt);
+    const raw = rawRuntimes[name] ?? {};
+    for (const [key, optionKey, value] of [
+      ["binary", "BinaryName", s.binary],
+      ["root", "Root", s.root],
+    ] as const) {
+      if (value === undefined) continue;
+      if (raw[key] !== undefined && raw[key] !== value) {
+        throw invalidArgument(
+          `runtimes.${name}.${key} (${JSON.stringify(raw[key])}) and runtimes.${name}.options.${optionKey} (${JSON.stringify(value)}) disagree: keep one of them`,
+          `runtimes.${name}.options.${optionKey}`,
+        );
+      }
+      rt[key] = value;
+    }
     rt.root ??= `${c.state}/runtimes/${name}`;
   }
   return c;

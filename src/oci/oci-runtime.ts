@@ -110,6 +110,18 @@ export interface OciRuntimeOptions {
    */
   systemdCgroup?: boolean;
   /**
+   * Create containers without pivot_root (the runtime's `create --no-pivot`,
+   * passed by conmon), for a rootfs on a ramdisk.
+   * @defaultValue `false`
+   */
+  noPivotRoot?: boolean;
+  /**
+   * Create containers without a session keyring of their own (the runtime's
+   * `create --no-new-keyring`, passed by conmon).
+   * @defaultValue `false`
+   */
+  noNewKeyring?: boolean;
+  /**
    * The conmon binary.
    * @defaultValue `"conmon"`
    */
@@ -370,6 +382,8 @@ export class OciRuntime {
         ...(input.leaveStdinOpen !== undefined ? { leaveStdinOpen: input.leaveStdinOpen } : {}),
         ...(input.logSizeMax !== undefined ? { logSizeMax: input.logSizeMax } : {}),
         ...(this.#opts.systemdCgroup !== undefined ? { systemdCgroup: this.#opts.systemdCgroup } : {}),
+        ...(this.#opts.noPivotRoot === true ? { noPivot: true } : {}),
+        ...(this.#opts.noNewKeyring === true ? { noNewKeyring: true } : {}),
         ...(this.#opts.conmonLogLevel !== undefined ? { logLevel: this.#opts.conmonLogLevel } : {}),
       });
       const { pid } = await runConmon(conmonPath, args, {

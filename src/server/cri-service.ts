@@ -22,7 +22,8 @@
  *
  * ## RunPodSandbox, step by step (each step pushes its undo)
  *
- * validate (metadata, run_as_group without a user, runtime handler) →
+ * validate (metadata, run_as_group without a user, a hostname of at most
+ * 64 bytes, an absolute log directory, runtime handler) →
  * claim a late result or reserve the name (Registrar) → netns (unless host
  * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
  * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
@@ -141,7 +142,7 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import type { DaemonConfig, RuntimeHandlerConfig } from "../config/index.js";
+import { runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
@@ -152,8 +153,12 @@ import {
   buildHostnameFile,
   buildHostsFile,
   buildResolvConf,
+  cgroupsPath,
   generateContainerSpec,
+  legacySecurityProfile,
+  podHostname,
   resourcesToOci,
+  validateTargetContainer,
   type ImageConfigInput,
   type OciSpec,
 } from "../spec/index.js";
@@ -255,6 +260,8 @@ interface HandlerRuntime {
   config: RuntimeHandlerConfig;
   oci: OciRuntime;
   exitDir: string;
+  /** The handler's cgroup driver: its `SystemdCgroup` option, else the config's `cgroup_driver`. */
+  cgroupDriver: "cgroupfs" | "systemd";
 }
 
 interface SandboxExtra {
@@ -420,21 +427,27 @@ export class CriService {
     this.#version = options.version ?? "0.1.0";
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
+      // [runtimes.<name>.options]: applied, or refused here naming the key.
+      const opts = runtimeHandlerSettings(name, rc);
+      const systemdCgroup = opts.systemdCgroup ?? c.cgroup_driver === "systemd";
+      const root = opts.root ?? rc.root;
       const oci =
         options.runtimes?.[name] ??
         new OciRuntime({
           stateDir,
-          runtime: rc.binary,
-          ...(rc.root !== undefined ? { runtimeRoot: rc.root } : {}),
-          systemdCgroup: c.cgroup_driver === "systemd",
+          runtime: opts.binary ?? rc.binary,
+          ...(root !== undefined ? { runtimeRoot: root } : {}),
+          systemdCgroup,
+          ...(opts.noPivotRoot ? { noPivotRoot: true } : {}),
+          ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
           logger: this.#log,
         });
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: systemdCgroup ? "systemd" : "cgroupfs" });
     }
     for (const [name, oci] of Object.entries(options.runtimes ?? {})) {
       if (this.#runtimes.has(name)) continue;
       const rc: RuntimeHandlerConfig = { type: "io.containerd.runc.v2", binary: oci.cli.binary, pod_annotations: [], container_annotations: [], options: {} };
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: c.cgroup_driver });
     }
     const hosts: Record<string, { insecure?: boolean; mirrors?: string[] }> = {};
     for (const h of c.registry.insecure) hosts[h] = { ...(hosts[h] ?? {}), insecure: true };
@@ -873,7 +886,9 @@ export class CriService {
 
   /** RuntimeConfig: the cgroup driver in use. */
   runtimeConfig(_req: RuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").RuntimeConfigResponseSchema> {
-    return { linux: { cgroupDriver: this.config.cgroup_driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
+    // The default handler's driver (its SystemdCgroup option may set it), as containerd reports it.
+    const driver = this.#runtimes.get(this.config.default_runtime)?.cgroupDriver ?? this.config.cgroup_driver;
+    return { linux: { cgroupDriver: driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
   }
 
   /** UpdateRuntimeConfig: keeps the pod CIDR (passed to CNI plugins as the ipRanges capability). */
@@ -903,6 +918,17 @@ export class CriService {
     const sc = cfg.linux?.securityContext;
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined) {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user", "config.linux.security_context.run_as_group");
+    }
+    if (Buffer.byteLength(cfg.hostname) > 64) {
+      throw invalidArgument(
+        `config.hostname is ${Buffer.byteLength(cfg.hostname)} bytes long; Linux allows at most 64: shorten it, or leave it empty to use the node's hostname`,
+        "config.hostname",
+      );
+    }
+    // The pod-level profiles are not applied (the infra process has a fixed, minimal one); the forms are checked alike.
+    legacySecurityProfile(sc?.seccompProfilePath ?? "", "config.linux.security_context.seccomp_profile_path");
+    if (cfg.logDirectory !== "" && !cfg.logDirectory.startsWith("/")) {
+      throw invalidArgument(`config.log_directory ${JSON.stringify(cfg.logDirectory)} must be an absolute path (or empty: no pod log directory)`, "config.log_directory");
     }
     const handler = this.#resolveHandler(req.runtimeHandler);
     const name = makeSandboxName(cfg.metadata as NonNullable<typeof cfg.metadata>);
@@ -998,7 +1024,9 @@ export class CriService {
         undo.push("remove netns", (s) => this.netns.remove(netnsPath, { signal: s }));
       }
       const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
-      const hostname = hostNetwork ? osHostname() : cfg.hostname || meta.name;
+      // No hostname in the config (crictl's minimal pod.json): the node's, as
+      // containerd and CRI-O do; never the pod name, which may pass 64 bytes.
+      const hostname = hostNetwork ? osHostname() : podHostname(cfg, osHostname());
       await mkdir(dir, { recursive: true });
       undo.push("remove sandbox dir", () => rm(dir, { recursive: true, force: true }));
       if (cfg.logDirectory !== "") await mkdir(cfg.logDirectory, { recursive: true });
@@ -1032,7 +1060,7 @@ export class CriService {
           dir,
           mode,
           ...(hostNetwork ? { netns: "host" } : { netns: netnsPath, hostname }),
-          ...(cfg.linux?.cgroupParent ? { cgroupParent: cfg.linux.cgroupParent } : {}),
+          ...(cfg.linux?.cgroupParent ? { cgroupParent: cfg.linux.cgroupParent, cgroupsPath: cgroupsPath(rt.cgroupDriver, cfg.linux.cgroupParent, id) } : {}),
           catatonitPath: this.config.pause_binary,
           ...(mode === "infra" && cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length > 0 ? { sysctls: cfg.linux.sysctls } : {}),
         },
@@ -1271,6 +1299,18 @@ export class CriService {
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
     }
+    if (cfg.CDIDevices.length > 0) {
+      throw invalidArgument(
+        `config.CDI_devices names ${cfg.CDIDevices.map((d) => JSON.stringify(d.name)).join(", ")}, but crikit does not resolve CDI devices: pass the device nodes in config.devices instead`,
+        "config.CDI_devices",
+      );
+    }
+    const pidNs = sc?.namespaceOptions;
+    if (pidNs?.pid === NamespaceMode.TARGET) {
+      const field = "config.linux.security_context.namespace_options.target_id";
+      if (pidNs.targetId === "") throw invalidArgument(`namespace_options.pid is TARGET but ${field} is empty: set it to the ID of a running container of the same pod`, field);
+      this.#targetContainer(sb.id, pidNs.targetId);
+    }
     const imageRef = cfg.image?.image ?? "";
     if (imageRef === "") throw invalidArgument("config.image.image is empty", "config.image.image");
     const image = await this.images.status(imageRef);
@@ -1281,6 +1321,14 @@ export class CriService {
       this.#removeContainerNow(cid, AbortSignal.timeout(this.#rollbackTimeoutMs)),
     );
     return { containerId: id };
+  }
+
+  /** The running container of pod `sandboxId` whose PID namespace a TARGET container joins; throws what to do otherwise. */
+  #targetContainer(sandboxId: string, targetId: string): { id: string; pid: number } {
+    const t = this.containers.find(targetId);
+    const found = t === undefined || this.#hidden.has(t.id) ? undefined : { id: t.id, sandboxId: t.metadata.sandboxId, state: criContainerState(t), pid: this.#cx.get(t.id)?.pid ?? t.status.pid };
+    const ok = validateTargetContainer(sandboxId, found, targetId);
+    return { id: ok.id, pid: ok.pid ?? 0 };
   }
 
   async #createContainer(name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
@@ -1306,11 +1354,7 @@ export class CriService {
       undo.push("unmount rootfs", (s) => this.images.unmountRootfs(rootfs, { signal: s }));
       const ns = cfg.linux?.securityContext?.namespaceOptions;
       let targetPid: number | undefined;
-      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") {
-        const t = this.containers.find(ns.targetId);
-        if (t === undefined || t.metadata.sandboxId !== sb.id) throw notFound(`target container ${JSON.stringify(ns.targetId)} not found in the pod`);
-        targetPid = this.#cx.get(t.id)?.pid ?? t.status.pid;
-      }
+      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") targetPid = this.#targetContainer(sb.id, ns.targetId).pid;
       const hn = sx.handle.namespaces;
       const sbCfg = sb.metadata.config as PodSandboxConfig;
       // A pod without a shared PID namespace has no pod PID namespace to join:
@@ -1338,10 +1382,11 @@ export class CriService {
         imageName: cfg.image?.image ?? image.id,
         rootfs: createDirRootfsReader(rootfs),
         host: this.#host,
-        cgroupDriver: this.config.cgroup_driver,
+        cgroupDriver: rt.cgroupDriver,
         restrictOomScoreAdj: this.config.restrict_oom_score_adj,
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
+        nodeHostname: osHostname(),
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
@@ -1645,7 +1690,7 @@ export class CriService {
   #podSubject(r: SandboxRecord): PodStatsSubject {
     const x = this.#sx.get(r.id);
     const ready = sandboxState(r.status) === "READY";
-    const cgroupPath = podCgroupPath(this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
+    const cgroupPath = podCgroupPath((x && this.#runtimes.get(x.handler)?.cgroupDriver) ?? this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
     return {
       id: r.id,
       attributes: {

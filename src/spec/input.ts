@@ -254,7 +254,7 @@ export interface CommonSpecInput {
   arch?: string;
   /** Pod annotation patterns (Go `path.Match`) passed through to the spec. */
   podAnnotationPatterns?: readonly string[];
-  /** The node's hostname, for host-network pods. */
+  /** The node's hostname: the pod's hostname when its config names none (see `podHostname`). */
   nodeHostname?: string;
   /** Size of a per-pod `/dev/shm`, bytes. @defaultValue 67108864 (64 MiB) */
   shmSizeBytes?: number;

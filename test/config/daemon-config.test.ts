@@ -35,7 +35,7 @@ binary = "/usr/bin/crun"
 pod_annotations = ["example.com/*"]
 [runtimes.crun.options]
 SystemdCgroup = false
-BinaryName = "crun"
+BinaryName = "/usr/bin/crun"
 [registry]
 insecure = ["127.0.0.1:5000"]
 [registry.mirrors."docker.io"]
@@ -48,11 +48,17 @@ password = "p"
     assert.equal(c.sandbox_mode, "infra");
     assert.equal(c.runtimes["crun"]?.binary, "/usr/bin/crun");
     assert.equal(c.runtimes["crun"]?.root, "/run/x/runtimes/crun");
-    assert.deepEqual(c.runtimes["crun"]?.options, { SystemdCgroup: false, BinaryName: "crun" });
+    assert.deepEqual(c.runtimes["crun"]?.options, { SystemdCgroup: false, BinaryName: "/usr/bin/crun" });
     assert.deepEqual(c.runtimes["crun"]?.pod_annotations, ["example.com/*"]);
     assert.equal(c.runtimes["runc"], undefined);
     assert.deepEqual(c.registry.mirrors["docker.io"]?.endpoints, ["http://127.0.0.1:5000"]);
     assert.equal(c.registry.auths["127.0.0.1:5000"]?.username, "u");
+  });
+
+  it("makes BinaryName and Root the handler's binary and root", () => {
+    const c = parseDaemonConfig(`[runtimes.runc.options]\nBinaryName = "/usr/local/bin/runc"\nRoot = "/run/my-runc"`);
+    assert.equal(c.runtimes["runc"]?.binary, "/usr/local/bin/runc");
+    assert.equal(c.runtimes["runc"]?.root, "/run/my-runc");
   });
 
   const bad: Array<{ desc: string; toml: string; want: RegExp }> = [
@@ -64,6 +70,18 @@ password = "p"
     { desc: "equal root and state are refused", toml: `root = "/x"\nstate = "/x/"`, want: /root and state must be different/ },
     { desc: "a default runtime that is not configured is refused", toml: `default_runtime = "kata"`, want: /default_runtime "kata" is not among runtimes/ },
     { desc: "a TOML syntax error is reported", toml: `root = `, want: /not valid TOML/ },
+    {
+      desc: "a runtime option that cannot be honoured is named",
+      toml: `[runtimes.runc.options]\nShimCgroup = "/crikit"`,
+      want: /runtimes\.runc\.options\.ShimCgroup cannot be honoured: .*; remove it from \[runtimes\.runc\.options\]/,
+    },
+    { desc: "an unknown runtime option is named", toml: `[runtimes.runc.options]\nBinaryNmae = "crun"`, want: /runtimes\.runc\.options: .*BinaryNmae/ },
+    {
+      desc: "a binary that BinaryName contradicts is refused",
+      toml: `[runtimes.runc]\nbinary = "runc"\n[runtimes.runc.options]\nBinaryName = "crun"`,
+      want: /runtimes\.runc\.binary \("runc"\) and runtimes\.runc\.options\.BinaryName \("crun"\) disagree: keep one of them/,
+    },
+    { desc: "a relative Root is refused", toml: `[runtimes.runc.options]\nRoot = "run/x"`, want: /runtimes\.runc\.options\.Root must be an absolute path/ },
   ];
   for (const c of bad) {
     it(`refuses bad input: ${c.desc}`, () => {
