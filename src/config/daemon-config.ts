@@ -108,6 +108,12 @@ export interface DaemonConfig {
   pause_binary: string;
   /** Clamp negative oom_score_adj values to what the daemon itself may set. @defaultValue true */
   restrict_oom_score_adj: boolean;
+  /**
+   * Size in bytes of the tmpfs each pod gets as its `/dev/shm`, shared by the pod's containers (not used by
+   * pods in the host IPC namespace, whose containers get the host's `/dev/shm`).
+   * @defaultValue 67108864 (64 MiB)
+   */
+  shm_size: number;
   /** The handler used when RunPodSandbox names none; must be a key of `runtimes`. @defaultValue "runc" */
   default_runtime: string;
   /**
@@ -168,6 +174,7 @@ export const daemonConfigSchema = {
     },
     pause_binary: { type: "string", default: "/usr/bin/catatonit" },
     restrict_oom_score_adj: { type: "boolean", default: true },
+    shm_size: { type: "integer", minimum: 4096, default: 64 * 1024 * 1024, description: "bytes of each pod's /dev/shm tmpfs" },
     default_runtime: { type: "string", default: "runc" },
     runtimes: {
       type: "object",

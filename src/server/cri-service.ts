@@ -146,7 +146,7 @@ import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
 import { OciRuntime } from "../oci/index.js";
-import { loadSandbox, removeSandbox, startSandbox, stopSandbox, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import { loadSandbox, mountPodShm, removeSandbox, startSandbox, stopSandbox, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
 import {
   ALL_CAPABILITIES,
   buildHostnameFile,
@@ -263,7 +263,8 @@ interface SandboxExtra {
   hostNetwork: boolean;
   netnsPath: string;
   networkDown: boolean;
-  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
+  /** The pod files containers bind-mount; `shmPath` is the pod's shm tmpfs (absent with host IPC). */
+  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string; shmPath?: string };
   /** Set while the sandbox is a parked late result (survives a restart). */
   parked?: { key: string; fp: string } | undefined;
   /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
@@ -569,6 +570,10 @@ export class CriService {
             this.#log.warn({ id, why: lost }, "sandbox is no longer ready");
             status = { ...status, stoppedAt: nowNs() };
           }
+        }
+        // A pod that is not ready holds no shm (released at stop; or it was lost while the daemon was down).
+        if (sandboxState(status) !== "READY" && extra.files.shmPath !== undefined) {
+          await unmountPodShm(extra.files.shmPath).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the pod's shm"));
         }
         this.sandboxes.add(id, { name: r.name, config, runtimeHandler: r.runtimeHandler }, status);
         this.#sx.set(id, extra);
@@ -1039,16 +1044,26 @@ export class CriService {
       ).then((h) => {
         undo.push("remove sandbox", async (sg) => {
           await stopSandbox(rt.oci, h, { signal: sg }).catch(() => undefined);
+          // The shm lives in the sandbox dir that removeSandbox deletes.
+          await unmountPodShm(join(dir, "shm"), { signal: sg });
           await removeSandbox(rt.oci, h, { signal: sg });
         });
         return h;
       });
-      const [netRes, sbRes] = await Promise.allSettled([network, sandbox]);
+      // The pod's /dev/shm, shared by its containers (containerd's and
+      // CRI-O's behaviour); a pod in the host IPC namespace uses the host's.
+      const shmPath = ns?.ipc === NamespaceMode.NODE ? undefined : join(dir, "shm");
+      const shm =
+        shmPath === undefined
+          ? Promise.resolve()
+          : mountPodShm(shmPath, this.config.shm_size, { signal }).finally(() => undo.push("unmount shm", (sg) => unmountPodShm(shmPath, { signal: sg })));
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, sandbox, shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
       const ips = netRes.value;
       const handle = sbRes.value;
-      const files: SandboxExtra["files"] = {};
+      const files: SandboxExtra["files"] = shmPath !== undefined ? { shmPath } : {};
       const filesDir = join(dir, "files");
       await mkdir(filesDir, { recursive: true });
       files.hostnamePath = join(filesDir, "hostname");
@@ -1113,9 +1128,12 @@ export class CriService {
             if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
             x.networkDown = true;
           })();
-      const [netRes, sbRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {})]);
+      // The pod's shm goes with the pod's processes, as containerd releases it at stop.
+      const shm = x.files.shmPath !== undefined ? unmountPodShm(x.files.shmPath, signal ? { signal } : {}) : Promise.resolve();
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {}), shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
       await this.#saveSandbox(id);
@@ -1143,6 +1161,7 @@ export class CriService {
       const r = this.sandboxes.find(id);
       const x = this.#sx.get(id);
       if (r === undefined || x === undefined) return;
+      if (x.files.shmPath !== undefined) await unmountPodShm(x.files.shmPath, signal ? { signal } : {});
       await removeSandbox(this.#runtime(x.handler).oci, x.handle, signal ? { signal } : {});
       await rm(x.handle.dir, { recursive: true, force: true });
       await this.#sandboxRecords.delete(id);
