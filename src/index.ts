@@ -57,7 +57,7 @@ export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncS
 // --- server ---
 export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
 export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
-export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig } from "./config/index.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, parseUlimit } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig } from "./config/index.js";
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
 export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";

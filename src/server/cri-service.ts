@@ -141,7 +141,7 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import type { DaemonConfig, RuntimeHandlerConfig } from "../config/index.js";
+import { parseUlimit, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
@@ -178,7 +178,7 @@ import { containerMatches, criContainerState, criSandboxState, sandboxMatches, s
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
-import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj } from "./node-host.js";
 import { RecordDir } from "./records.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
 
@@ -406,6 +406,8 @@ export class CriService {
   readonly #host = createNodeSpecHost();
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
+  /** Every container's rlimits: `default_ulimits`, clamped to what the OCI runtime may set. */
+  readonly #rlimits: ReadonlyArray<{ type: string; soft: number; hard: number }>;
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   readonly #stats: StatsCollector;
   #podCidr = "";
@@ -418,6 +420,11 @@ export class CriService {
     this.config = c;
     this.#log = options.logger ?? silent;
     this.#version = options.version ?? "0.1.0";
+    const ulimits = grantableRlimits(c.default_ulimits.map((u, i) => parseUlimit(u, `default_ulimits[${i}]`)));
+    this.#rlimits = ulimits.rlimits;
+    if (ulimits.clamped.length > 0) {
+      this.#log.warn({ clamped: ulimits.clamped }, "default_ulimits above the daemon's own hard limits lowered: raising them needs CAP_SYS_RESOURCE");
+    }
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
       const oci =
@@ -1360,6 +1367,7 @@ export class CriService {
         restrictOomScoreAdj: this.config.restrict_oom_score_adj,
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
+        rlimits: this.#rlimits,
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),

@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import type { ContainerConfig, PodSandboxConfig } from "../cri.js";
-import type { OciLinuxDevice, OciSeccomp } from "./oci-types.js";
+import type { OciLinuxDevice, OciRlimit, OciSeccomp } from "./oci-types.js";
 
 /**
  * A pino-compatible logger subset. crikit is silent without one.
@@ -258,6 +258,14 @@ export interface CommonSpecInput {
   nodeHostname?: string;
   /** Size of a per-pod `/dev/shm`, bytes. @defaultValue 67108864 (64 MiB) */
   shmSizeBytes?: number;
+  /**
+   * The process' rlimits (`process.rlimits`), such as
+   * `[{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }]`. A hard
+   * limit above the OCI runtime's own fails the container's start unless
+   * the runtime holds CAP_SYS_RESOURCE.
+   * @defaultValue {@link DEFAULT_RLIMITS} (none: inherited from the OCI runtime)
+   */
+  rlimits?: readonly OciRlimit[];
   /** Logger for warnings. */
   logger?: SpecLogger;
   /**

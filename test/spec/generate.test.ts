@@ -78,7 +78,12 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       over: { restrictOomScoreAdj: true, currentOomScoreAdj: 0 },
       check: (s) => assert.equal(s.process?.oomScoreAdj, 0),
     },
-    { desc: "default rlimits are set", check: (s) => assert.deepEqual(s.process?.rlimits, [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 1024 }]) },
+    { desc: "no rlimits by default: the runtime's are inherited, as with containerd", check: (s) => assert.equal(s.process?.rlimits, undefined) },
+    {
+      desc: "the given rlimits are set",
+      over: { rlimits: [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }] },
+      check: (s) => assert.deepEqual(s.process?.rlimits, [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }]),
+    },
     {
       desc: "resources map to linux.resources",
       config: {
