@@ -174,7 +174,7 @@ import {
 } from "../stores/index.js";
 import { parseReference } from "../reference/index.js";
 import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
-import { containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
+import { containerImageNames, containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
@@ -277,7 +277,10 @@ interface ContainerExtra {
   rwDir: string;
   /** The file conmon writes. */
   logFile: string;
+  /** The image's name ContainerStatus reports (`containerImageNames`). */
   imageName: string;
+  /** The repo digest ContainerStatus reports as image_ref; absent in records written before it existed (then the ID). */
+  imageRepoDigest?: string | undefined;
   stopSignal: string;
   user?: { uid: number; gid: number; additionalGids: number[] } | undefined;
   pid: number;
@@ -744,6 +747,7 @@ export class CriService {
     const x = this.#cx.get(r.id);
     return toCriContainerStatus(r, {
       imageName: x?.imageName ?? r.metadata.config.image?.image ?? "",
+      imageRef: x?.imageRepoDigest,
       logPath: r.metadata.logPath,
       stopSignal: x?.stopSignal ?? "SIGTERM",
       user: x?.user,
@@ -1353,6 +1357,7 @@ export class CriService {
               },
             } as never)
           : cfg;
+      const names = containerImageNames(cfg.image?.image ?? "", cfg.image?.userSpecifiedImage ?? "", image);
       const spec: OciSpec = generateContainerSpec({
         id,
         sandboxId: sb.id,
@@ -1360,7 +1365,7 @@ export class CriService {
         config: specCfg,
         sandboxConfig: sbCfg,
         imageConfig: (image.config.config ?? {}) as ImageConfigInput,
-        imageName: cfg.image?.image ?? image.id,
+        imageName: names.image,
         rootfs: createDirRootfsReader(rootfs),
         host: this.#host,
         cgroupDriver: this.config.cgroup_driver,
@@ -1405,7 +1410,8 @@ export class CriService {
         bundle,
         rwDir,
         logFile,
-        imageName: cfg.image?.image ?? "",
+        imageName: names.image,
+        imageRepoDigest: names.imageRef,
         stopSignal: signalName(cfg.stopSignal) ?? (image.config.config?.StopSignal || "SIGTERM"),
         user: u ? { uid: u.uid ?? 0, gid: u.gid ?? 0, additionalGids: [...(u.additionalGids ?? [])] } : undefined,
         pid: created.pid,
@@ -1577,7 +1583,8 @@ export class CriService {
       id: r.id,
       podSandboxId: r.metadata.sandboxId,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
-      image: { image: this.#cx.get(r.id)?.imageName ?? "" },
+      // containerd's list element: the image as requested, image_ref the ID (the kubelet's image GC compares it with image IDs).
+      image: { image: r.metadata.config.image?.image ?? "" },
       imageRef: r.metadata.imageRef,
       imageId: r.metadata.imageRef,
       state: criContainerState(r),

@@ -25,6 +25,7 @@ export {
   containerMatches,
   imageUser,
   criImageOf,
+  containerImageNames,
   toCriContainerStatus,
 } from "./cri-convert.js";
 export type { SandboxFilterInput, ContainerFilterInput, ContainerStatusFacts } from "./cri-convert.js";
