@@ -757,13 +757,17 @@ export class CriService {
   #sandboxStatusOf(r: SandboxRecord): SandboxStatusInit {
     const x = this.#sx.get(r.id);
     const ns = r.metadata.config.linux?.securityContext?.namespaceOptions;
-    const ips = r.status.ip !== "" ? r.status.additionalIps : [];
+    // Once the pod's network is torn down its addresses are back in the pool:
+    // report none, as containerd does for a closed netns.
+    const released = x !== undefined && x.networkDown && !x.hostNetwork;
+    const ip = released ? "" : r.status.ip;
+    const ips = ip !== "" ? r.status.additionalIps : [];
     return {
       id: r.id,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
       state: criSandboxState(r),
       createdAt: r.status.createdAt,
-      network: { ip: r.status.ip, additionalIps: ips.map((ip) => ({ ip })) },
+      network: { ip, additionalIps: ips.map((a) => ({ ip: a })) },
       linux: {
         namespaces: {
           options: {
