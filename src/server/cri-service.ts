@@ -313,8 +313,26 @@ interface ContainerFileRecord {
 const silent: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
 
+/**
+ * The wall clock in nanoseconds, as CRI timestamps are: a monotonic
+ * high-resolution clock anchored once to the wall clock, so two objects made
+ * in the same millisecond do not tie (the kubelet sorts by `created_at`), and
+ * strictly increasing in this process, even across a step of the wall
+ * clock. {@link observeNs} raises the floor to timestamps restored from
+ * records, so nothing made after a restart sorts before what came before it.
+ */
+const clockAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastNs = 0n;
 function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  let t = clockAnchorNs + process.hrtime.bigint();
+  if (t <= lastNs) t = lastNs + 1n;
+  lastNs = t;
+  return t;
+}
+
+/** Keeps {@link nowNs} above a timestamp restored from a record. */
+function observeNs(...ts: bigint[]): void {
+  for (const t of ts) if (t > lastNs) lastNs = t;
 }
 
 function dateNs(d: Date | undefined): bigint {
@@ -573,6 +591,7 @@ export class CriService {
       try {
         const config = fromJson(PodSandboxConfigSchema, r.config);
         let status = r.status;
+        observeNs(status.createdAt, status.readyAt, status.stoppedAt);
         const extra = r.extra;
         if (sandboxState(status) === "READY") {
           const lost = await this.#sandboxLost(id, extra, oci.get(id));
@@ -598,6 +617,7 @@ export class CriService {
       try {
         const config = fromJson(ContainerConfigSchema, r.config);
         const { resources, ...rest } = r.status;
+        observeNs(rest.createdAt, rest.startedAt, rest.finishedAt);
         let status: StoredContainerStatus = {
           ...rest,
           ...(resources !== undefined ? { resources: fromJson(ContainerStatusSchema, { resources } as JsonValue).resources } : {}),
