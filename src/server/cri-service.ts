@@ -178,7 +178,7 @@ import { containerImageNames, containerMatches, criContainerState, criSandboxSta
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
-import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj } from "./node-host.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
 
@@ -427,6 +427,8 @@ export class CriService {
   readonly #host = createNodeSpecHost();
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
+  /** Whether the host limits swap: then a memory limit without swap gets swap = memory (containerd). */
+  readonly #swapController = swapControllerAvailable();
   /** Every container's rlimits: `default_ulimits`, clamped to what the OCI runtime may set. */
   readonly #rlimits: ReadonlyArray<{ type: string; soft: number; hard: number }>;
   readonly #specHook: CriServiceOptions["containerSpecHook"];
@@ -1397,6 +1399,7 @@ export class CriService {
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
         rlimits: this.#rlimits,
+        features: { swapController: this.#swapController },
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
@@ -1648,12 +1651,13 @@ export class CriService {
       const state = containerState(cur.status);
       if (state === "EXITED") throw failedPrecondition(`container ${JSON.stringify(c.id)} has exited`);
       const x = this.#cx.get(c.id) as ContainerExtra;
-      const oci = resourcesToOci(req.linux);
+      const swap = { swapController: this.#swapController };
+      const oci = resourcesToOci(req.linux, {}, swap);
       await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
       // Keep the spec in step, so the status (and a restart) report what applies now.
       const specPath = join(x.bundle, "config.json");
       const spec = JSON.parse(await readFile(specPath, "utf8")) as OciSpec;
-      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}) };
+      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}, swap) };
       await writeFile(specPath, JSON.stringify(spec));
       const resources = resourcesFromSpec(spec as never);
       this.containers.update(c.id, (s) => ({ ...s, resources }));

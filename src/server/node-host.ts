@@ -188,3 +188,30 @@ export function grantableRlimits<T extends { type: string; soft: number; hard: n
   });
   return { rlimits: out, clamped };
 }
+
+/**
+ * Whether the host can limit swap: cgroup v1 with swap accounting
+ * (`memory.memsw.limit_in_bytes` in the memory hierarchy's root) or cgroup
+ * v2 (`memory.swap.max` in this process' own cgroup).
+ *
+ * @public
+ */
+export function swapControllerAvailable(cgroupRoot = "/sys/fs/cgroup"): boolean {
+  try {
+    statSync(join(cgroupRoot, "memory", "memory.memsw.limit_in_bytes"));
+    return true;
+  } catch {
+    // no v1 memory hierarchy with swap accounting
+  }
+  try {
+    const own = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"))?.slice(3);
+    if (own === undefined) return false;
+    const base = statSync(join(cgroupRoot, "cgroup.controllers"), { throwIfNoEntry: false }) ? cgroupRoot : join(cgroupRoot, "unified");
+    // In a hybrid layout the v2 hierarchy holds no memory controller.
+    if (!readFileSync(join(base, "cgroup.controllers"), "utf8").split(/\s+/).includes("memory")) return false;
+    statSync(join(base, own, "memory.swap.max"));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -146,6 +146,15 @@ export interface SpecFeatures {
    */
   cgroupNamespace?: boolean;
   /**
+   * The host can limit swap (cgroup v1 `memory.memsw.limit_in_bytes`, which
+   * needs swap accounting, or cgroup v2 `memory.swap.max`). Then a memory
+   * limit without a swap limit also sets the swap limit (memory plus swap)
+   * to the memory limit, so the container cannot use swap, as containerd
+   * does.
+   * @defaultValue false
+   */
+  swapController?: boolean;
+  /**
    * What to do with a CRI mount whose host path does not exist. The CRI says
    * such a mount is an error (the kubelet creates `DirectoryOrCreate` host
    * paths itself before it asks), so crikit's default is `"error"`, an

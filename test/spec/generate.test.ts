@@ -102,6 +102,23 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       },
     },
     {
+      desc: "a memory limit without swap leaves swap alone where the host cannot limit it",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n } } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456 }),
+    },
+    {
+      desc: "a memory limit without swap sets swap to the memory limit where the host limits swap (containerd)",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n } } },
+      over: { features: { swapController: true } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456, swap: 268435456 }),
+    },
+    {
+      desc: "a swap limit asked for wins over the memory limit",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n, memorySwapLimitInBytes: 536870912n } } },
+      over: { features: { swapController: true } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456, swap: 536870912 }),
+    },
+    {
       desc: "cgroup_parent gives a cgroupfs path",
       sandbox: podConfig({ linux: { cgroupParent: "/kubepods/besteffort/pod1" } }),
       check: (s) => assert.equal(s.linux?.cgroupsPath, `/kubepods/besteffort/pod1/${"c".repeat(64)}`),
