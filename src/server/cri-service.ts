@@ -648,6 +648,12 @@ export class CriService {
         this.containers.add(id, { name: r.name, sandboxId: r.sandboxId, config, imageRef: r.imageRef, logPath: r.logPath }, status);
         this.#cx.set(id, r.extra);
         this.#containerNames.reserve(r.name, id);
+        // An exit while the daemon was down: release its cgroups now (a no-op once done).
+        if (status.finishedAt !== 0n && oci.get(id)?.state === "exited") {
+          await this.#runtime(r.extra.handler)
+            .oci.releaseExited(id)
+            .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+        }
         if (status.finishedAt !== r.status.finishedAt || status.startedAt !== r.status.startedAt) await this.#saveContainer(id);
       } catch (err) {
         this.#log.error({ id, err: errMessage(err) }, "cannot restore container");
@@ -877,6 +883,13 @@ export class CriService {
     await this.#saveContainer(id);
     this.#log.info({ id, exitCode: e.exitCode, reason: e.reason }, "container exited");
     this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, c.metadata.sandboxId);
+    // Its cgroups go now, not at RemoveContainer (containerd deletes the task on exit).
+    const x = this.#cx.get(id);
+    if (x !== undefined) {
+      await this.#runtime(x.handler)
+        .oci.releaseExited(id)
+        .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+    }
   }
 
   // --- RuntimeService: runtime -----------------------------------------------
@@ -1171,6 +1184,10 @@ export class CriService {
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
       if (shmRes.status === "rejected") throw shmRes.reason;
+      // The infra process is gone: its cgroups go now too, as containerd deletes the pause task at stop.
+      if (x.mode === "infra") {
+        await rt.oci.releaseExited(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the infra container's cgroups"));
+      }
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
       await this.#saveSandbox(id);
