@@ -153,6 +153,7 @@ import {
   buildHostsFile,
   buildResolvConf,
   generateContainerSpec,
+  OCI_VERSION,
   resourcesToOci,
   type ImageConfigInput,
   type OciSpec,
@@ -1234,16 +1235,28 @@ export class CriService {
     const r = this.#sandbox(req.podSandboxId);
     const info: Record<string, string> = {};
     if (req.verbose) {
+      // containerd's keys (what `crictl inspectp` users parse), then crikit's own.
       const x = this.#sx.get(r.id);
+      const ready = sandboxState(r.status) === "READY";
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         pid: r.status.pid,
+        processStatus: ready ? "running" : "stopped",
+        netNamespaceClosed: x !== undefined && !x.hostNetwork && x.networkDown,
+        netNamespacePath: x?.netnsPath ?? "",
+        image: x?.mode === "infra" ? this.config.pause_binary : "",
+        snapshotKey: "",
+        snapshotter: "",
         runtimeHandler: x?.handler ?? "",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig, { useProtoFieldName: true }),
+        runtimeSpec: x ? await this.#podRuntimeSpec(r, x) : null,
         sandboxMode: x?.mode ?? "",
-        netnsPath: x?.netnsPath ?? "",
         namespaces: x?.handle.namespaces ?? {},
         hostNetwork: x?.hostNetwork ?? false,
+        shmPath: x?.files.shmPath ?? "",
         podResources: x?.podResources ?? null,
-        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
       });
     }
     return {
@@ -1254,6 +1267,37 @@ export class CriService {
         .filter((c) => !this.#hidden.has(c.id))
         .map((c) => this.#containerStatusOf(c)),
       timestamp: nowNs(),
+    };
+  }
+
+  /**
+   * The OCI spec of a pod for verbose PodSandboxStatus: the infra
+   * container's `config.json`; an infra-less pod runs no process, so its
+   * spec holds only what its containers join (namespaces by path, hostname,
+   * sysctls) and no `process` or `cgroupsPath`.
+   */
+  async #podRuntimeSpec(r: SandboxRecord, x: SandboxExtra): Promise<unknown> {
+    if (x.mode === "infra") {
+      try {
+        return JSON.parse(await readFile(join(x.handle.dir, "infra", "config.json"), "utf8"));
+      } catch {
+        return null;
+      }
+    }
+    const cfg = r.metadata.config;
+    const ns = x.handle.namespaces;
+    const sysctls = cfg.linux?.sysctls ?? {};
+    return {
+      ociVersion: OCI_VERSION,
+      ...(x.hostNetwork ? {} : { hostname: cfg.hostname || (cfg.metadata?.name ?? "") }),
+      linux: {
+        namespaces: [
+          ...(ns.network !== undefined ? [{ type: "network", path: ns.network }] : []),
+          ...(ns.ipc !== "" ? [{ type: "ipc", path: ns.ipc }] : []),
+          ...(ns.uts !== "" ? [{ type: "uts", path: ns.uts }] : []),
+        ],
+        ...(Object.keys(sysctls).length > 0 ? { sysctl: { ...sysctls } } : {}),
+      },
     };
   }
 
@@ -1599,14 +1643,23 @@ export class CriService {
       } catch {
         runtimeSpec = undefined;
       }
+      // containerd's keys (what `crictl inspect` users parse), then crikit's own.
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         sandboxID: r.metadata.sandboxId,
         pid: r.status.pid,
+        removing: r.status.removing,
+        snapshotKey: r.id,
+        snapshotter: "overlayfs",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig, { useProtoFieldName: true }),
+        runtimeSpec: runtimeSpec ?? null,
         runtimeHandler: x?.handler ?? "",
         bundle: x?.bundle ?? "",
         logFile: x?.logFile ?? "",
-        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
-        runtimeSpec,
+        rootfs: x ? join(x.bundle, "rootfs") : "",
+        writableLayer: x ? join(x.rwDir, "upper") : "",
       });
     }
     return { status: this.#containerStatusOf(r), info };
