@@ -340,6 +340,26 @@ function dateNs(d: Date | undefined): bigint {
   return d === undefined ? 0n : BigInt(d.getTime()) * 1_000_000n;
 }
 
+/**
+ * A container's exit time in nanoseconds: the runtime reports it as a
+ * `Date` (milliseconds) taken from the exit file's mtime, so read that mtime
+ * again in nanoseconds; any other time (a vanished container's) stays as
+ * given; none is now.
+ */
+async function exitTimeNs(oci: OciRuntime | undefined, id: string, at: Date | undefined): Promise<bigint> {
+  if (at === undefined) return nowNs();
+  if (oci === undefined) return dateNs(at);
+  try {
+    const st = await stat(oci.exitFile(id), { bigint: true });
+    // The same time (Node rounds the Date's milliseconds, the division truncates).
+    const skew = st.mtimeNs / 1_000_000n - BigInt(at.getTime());
+    if (skew >= -1n && skew <= 1n) return st.mtimeNs;
+  } catch {
+    // no exit file: the time came from elsewhere
+  }
+  return dateNs(at);
+}
+
 /** A stable JSON text (sorted keys) of a JSON value, for fingerprints. */
 function canonical(v: JsonValue): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v);
@@ -635,7 +655,7 @@ export class CriService {
             status = {
               ...status,
               startedAt: status.startedAt === 0n && o.startedAt ? dateNs(o.startedAt) : status.startedAt,
-              finishedAt: dateNs(o.finishedAt) || nowNs(),
+              finishedAt: await exitTimeNs(this.#runtimes.get(r.extra.handler)?.oci, id, o.finishedAt),
               exitCode: o.exitCode ?? SpecialExitCode.Unknown,
               reason: o.reason ?? ExitReason.Unknown,
               message: o.message ?? "",
@@ -868,7 +888,7 @@ export class CriService {
     }
     if (st !== undefined && st.state !== "exited") return false;
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? (st === undefined ? "container state is gone" : ""),
@@ -1591,7 +1611,7 @@ export class CriService {
       if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
     }
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? "",

@@ -315,6 +315,7 @@ describe("parity with containerd: what the kubelet and workloads see", { timeout
     assert.equal(s["exit_code"], 0);
     assert.equal(s["reason"], "Completed");
     assert.ok(BigInt(s["finished_at"]) >= BigInt(s["started_at"]));
+    assert.notEqual(BigInt(s["finished_at"]) % 1_000_000n, 0n, "finished_at in nanoseconds, from the exit file's time");
     await eventually(async () => leftoverCgroups(`${cgroupParent}/${appId}`).length === 0, 5_000, "the exited container's cgroups to be removed");
   });
 
