@@ -236,6 +236,7 @@ describe("parity with containerd: what the kubelet and workloads see", { timeout
     const want = Math.min(1048576, await hardNofile(env.daemon.pid));
     assert.equal((await exec(appId, "ulimit -Hn")).out, `${want}\n`);
     assert.equal((await exec(appId, "ulimit -n")).out, `${want}\n`);
+    assert.match((await exec(appId, "cat /proc/1/limits")).out, new RegExp(`^Max open files +${want} +${want} +files`, "m"), "the container's own process, not only exec");
     // cgroup: the pod's parent and the container's ID, in every controller.
     const cg = (await exec(appId, "cat /proc/self/cgroup")).out;
     assert.match(cg, new RegExp(`:memory:${cgroupParent}/${appId}$`, "m"));
@@ -367,6 +368,7 @@ describe("parity with containerd: what the kubelet and workloads see", { timeout
     const created = (await env.client.unary("ContainerStatus", { container_id: c }))["status"]["created_at"];
     assert.ok(BigInt(created) > BigInt(before));
     assert.equal((await exec(c, "ulimit -n; ulimit -Hn")).out, "4096\n8192\n");
+    assert.match((await exec(c, "cat /proc/1/limits")).out, /^Max open files +4096 +8192 +files/m);
     await env.client.unary("RemovePodSandbox", { pod_sandbox_id: id });
     assert.deepEqual(await leakedMounts(env), []);
   });
