@@ -18,6 +18,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
+import { execa } from "execa";
 import { join } from "node:path";
 import type { Msg } from "../helpers/cri-client.js";
 import { leftoverCgroups, removeTestCgroup } from "../helpers/bundle.js";
@@ -352,17 +353,27 @@ describe("parity with containerd: what the kubelet and workloads see", { timeout
     }
   });
 
-  it("applies a configured default_ulimits, and keeps timestamps exactly across a restart", async () => {
+  it("applies a configured default_ulimits after a restart; keeps timestamps exactly and the shm of ready pods only", async () => {
     const cfg = podConfig(env, "ulimits");
     const id = (await env.client.unary("RunPodSandbox", { config: cfg }))["pod_sandbox_id"];
     pods.push(id);
     const before = (await env.client.unary("PodSandboxStatus", { pod_sandbox_id: id }))["status"]["created_at"];
+    // A second pod loses its network namespace while the daemon is down.
+    const lostCfg = podConfig(env, "lost");
+    const lost = (await env.client.unary("RunPodSandbox", { config: lostCfg }))["pod_sandbox_id"];
+    pods.push(lost);
     await env.stop();
+    const pin = join(env.netnsDir, `crikit-${lost.slice(0, 32)}`);
+    await execa("umount", [pin]);
+    await rm(pin);
     const toml = await readFile(env.configPath, "utf8");
     await writeFile(env.configPath, `default_ulimits = ["nofile=4096:8192"]\n${toml}`);
     await env.start();
     assert.equal((await env.client.unary("PodSandboxStatus", { pod_sandbox_id: id }))["status"]["created_at"], before, "created_at restored to the nanosecond");
     assert.ok(await isMountPoint(join(env.state, "sandboxes", id, "shm")), "a ready pod keeps its shm across a restart");
+    assert.equal((await env.client.unary("PodSandboxStatus", { pod_sandbox_id: lost }))["status"]["state"], "SANDBOX_NOTREADY");
+    assert.equal(await isMountPoint(join(env.state, "sandboxes", lost, "shm")), false, "a pod found not ready at start-up has its shm released");
+    await env.client.unary("RemovePodSandbox", { pod_sandbox_id: lost });
     const c = (await env.client.unary("CreateContainer", { pod_sandbox_id: id, config: containerConfig(env, "c", sleeper()), sandbox_config: cfg }))["container_id"];
     await env.client.unary("StartContainer", { container_id: c });
     const created = (await env.client.unary("ContainerStatus", { container_id: c }))["status"]["created_at"];
