@@ -14,7 +14,7 @@
  * <root>/records/containers/<id>.json   container records
  * <root>/images/                        the image service (content, snapshots, image records)
  * <root>/containers/<id>/{upper,work,volumes}   a container's writable layer
- * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf
+ * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf, shm (the pod's /dev/shm tmpfs)
  * <state>/containers/<id>/              OCI bundle: config.json, rootfs (overlay mount)
  * <state>/oci/<handler>/                OciRuntime state (conmon pid files, exits/)
  * <state>/runtimes/<handler>/           the OCI runtime's own --root (default)
@@ -24,7 +24,8 @@
  *
  * validate (metadata, run_as_group without a user, runtime handler) →
  * claim a late result or reserve the name (Registrar) → netns (unless host
- * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
+ * network) → CNI ADD (unless host network), the pod's shm tmpfs (unless host
+ * IPC) → sandbox in its mode (`infra`:
  * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
  * no process) → hostname, hosts, resolv.conf in the sandbox dir → log
  * directory → record written → READY. On failure the undo steps run newest
