@@ -43,7 +43,7 @@ export type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, Po
 // --- oci runtime ---
 export { OciRuntime, createRuntimeCli, RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage, buildConmonArgs, parseConmonSyncMessage, runConmon, runExecSync, parseCriLogLine, parseCriLog, joinCriLogLines } from "./oci/index.js";
 export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState, RuntimeErrorKind, RuntimeCommandFailure, ConmonArgsInput, RunConmonOptions, ExecSyncInput, ExecSyncResult, CriLogRecord } from "./oci/index.js";
-export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, infraBinaryPath, pinNamespaces, unpinNamespaces } from "./sandbox/index.js";
+export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, infraBinaryPath, pinNamespaces, unpinNamespaces, mountPodShm, unmountPodShm } from "./sandbox/index.js";
 export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
 // --- end oci runtime ---
 
@@ -57,7 +57,7 @@ export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncS
 // --- server ---
 export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
 export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
-export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings } from "./config/index.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
 export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";

@@ -14,7 +14,7 @@
  * <root>/records/containers/<id>.json   container records
  * <root>/images/                        the image service (content, snapshots, image records)
  * <root>/containers/<id>/{upper,work,volumes}   a container's writable layer
- * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf
+ * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf, shm (the pod's /dev/shm tmpfs)
  * <state>/containers/<id>/              OCI bundle: config.json, rootfs (overlay mount)
  * <state>/oci/<handler>/                OciRuntime state (conmon pid files, exits/)
  * <state>/runtimes/<handler>/           the OCI runtime's own --root (default)
@@ -25,7 +25,8 @@
  * validate (metadata, run_as_group without a user, a hostname of at most
  * 64 bytes, an absolute log directory, runtime handler) →
  * claim a late result or reserve the name (Registrar) → netns (unless host
- * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
+ * network) → CNI ADD (unless host network), the pod's shm tmpfs (unless host
+ * IPC) → sandbox in its mode (`infra`:
  * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
  * no process) → hostname, hosts, resolv.conf in the sandbox dir → log
  * directory → record written → READY. On failure the undo steps run newest
@@ -142,12 +143,12 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import { runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
+import { parseUlimit, runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
 import { OciRuntime } from "../oci/index.js";
-import { loadSandbox, removeSandbox, startSandbox, stopSandbox, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import { loadSandbox, mountPodShm, removeSandbox, startSandbox, stopSandbox, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
 import {
   ALL_CAPABILITIES,
   buildHostnameFile,
@@ -157,6 +158,7 @@ import {
   generateContainerSpec,
   legacySecurityProfile,
   podHostname,
+  OCI_VERSION,
   resourcesToOci,
   validateTargetContainer,
   type ImageConfigInput,
@@ -179,11 +181,11 @@ import {
 } from "../stores/index.js";
 import { parseReference } from "../reference/index.js";
 import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
-import { containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
+import { containerImageNames, containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
-import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
 import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
@@ -271,7 +273,8 @@ interface SandboxExtra {
   hostNetwork: boolean;
   netnsPath: string;
   networkDown: boolean;
-  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
+  /** The pod files containers bind-mount; `shmPath` is the pod's shm tmpfs (absent with host IPC). */
+  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string; shmPath?: string };
   /** Set while the sandbox is a parked late result (survives a restart). */
   parked?: { key: string; fp: string } | undefined;
   /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
@@ -284,7 +287,10 @@ interface ContainerExtra {
   rwDir: string;
   /** The file conmon writes. */
   logFile: string;
+  /** The image's name ContainerStatus reports (`containerImageNames`). */
   imageName: string;
+  /** The repo digest ContainerStatus reports as image_ref; absent in records written before it existed (then the ID). */
+  imageRepoDigest?: string | undefined;
   stopSignal: string;
   user?: { uid: number; gid: number; additionalGids: number[] } | undefined;
   pid: number;
@@ -317,12 +323,50 @@ interface ContainerFileRecord {
 const silent: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
 
+/**
+ * The wall clock in nanoseconds, as CRI timestamps are: a monotonic
+ * high-resolution clock anchored once to the wall clock, so two objects made
+ * in the same millisecond do not tie (the kubelet sorts by `created_at`), and
+ * strictly increasing in this process, even across a step of the wall
+ * clock. {@link observeNs} raises the floor to timestamps restored from
+ * records, so nothing made after a restart sorts before what came before it.
+ */
+const clockAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastNs = 0n;
 function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  let t = clockAnchorNs + process.hrtime.bigint();
+  if (t <= lastNs) t = lastNs + 1n;
+  lastNs = t;
+  return t;
+}
+
+/** Keeps {@link nowNs} above a timestamp restored from a record. */
+function observeNs(...ts: bigint[]): void {
+  for (const t of ts) if (t > lastNs) lastNs = t;
 }
 
 function dateNs(d: Date | undefined): bigint {
   return d === undefined ? 0n : BigInt(d.getTime()) * 1_000_000n;
+}
+
+/**
+ * A container's exit time in nanoseconds: the runtime reports it as a
+ * `Date` (milliseconds) taken from the exit file's mtime, so read that mtime
+ * again in nanoseconds; any other time (a vanished container's) stays as
+ * given; none is now.
+ */
+async function exitTimeNs(oci: OciRuntime | undefined, id: string, at: Date | undefined): Promise<bigint> {
+  if (at === undefined) return nowNs();
+  if (oci === undefined) return dateNs(at);
+  try {
+    const st = await stat(oci.exitFile(id), { bigint: true });
+    // The same time (Node rounds the Date's milliseconds, the division truncates).
+    const skew = st.mtimeNs / 1_000_000n - BigInt(at.getTime());
+    if (skew >= -1n && skew <= 1n) return st.mtimeNs;
+  } catch {
+    // no exit file: the time came from elsewhere
+  }
+  return dateNs(at);
 }
 
 /** A stable JSON text (sorted keys) of a JSON value, for fingerprints. */
@@ -413,6 +457,10 @@ export class CriService {
   readonly #host = createNodeSpecHost();
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
+  /** Whether the host limits swap: then a memory limit without swap gets swap = memory (containerd). */
+  readonly #swapController = swapControllerAvailable();
+  /** Every container's rlimits: `default_ulimits`, clamped to what the OCI runtime may set. */
+  readonly #rlimits: ReadonlyArray<{ type: string; soft: number; hard: number }>;
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   readonly #stats: StatsCollector;
   #podCidr = "";
@@ -425,6 +473,11 @@ export class CriService {
     this.config = c;
     this.#log = options.logger ?? silent;
     this.#version = options.version ?? "0.1.0";
+    const ulimits = grantableRlimits(c.default_ulimits.map((u, i) => parseUlimit(u, `default_ulimits[${i}]`)));
+    this.#rlimits = ulimits.rlimits;
+    if (ulimits.clamped.length > 0) {
+      this.#log.warn({ clamped: ulimits.clamped }, "default_ulimits above the daemon's own hard limits lowered: raising them needs CAP_SYS_RESOURCE");
+    }
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
       // [runtimes.<name>.options]: applied, or refused here naming the key.
@@ -576,6 +629,7 @@ export class CriService {
       try {
         const config = fromJson(PodSandboxConfigSchema, r.config);
         let status = r.status;
+        observeNs(status.createdAt, status.readyAt, status.stoppedAt);
         const extra = r.extra;
         if (sandboxState(status) === "READY") {
           const lost = await this.#sandboxLost(id, extra, oci.get(id));
@@ -583,6 +637,10 @@ export class CriService {
             this.#log.warn({ id, why: lost }, "sandbox is no longer ready");
             status = { ...status, stoppedAt: nowNs() };
           }
+        }
+        // A pod that is not ready holds no shm (released at stop; or it was lost while the daemon was down).
+        if (sandboxState(status) !== "READY" && extra.files.shmPath !== undefined) {
+          await unmountPodShm(extra.files.shmPath).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the pod's shm"));
         }
         this.sandboxes.add(id, { name: r.name, config, runtimeHandler: r.runtimeHandler }, status);
         this.#sx.set(id, extra);
@@ -597,6 +655,7 @@ export class CriService {
       try {
         const config = fromJson(ContainerConfigSchema, r.config);
         const { resources, ...rest } = r.status;
+        observeNs(rest.createdAt, rest.startedAt, rest.finishedAt);
         let status: StoredContainerStatus = {
           ...rest,
           ...(resources !== undefined ? { resources: fromJson(ContainerStatusSchema, { resources } as JsonValue).resources } : {}),
@@ -611,7 +670,7 @@ export class CriService {
             status = {
               ...status,
               startedAt: status.startedAt === 0n && o.startedAt ? dateNs(o.startedAt) : status.startedAt,
-              finishedAt: dateNs(o.finishedAt) || nowNs(),
+              finishedAt: await exitTimeNs(this.#runtimes.get(r.extra.handler)?.oci, id, o.finishedAt),
               exitCode: o.exitCode ?? SpecialExitCode.Unknown,
               reason: o.reason ?? ExitReason.Unknown,
               message: o.message ?? "",
@@ -625,6 +684,12 @@ export class CriService {
         this.containers.add(id, { name: r.name, sandboxId: r.sandboxId, config, imageRef: r.imageRef, logPath: r.logPath }, status);
         this.#cx.set(id, r.extra);
         this.#containerNames.reserve(r.name, id);
+        // An exit while the daemon was down: release its cgroups now (a no-op once done).
+        if (status.finishedAt !== 0n && oci.get(id)?.state === "exited") {
+          await this.#runtime(r.extra.handler)
+            .oci.releaseExited(id)
+            .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+        }
         if (status.finishedAt !== r.status.finishedAt || status.startedAt !== r.status.startedAt) await this.#saveContainer(id);
       } catch (err) {
         this.#log.error({ id, err: errMessage(err) }, "cannot restore container");
@@ -746,6 +811,7 @@ export class CriService {
     const x = this.#cx.get(r.id);
     return toCriContainerStatus(r, {
       imageName: x?.imageName ?? r.metadata.config.image?.image ?? "",
+      imageRef: x?.imageRepoDigest,
       logPath: r.metadata.logPath,
       stopSignal: x?.stopSignal ?? "SIGTERM",
       user: x?.user,
@@ -755,13 +821,17 @@ export class CriService {
   #sandboxStatusOf(r: SandboxRecord): SandboxStatusInit {
     const x = this.#sx.get(r.id);
     const ns = r.metadata.config.linux?.securityContext?.namespaceOptions;
-    const ips = r.status.ip !== "" ? r.status.additionalIps : [];
+    // Once the pod's network is torn down its addresses are back in the pool:
+    // report none, as containerd does for a closed netns.
+    const released = x !== undefined && x.networkDown && !x.hostNetwork;
+    const ip = released ? "" : r.status.ip;
+    const ips = ip !== "" ? r.status.additionalIps : [];
     return {
       id: r.id,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
       state: criSandboxState(r),
       createdAt: r.status.createdAt,
-      network: { ip: r.status.ip, additionalIps: ips.map((ip) => ({ ip })) },
+      network: { ip, additionalIps: ips.map((a) => ({ ip: a })) },
       linux: {
         namespaces: {
           options: {
@@ -833,7 +903,7 @@ export class CriService {
     }
     if (st !== undefined && st.state !== "exited") return false;
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? (st === undefined ? "container state is gone" : ""),
@@ -849,6 +919,13 @@ export class CriService {
     await this.#saveContainer(id);
     this.#log.info({ id, exitCode: e.exitCode, reason: e.reason }, "container exited");
     this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, c.metadata.sandboxId);
+    // Its cgroups go now, not at RemoveContainer (containerd deletes the task on exit).
+    const x = this.#cx.get(id);
+    if (x !== undefined) {
+      await this.#runtime(x.handler)
+        .oci.releaseExited(id)
+        .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+    }
   }
 
   // --- RuntimeService: runtime -----------------------------------------------
@@ -1068,16 +1145,26 @@ export class CriService {
       ).then((h) => {
         undo.push("remove sandbox", async (sg) => {
           await stopSandbox(rt.oci, h, { signal: sg }).catch(() => undefined);
+          // The shm lives in the sandbox dir that removeSandbox deletes.
+          await unmountPodShm(join(dir, "shm"), { signal: sg });
           await removeSandbox(rt.oci, h, { signal: sg });
         });
         return h;
       });
-      const [netRes, sbRes] = await Promise.allSettled([network, sandbox]);
+      // The pod's /dev/shm, shared by its containers (containerd's and
+      // CRI-O's behaviour); a pod in the host IPC namespace uses the host's.
+      const shmPath = ns?.ipc === NamespaceMode.NODE ? undefined : join(dir, "shm");
+      const shm =
+        shmPath === undefined
+          ? Promise.resolve()
+          : mountPodShm(shmPath, this.config.shm_size, { signal }).finally(() => undo.push("unmount shm", (sg) => unmountPodShm(shmPath, { signal: sg })));
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, sandbox, shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
       const ips = netRes.value;
       const handle = sbRes.value;
-      const files: SandboxExtra["files"] = {};
+      const files: SandboxExtra["files"] = shmPath !== undefined ? { shmPath } : {};
       const filesDir = join(dir, "files");
       await mkdir(filesDir, { recursive: true });
       files.hostnamePath = join(filesDir, "hostname");
@@ -1142,9 +1229,16 @@ export class CriService {
             if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
             x.networkDown = true;
           })();
-      const [netRes, sbRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {})]);
+      // The pod's shm goes with the pod's processes, as containerd releases it at stop.
+      const shm = x.files.shmPath !== undefined ? unmountPodShm(x.files.shmPath, signal ? { signal } : {}) : Promise.resolve();
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {}), shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
+      // The infra process is gone: its cgroups go now too, as containerd deletes the pause task at stop.
+      if (x.mode === "infra") {
+        await rt.oci.releaseExited(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the infra container's cgroups"));
+      }
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
       await this.#saveSandbox(id);
@@ -1172,6 +1266,7 @@ export class CriService {
       const r = this.sandboxes.find(id);
       const x = this.#sx.get(id);
       if (r === undefined || x === undefined) return;
+      if (x.files.shmPath !== undefined) await unmountPodShm(x.files.shmPath, signal ? { signal } : {});
       await removeSandbox(this.#runtime(x.handler).oci, x.handle, signal ? { signal } : {});
       await rm(x.handle.dir, { recursive: true, force: true });
       await this.#sandboxRecords.delete(id);
@@ -1190,16 +1285,28 @@ export class CriService {
     const r = this.#sandbox(req.podSandboxId);
     const info: Record<string, string> = {};
     if (req.verbose) {
+      // containerd's keys (what `crictl inspectp` users parse), then crikit's own.
       const x = this.#sx.get(r.id);
+      const ready = sandboxState(r.status) === "READY";
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         pid: r.status.pid,
+        processStatus: ready ? "running" : "stopped",
+        netNamespaceClosed: x !== undefined && !x.hostNetwork && x.networkDown,
+        netNamespacePath: x?.netnsPath ?? "",
+        image: x?.mode === "infra" ? this.config.pause_binary : "",
+        snapshotKey: "",
+        snapshotter: "",
         runtimeHandler: x?.handler ?? "",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig, { useProtoFieldName: true }),
+        runtimeSpec: x ? await this.#podRuntimeSpec(r, x) : null,
         sandboxMode: x?.mode ?? "",
-        netnsPath: x?.netnsPath ?? "",
         namespaces: x?.handle.namespaces ?? {},
         hostNetwork: x?.hostNetwork ?? false,
+        shmPath: x?.files.shmPath ?? "",
         podResources: x?.podResources ?? null,
-        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
       });
     }
     return {
@@ -1210,6 +1317,37 @@ export class CriService {
         .filter((c) => !this.#hidden.has(c.id))
         .map((c) => this.#containerStatusOf(c)),
       timestamp: nowNs(),
+    };
+  }
+
+  /**
+   * The OCI spec of a pod for verbose PodSandboxStatus: the infra
+   * container's `config.json`; an infra-less pod runs no process, so its
+   * spec holds only what its containers join (namespaces by path, hostname,
+   * sysctls) and no `process` or `cgroupsPath`.
+   */
+  async #podRuntimeSpec(r: SandboxRecord, x: SandboxExtra): Promise<unknown> {
+    if (x.mode === "infra") {
+      try {
+        return JSON.parse(await readFile(join(x.handle.dir, "infra", "config.json"), "utf8"));
+      } catch {
+        return null;
+      }
+    }
+    const cfg = r.metadata.config;
+    const ns = x.handle.namespaces;
+    const sysctls = cfg.linux?.sysctls ?? {};
+    return {
+      ociVersion: OCI_VERSION,
+      ...(x.hostNetwork ? {} : { hostname: cfg.hostname || (cfg.metadata?.name ?? "") }),
+      linux: {
+        namespaces: [
+          ...(ns.network !== undefined ? [{ type: "network", path: ns.network }] : []),
+          ...(ns.ipc !== "" ? [{ type: "ipc", path: ns.ipc }] : []),
+          ...(ns.uts !== "" ? [{ type: "uts", path: ns.uts }] : []),
+        ],
+        ...(Object.keys(sysctls).length > 0 ? { sysctl: { ...sysctls } } : {}),
+      },
     };
   }
 
@@ -1372,6 +1510,7 @@ export class CriService {
               },
             } as never)
           : cfg;
+      const names = containerImageNames(cfg.image?.image ?? "", cfg.image?.userSpecifiedImage ?? "", image);
       const spec: OciSpec = generateContainerSpec({
         id,
         sandboxId: sb.id,
@@ -1379,7 +1518,7 @@ export class CriService {
         config: specCfg,
         sandboxConfig: sbCfg,
         imageConfig: (image.config.config ?? {}) as ImageConfigInput,
-        imageName: cfg.image?.image ?? image.id,
+        imageName: names.image,
         rootfs: createDirRootfsReader(rootfs),
         host: this.#host,
         cgroupDriver: rt.cgroupDriver,
@@ -1387,6 +1526,8 @@ export class CriService {
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
         nodeHostname: osHostname(),
+        rlimits: this.#rlimits,
+        features: { swapController: this.#swapController },
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
@@ -1424,7 +1565,8 @@ export class CriService {
         bundle,
         rwDir,
         logFile,
-        imageName: cfg.image?.image ?? "",
+        imageName: names.image,
+        imageRepoDigest: names.imageRef,
         stopSignal: signalName(cfg.stopSignal) ?? (image.config.config?.StopSignal || "SIGTERM"),
         user: u ? { uid: u.uid ?? 0, gid: u.gid ?? 0, additionalGids: [...(u.additionalGids ?? [])] } : undefined,
         pid: created.pid,
@@ -1516,7 +1658,7 @@ export class CriService {
       if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
     }
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? "",
@@ -1568,14 +1710,23 @@ export class CriService {
       } catch {
         runtimeSpec = undefined;
       }
+      // containerd's keys (what `crictl inspect` users parse), then crikit's own.
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         sandboxID: r.metadata.sandboxId,
         pid: r.status.pid,
+        removing: r.status.removing,
+        snapshotKey: r.id,
+        snapshotter: "overlayfs",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig, { useProtoFieldName: true }),
+        runtimeSpec: runtimeSpec ?? null,
         runtimeHandler: x?.handler ?? "",
         bundle: x?.bundle ?? "",
         logFile: x?.logFile ?? "",
-        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
-        runtimeSpec,
+        rootfs: x ? join(x.bundle, "rootfs") : "",
+        writableLayer: x ? join(x.rwDir, "upper") : "",
       });
     }
     return { status: this.#containerStatusOf(r), info };
@@ -1596,7 +1747,8 @@ export class CriService {
       id: r.id,
       podSandboxId: r.metadata.sandboxId,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
-      image: { image: this.#cx.get(r.id)?.imageName ?? "" },
+      // containerd's list element: the image as requested, image_ref the ID (the kubelet's image GC compares it with image IDs).
+      image: { image: r.metadata.config.image?.image ?? "" },
       imageRef: r.metadata.imageRef,
       imageId: r.metadata.imageRef,
       state: criContainerState(r),
@@ -1636,12 +1788,13 @@ export class CriService {
       const state = containerState(cur.status);
       if (state === "EXITED") throw failedPrecondition(`container ${JSON.stringify(c.id)} has exited`);
       const x = this.#cx.get(c.id) as ContainerExtra;
-      const oci = resourcesToOci(req.linux);
+      const swap = { swapController: this.#swapController };
+      const oci = resourcesToOci(req.linux, {}, swap);
       await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
       // Keep the spec in step, so the status (and a restart) report what applies now.
       const specPath = join(x.bundle, "config.json");
       const spec = JSON.parse(await readFile(specPath, "utf8")) as OciSpec;
-      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}) };
+      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}, swap) };
       await writeFile(specPath, JSON.stringify(spec));
       const resources = resourcesFromSpec(spec as never);
       this.containers.update(c.id, (s) => ({ ...s, resources }));

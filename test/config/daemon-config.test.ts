@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { defaultDaemonConfig, parseDaemonConfig } from "../../src/config/index.js";
+import { defaultDaemonConfig, parseDaemonConfig, parseUlimit } from "../../src/config/index.js";
 import { hasErrorCode } from "../../src/errors.js";
 
 describe("daemon configuration", () => {
@@ -22,6 +22,16 @@ describe("daemon configuration", () => {
     assert.deepEqual(c.cni.bin_dirs, ["/usr/lib/cni", "/opt/cni/bin"]);
     assert.equal(c.max_message_bytes, 16 * 1024 * 1024);
     assert.equal(c.image.platform.os, "linux");
+    assert.equal(c.shm_size, 64 * 1024 * 1024);
+    assert.deepEqual(c.default_ulimits, ["nofile=1048576:1048576"]);
+  });
+
+  it("reads default_ulimits as CRI-O writes them, and parses each entry into an OCI rlimit", () => {
+    const c = parseDaemonConfig(`default_ulimits = ["nofile=4096:8192", "nproc=512"]\nshm_size = 1048576`);
+    assert.deepEqual(c.default_ulimits, ["nofile=4096:8192", "nproc=512"]);
+    assert.equal(c.shm_size, 1048576);
+    assert.deepEqual(parseUlimit("nofile=4096:8192"), { type: "RLIMIT_NOFILE", soft: 4096, hard: 8192 });
+    assert.deepEqual(parseUlimit("nproc=512"), { type: "RLIMIT_NPROC", soft: 512, hard: 512 });
   });
 
   it("reads a full file and keeps what it sets", () => {
@@ -69,6 +79,9 @@ password = "p"
     { desc: "a relative root is refused", toml: `root = "var/lib/crikit"`, want: /root must be an absolute path/ },
     { desc: "equal root and state are refused", toml: `root = "/x"\nstate = "/x/"`, want: /root and state must be different/ },
     { desc: "a default runtime that is not configured is refused", toml: `default_runtime = "kata"`, want: /default_runtime "kata" is not among runtimes/ },
+    { desc: "a malformed ulimit is named", toml: `default_ulimits = ["nofile:1024"]`, want: /default_ulimits\[0\]: "nofile:1024" is not NAME=SOFT:HARD/ },
+    { desc: "an unknown ulimit is named", toml: `default_ulimits = ["files=1:2"]`, want: /default_ulimits\[0\]: unknown limit "files"/ },
+    { desc: "a soft ulimit above the hard one is refused", toml: `default_ulimits = ["nofile=10:5"]`, want: /soft limit 10 is above the hard limit 5/ },
     { desc: "a TOML syntax error is reported", toml: `root = `, want: /not valid TOML/ },
     {
       desc: "a runtime option that cannot be honoured is named",
