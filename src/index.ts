@@ -10,6 +10,10 @@
 // --- CRI types (generated from runtime.v1) ----------------------------------
 export * as cri from "./cri.js";
 
+// --- logging ---
+export { silentLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+
 // --- errors -----------------------------------------------------------------
 export { CrikitError, ErrorCode, isCrikitError, hasErrorCode, errorCodeOf, notFound, alreadyExists, invalidArgument, failedPrecondition, unimplemented } from "./errors.js";
 export type { ErrorCodeName } from "./errors.js";
@@ -60,8 +64,8 @@ export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncS
 // --- end naming and stores ---
 
 // --- server ---
-export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
-export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
+export { CriService, createCriService, createCniPodNetwork, createMonotonicClock, RUNTIME_RPCS, IMAGE_RPCS, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
+export type { CriServiceOptions, CriServiceDeps, CallContext, ServiceLogger, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment, RecordStore, SandboxFileRecord, ContainerFileRecord, Clock, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
 export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).

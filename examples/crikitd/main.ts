@@ -21,7 +21,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
-import { CriService, ensureDefaultCniConfig } from "../../src/server/index.js";
+import { createCriService, ensureDefaultCniConfig } from "../../src/server/index.js";
 import { CriServer } from "../../src/transport/index.js";
 
 const VERSION = "0.1.0";
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
   const log = pino({ level: config.log_level, base: { pid: process.pid } }, pino.destination(2));
   const written = await ensureDefaultCniConfig(config.cni.conf_dir);
   if (written) log.info({ file: written }, "no CNI configuration found; wrote the default network");
-  const service = new CriService({ config, logger: log, version: VERSION });
+  const service = createCriService({ config, logger: log, version: VERSION });
   const server = new CriServer({
     socketPath: config.socket,
     ...service.handlers(),

@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 export { CriService } from "./cri-service.js";
-export type { CriServiceOptions, CallContext, ServiceLogger } from "./cri-service.js";
+export type { CriServiceDeps } from "./cri-service.js";
+export { createCriService, createCniPodNetwork } from "./create-cri-service.js";
+export type { CriServiceOptions, ServiceLogger } from "./create-cri-service.js";
+export type { CallContext, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment } from "./service-context.js";
+export type { RecordStore, SandboxFileRecord, ContainerFileRecord } from "./record-codec.js";
+export { createMonotonicClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { RUNTIME_RPCS, IMAGE_RPCS } from "./rpc-names.js";
 export { EventBroadcaster } from "./event-broadcaster.js";
 export type { EventBroadcasterOptions } from "./event-broadcaster.js";
 export { LateResults } from "./late-results.js";

@@ -57,6 +57,47 @@ export interface SandboxMetadata {
   readonly config: PodSandboxConfig;
   /** The runtime handler it runs under; `""` for the default. */
   readonly runtimeHandler: string;
+  /** How it runs, once set up (the service's facts; absent for a sandbox added by hand). */
+  readonly runtime?: SandboxRuntimeFacts | undefined;
+}
+
+/**
+ * How a pod sandbox runs: fixed once it is set up.
+ *
+ * @public
+ */
+export interface SandboxRuntimeFacts {
+  /** The handler that runs it (the default's name for `""`). */
+  readonly handler: string;
+  /** `infra` (a process holds the namespaces) or `pinned` (bind mounts). */
+  readonly mode: string;
+  /** The sandbox controller's handle: its directory and the namespace paths containers join. */
+  readonly handle: {
+    readonly id: string;
+    readonly mode: "infra" | "pinned";
+    readonly dir: string;
+    readonly namespaces: { readonly ipc: string; readonly uts: string; readonly pid?: string; readonly network?: string };
+    readonly infraPid?: number;
+  };
+  /** The pod uses the host's network. */
+  readonly hostNetwork: boolean;
+  /** Its pinned network namespace, `""` with the host network. */
+  readonly netnsPath: string;
+  /** The pod files containers bind-mount; `shmPath` is the pod's shm tmpfs (absent with host IPC). */
+  readonly files: { readonly hostnamePath?: string; readonly hostsPath?: string; readonly resolvConfPath?: string; readonly shmPath?: string };
+}
+
+/**
+ * A create finished after the client's deadline, kept for its retry: hidden
+ * from List and Status until claimed (see the service's late results).
+ *
+ * @public
+ */
+export interface ParkedResult {
+  /** The late-result key (the object's name). */
+  readonly key: string;
+  /** The request's fingerprint. */
+  readonly fp: string;
 }
 
 /**
@@ -82,6 +123,12 @@ export interface SandboxStatus {
   readonly additionalIps: readonly string[];
   /** The state could not be determined (for instance after a failed recovery). */
   readonly unknown: boolean;
+  /** Its network is torn down (always with the host network). */
+  readonly networkDown?: boolean | undefined;
+  /** Set while it is a parked late result: hidden from List and Status. */
+  readonly parked?: ParkedResult | undefined;
+  /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
+  readonly podResources?: { readonly overhead?: unknown; readonly resources?: unknown; readonly updatedAt: string } | undefined;
 }
 
 /**

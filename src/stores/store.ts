@@ -42,6 +42,7 @@
 import { CrikitError, notFound } from "../errors.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { TruncIndex } from "./trunc-index.js";
+import { ObjectLocks } from "./object-locks.js";
 
 /**
  * One stored object: ID, fixed metadata and current status, deep-frozen.
@@ -191,6 +192,9 @@ export class Store<Meta, Status> {
     this.#noun = options.noun ?? "object";
     this.#index = new TruncIndex({ noun: this.#noun });
   }
+
+  /** Per-object exclusive sections (see `ObjectLocks`): multi-step changes of one object run one at a time. */
+  readonly locks = new ObjectLocks();
 
   /** The number of objects held. */
   get size(): number {

@@ -14,7 +14,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { CgroupDriver, ImageService as ImageServiceDesc, ListPodSandboxRequestSchema, RuntimeService, VersionRequestSchema } from "../../src/cri.js";
 import { resolveDaemonConfig } from "../../src/config/index.js";
-import { CriService } from "../../src/server/index.js";
+import { createCriService, type CriService } from "../../src/server/index.js";
 import { createCriRoutes, createErrorInterceptor } from "../../src/transport/index.js";
 
 /** The routes with the transport's error conversion, as CriServer installs it. */
@@ -29,7 +29,7 @@ describe("CriService in process", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "crikit-service-"));
     const config = resolveDaemonConfig({ root: join(dir, "root"), state: join(dir, "state"), socket: join(dir, "s.sock"), cni: { conf_dir: join(dir, "net.d") } });
-    service = new CriService({ config, version: "9.9.9" });
+    service = createCriService({ config, version: "9.9.9" });
     await service.recover();
   });
   after(async () => {
@@ -39,7 +39,7 @@ describe("CriService in process", () => {
 
   it("answers Unavailable before recovery has finished", async () => {
     const config = resolveDaemonConfig({ root: join(dir, "root2"), state: join(dir, "state2"), socket: join(dir, "s2.sock") });
-    const fresh = new CriService({ config });
+    const fresh = createCriService({ config });
     assert.throws(() => fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), (e: unknown) => e instanceof Error && (e as { code?: string }).code === "Unavailable");
     await fresh.recover();
     assert.deepEqual(fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), { items: [] });
