@@ -13,7 +13,11 @@
  *   (when it was created with `stdin`, conmon `-i`); conmon reads up to 8 KiB
  *   of a packet, so longer input is split. When a client shuts down its
  *   sending side, conmon closes the container's stdin unless it was created
- *   with `--leave-stdin-open` (CRI `stdin` without `stdin_once`).
+ *   with `--leave-stdin-open` (CRI `stdin` without `stdin_once`). conmon
+ *   does the same when any client disconnects, also one that attached
+ *   without stdin (measured): with `stdin_once` the first attach session to
+ *   end closes stdin, whoever it was. CRI-O attaches through the same
+ *   socket and behaves alike.
  * - conmon closes the sockets when the container exits, after its last
  *   output.
  * - Terminal resizes go to conmon's control fifo `BUNDLE/ctl` as

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { createServer as createHttpServer, get as httpGet } from "node:http";
-import { open, writeFile, mkdir } from "node:fs/promises";
+import { open, readdir, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { createNetnsManager, forwardPort } from "../../src/network/index.js";
@@ -57,6 +57,11 @@ function fetchBody(port: number, path: string): Promise<{ status: number; bytes:
       res.on("error", reject);
     }).on("error", reject);
   });
+}
+
+/** socat helpers started by this process. */
+async function ourSocats(): Promise<string[]> {
+  return (await execa("ps", ["-eo", "pid,ppid,args"])).stdout.split("\n").filter((l) => l.includes("TCP4:127.0.0.1:") && Number(l.trim().split(/\s+/)[1]) === process.pid);
 }
 
 describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
@@ -123,6 +128,21 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
     }
   });
 
+  it("leaves no helper process or descriptor behind after many connections", async () => {
+    const f = await forwarder({ netnsPath, port: 8080 });
+    try {
+      await fetchBody(f.port, "/index.html");
+      assert.ok(await waitFor(async () => f.sessions.size === 0, 5000));
+      const fds0 = (await readdir("/proc/self/fd")).length;
+      for (let i = 0; i < 50; i++) assert.equal((await fetchBody(f.port, "/index.html")).text, "hello from the pod\n");
+      assert.ok(await waitFor(async () => f.sessions.size === 0, 5000), "every session ended");
+      assert.ok(await waitFor(async () => (await readdir("/proc/self/fd")).length <= fds0, 3000), "descriptors are closed");
+      assert.deepEqual(await ourSocats(), [], "no socat of ours is left");
+    } finally {
+      f.server.close();
+    }
+  });
+
   it("rejects with Unavailable when nothing listens on the port", async () => {
     let err: unknown;
     const f = await forwarder({ netnsPath, port: 8081 }, (e) => {
@@ -155,8 +175,7 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
       });
       assert.ok(seen.bytes < bigSize, "the transfer was cut");
       assert.ok(await waitFor(async () => f.sessions.size === 0, 5000), "the session settled after the abort");
-      const socats = (await execa("ps", ["-eo", "pid,ppid,args"])).stdout.split("\n").filter((l) => l.includes("TCP4:127.0.0.1:8080") && Number(l.trim().split(/\s+/)[1]) === process.pid);
-      assert.deepEqual(socats, [], "no socat of ours is left");
+      assert.deepEqual(await ourSocats(), [], "no socat of ours is left");
     } finally {
       f.server.close();
     }

@@ -245,6 +245,19 @@ for (const runtime of runtimes) {
       ac.abort();
       await p;
       assert.equal((await rt.status(id)).state, "running", "detaching leaves the container running");
+      // Attach and detach again and again: nothing stays open.
+      const fds0 = await openFds();
+      const timers0 = timers();
+      for (let i = 0; i < 30; i++) {
+        const again = new AbortController();
+        const out = new Collector();
+        const session = rt.attach(id, { stdout: out, tty: false }, { signal: again.signal });
+        assert.ok(await out.until(/tick/), "output arrives");
+        again.abort();
+        await session;
+      }
+      assert.ok(await waitFor(async () => (await openFds()) <= fds0, 3000), `descriptors: ${fds0} before, ${await openFds()} after`);
+      assert.ok(await waitFor(async () => timers() <= timers0, 3000), `timers: ${timers0} before, ${timers()} after`);
     });
 
     it("writes stdin to a cat container with two clients attached at once", async () => {
