@@ -169,8 +169,15 @@ function copyInto(from: Readable, to: Writable | undefined, keep?: { text: strin
       if (keep !== undefined && keep.text.length < stderrKeep) keep.text += b.toString("utf8");
       if (to === undefined || to.destroyed) return;
       if (!to.write(b)) {
+        // Resume on drain, or when the client's stream is gone (output is then dropped).
         from.pause();
-        to.once("drain", () => from.resume());
+        const resume = (): void => {
+          to.off("drain", resume);
+          to.off("close", resume);
+          from.resume();
+        };
+        to.on("drain", resume);
+        to.on("close", resume);
       }
     };
     from.on("data", onData);
@@ -268,7 +275,13 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
     if (out === undefined || out.destroyed) return;
     if (!out.write(b)) {
       term.pause();
-      out.once("drain", () => term.resume());
+      const resume = (): void => {
+        out.off("drain", resume);
+        out.off("close", resume);
+        term.resume();
+      };
+      out.on("drain", resume);
+      out.on("close", resume);
     }
   });
   const stdin = io.stdin;

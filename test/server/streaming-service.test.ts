@@ -122,6 +122,17 @@ describe("CriService.streamingRuntime with real pods", () => {
     assert.match(answer, /hello from crikit e2e/);
   });
 
+  it("attaches to a pod's container (its bundle path is too long for a socket address)", async () => {
+    const { containerId } = await runPod("ticker", "POD", ["sh", "-c", "while true; do echo tick; sleep 0.1; done"]);
+    const ac = new AbortController();
+    const stdout = new Collector();
+    const session = service.streamingRuntime().attach(containerId, { stdout, stderr: new Collector(), tty: false }, ac.signal);
+    for (let i = 0; i < 100 && !stdout.text.includes("tick\n"); i++) await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await session;
+    assert.match(stdout.text, /tick\n/);
+  });
+
   it("forwards a host-network pod's port on the host's loopback", async () => {
     const port = await freePort();
     const { podId } = await runPod("hostweb", "NODE", ["httpd", "-f", "-p", `127.0.0.1:${port}`, "-h", "/www"]);
