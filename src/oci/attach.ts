@@ -153,7 +153,8 @@ export async function attachToConmon(input: AttachInput): Promise<void> {
       dir = undefined;
     }
     stdin?.on("data", onIn);
-    stdin?.once("end", onInEnd);
+    if (stdin?.readableEnded === true) onInEnd();
+    else stdin?.once("end", onInEnd);
     if (resizes) void followResizes(resizes, () => done, (s) => resizeTerminal(input.bundle, s));
     await ended;
   } finally {

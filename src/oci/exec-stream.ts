@@ -17,10 +17,12 @@
  *   so a resize is `pty.resize()` plus `stty -F /proc/PID/fd/0 rows H cols
  *   W` on the container's terminal, which signals SIGWINCH to the process.
  *   The session waits up to 20 ms for the client's first size, so the
- *   process starts at it. Our terminal is put in
- *   raw mode (`stty raw -echo`) before the runtime starts, so input typed
- *   early is not echoed twice; the end of stdin is sent as `^D` (EOF to a
- *   canonical-mode terminal).
+ *   process starts at it. Our terminal is put in raw mode (`stty -F PTS raw
+ *   -echo`) before any input is written to it: the runtime sets raw mode
+ *   too, but only once it has started, and input that arrived earlier was
+ *   echoed twice and a `^D` ended the runtime's input instead of the
+ *   process's (both seen in tests). The end of stdin is sent as `^D` (EOF
+ *   to a canonical-mode terminal).
  *
  * Why not the other ways (measured or tried on runc 1.1.5 / conmon 2.1.6):
  * `--console-socket` hands the terminal over with SCM_RIGHTS, which
@@ -259,7 +261,7 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
       next = first.done === true ? undefined : resizes?.next();
     }
   }
-  const term: IPty = spawnPty("/bin/sh", ["-c", 'stty raw -echo && exec "$@"', "sh", input.binary, ...args], {
+  const term: IPty = spawnPty(input.binary, args, {
     name: "xterm",
     cols: initial.width,
     rows: initial.height,
@@ -284,23 +286,34 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
       out.on("close", resume);
     }
   });
-  const stdin = io.stdin;
-  const onIn = (b: Buffer | string): void => {
+  // Input waits until our terminal is raw (see the file header).
+  let held: (Buffer | string)[] | undefined = [];
+  const send = (b: Buffer | string): void => {
+    if (done) return;
+    if (held) held.push(b);
     // node-pty types write() as taking a string; its Unix terminal writes Buffers as they are.
-    if (!done) term.write(b as string);
+    else term.write(b as string);
   };
-  const onInEnd = (): void => {
-    if (!done) term.write("\x04");
-  };
+  const raw = makeRaw(term).then(() => {
+    const list = held ?? [];
+    held = undefined;
+    for (const b of list) send(b);
+  });
+  const stdin = io.stdin;
+  const onIn = (b: Buffer | string): void => send(b);
+  const onInEnd = (): void => send("\x04");
   stdin?.on("data", onIn);
-  stdin?.once("end", onInEnd);
+  if (stdin?.readableEnded === true) onInEnd();
+  else stdin?.once("end", onInEnd);
+  let resizing = Promise.resolve();
   if (resizes && next) {
     void followResizes(resizes, next, async (s) => {
       if (done || !(s.width > 0 && s.height > 0)) return;
       // runc follows its own terminal's size (SIGWINCH); crun does not, so
       // the container's terminal is also sized directly.
       term.resize(s.width, s.height);
-      await resizeContainerTerminal(pidFile, s);
+      resizing = resizeContainerTerminal(pidFile, s);
+      await resizing;
     });
   }
   const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => {
@@ -331,7 +344,23 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
     stdin?.off("end", onInEnd);
     dataSub.dispose();
     void resizes?.return?.();
+    // The helpers this session started (stty) are done before it settles.
+    await raw;
+    await resizing;
   }
+}
+
+/**
+ * Put the terminal node-pty allocated in raw mode without echo, through its
+ * slave (`ptsName`, a getter of node-pty's Unix terminal that its typings
+ * leave out). Resolves also when that fails: input then goes as it is.
+ */
+function makeRaw(term: IPty): Promise<void> {
+  const pts = (term as IPty & { ptsName?: unknown }).ptsName;
+  if (typeof pts !== "string" || !pts.startsWith("/dev/")) return Promise.resolve();
+  return new Promise((resolve) => {
+    execFile("stty", ["-F", pts, "raw", "-echo"], { timeout: 2000 }, () => resolve());
+  });
 }
 
 /** Apply terminal sizes until the iterator ends (it ends with the session). */

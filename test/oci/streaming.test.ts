@@ -187,6 +187,16 @@ for (const runtime of runtimes) {
       assert.equal(stdout.text.split("abc").length - 1, 2, `echo and output: ${JSON.stringify(stdout.text)}`);
     });
 
+    it("sends the end of a tty session's stdin as end of file", async () => {
+      const id = await container("ttyeof", { args: ["sleep", "1000"] });
+      const stdin = new PassThrough();
+      const stdout = new Collector();
+      stdin.end("line one\r");
+      assert.equal(await rt.exec(id, ["sh", "-c", "cat; echo after-eof"], { stdin, stdout, tty: true }, { signal: signal() }), 0);
+      assert.match(stdout.text, /line one/);
+      assert.match(stdout.text, /after-eof/);
+    });
+
     it("ends the session and its processes when the signal aborts", async () => {
       const id = await container("abort", { args: ["sleep", "1000"] });
       for (const tty of [false, true]) {
