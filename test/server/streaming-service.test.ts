@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable, duplexPair } from "node:stream";
+import { PassThrough, Writable, duplexPair } from "node:stream";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { execa } from "execa";
 import { CreateContainerRequestSchema, PullImageRequestSchema, RemovePodSandboxRequestSchema, RunPodSandboxRequestSchema, StartContainerRequestSchema, StopPodSandboxRequestSchema } from "../../src/cri.js";
@@ -84,7 +84,7 @@ describe("CriService.streamingRuntime with real pods", () => {
     assert.deepEqual(left, [], "no conmon or container process is left after the pods are removed");
   });
 
-  async function runPod(name: string, network: "POD" | "NODE", command: string[]): Promise<{ podId: string; containerId: string }> {
+  async function runPod(name: string, network: "POD" | "NODE", command: string[], extra: Record<string, unknown> = {}): Promise<{ podId: string; containerId: string }> {
     const uid = `uid-${name}`;
     const podConfig = {
       metadata: { name, namespace: "stream", uid, attempt: 0 },
@@ -98,7 +98,7 @@ describe("CriService.streamingRuntime with real pods", () => {
     const { containerId } = await service.createContainer(
       fromJson(CreateContainerRequestSchema, {
         pod_sandbox_id: podSandboxId,
-        config: { metadata: { name: "web", attempt: 0 }, image: { image }, command, log_path: "web/0.log" },
+        config: { metadata: { name: "web", attempt: 0 }, image: { image }, command, log_path: "web/0.log", ...extra },
         sandbox_config: podConfig,
       } as JsonValue),
     );
@@ -131,6 +131,28 @@ describe("CriService.streamingRuntime with real pods", () => {
     ac.abort();
     await session;
     assert.match(stdout.text, /tick\n/);
+  });
+
+  it("attaches to a container created with tty and stdin: its terminal takes input and resizes", async () => {
+    const { containerId } = await runPod("term", "POD", ["sh", "-c", "while true; do read x; echo got-$x; stty size; done"], { tty: true, stdin: true });
+    const ac = new AbortController();
+    const stdout = new Collector();
+    const stdin = new PassThrough();
+    const sizes = [{ width: 101, height: 31 }];
+    const resize = {
+      async *[Symbol.asyncIterator]() {
+        yield* sizes;
+        await new Promise((r) => ac.signal.addEventListener("abort", r, { once: true }));
+      },
+    };
+    const session = service.streamingRuntime().attach(containerId, { stdin, stdout, tty: true, resize }, ac.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    stdin.write("hello\r");
+    for (let i = 0; i < 100 && !/31 101/.test(stdout.text); i++) await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await session;
+    assert.match(stdout.text, /got-hello/);
+    assert.match(stdout.text, /31 101/);
   });
 
   it("forwards a host-network pod's port on the host's loopback", async () => {
