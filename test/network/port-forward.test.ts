@@ -121,7 +121,7 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
       assert.equal(r.bytes, bigSize);
       const mbps = bigSize / 1e6 / (r.ms / 1000);
       console.log(`# port-forward (nsenter + socat): 100 MB in ${r.ms.toFixed(0)} ms = ${mbps.toFixed(0)} MB/s`);
-      assert.ok(mbps > 20, `throughput ${mbps.toFixed(1)} MB/s is far too low`);
+      assert.ok(mbps > 10, `throughput ${mbps.toFixed(1)} MB/s is far too low`);
       assert.ok(await waitFor(async () => f.sessions.size === 0, 5000));
     } finally {
       f.server.close();
