@@ -24,11 +24,19 @@
  *   `1 HEIGHT WIDTH\n`.
  *
  * Node's `node:net` has no SOCK_SEQPACKET, and message boundaries matter
- * here (the stream byte), so the socket is opened with `node-unix-socket`
- * (a maintained N-API module with prebuilt binaries; a `socat` bridge would
- * lose the boundaries on the way to a Node pipe, and following the log file
- * would miss stdin). A bundle path too long for a socket address (108
- * bytes) is reached through `/proc/self/fd/N/attach` of an open directory.
+ * here (the stream byte), so a small helper holds the socket: Debian's
+ * `python3` (python3-minimal) running {@link attachBridgeScript}, which
+ * connects (through `/proc/self/fd/N/attach` of the bundle directory, so a
+ * long bundle path fits a socket address), writes each packet to its stdout
+ * as a 4-byte big-endian length and the packet, and sends what arrives on
+ * its stdin in packets of at most 8 KiB, shutting its sending side at EOF.
+ * Tried first: `node-unix-socket` (an N-API module) speaks SEQPACKET from
+ * Node, but it declares prebuilt packages for five platforms that were
+ * never published, so `npm ci` rejects any lock file that holds it; a
+ * `socat` bridge loses the packet boundaries on the way to a Node pipe; and
+ * following the log file gives no stdin. The helper costs a process per
+ * attach session (about 20 ms to start, a few MB while attached); attach
+ * sessions are few and long.
  *
  * The socket offers no flow control towards conmon, so output the client
  * does not take is buffered in the client's writable; past
@@ -38,10 +46,11 @@
  *
  * @packageDocumentation
  */
+import { spawn } from "node:child_process";
 import { open, constants as fsConstants } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { join } from "node:path";
-import { SeqpacketSocket } from "node-unix-socket";
 import { CrikitError, failedPrecondition } from "../errors.js";
 import type { StreamingIO, TerminalSize } from "../streaming/runtime.js";
 
@@ -59,6 +68,8 @@ export interface AttachInput {
   io: StreamingIO;
   /** Detach when it aborts. */
   signal?: AbortSignal | undefined;
+  /** The Python 3 interpreter that runs the socket helper. @defaultValue `"/usr/bin/python3"` (Debian's python3-minimal) */
+  python?: string;
   /**
    * Output buffered in one of the client's writables past which the session
    * ends with `ResourceExhausted`.
@@ -67,13 +78,55 @@ export interface AttachInput {
   maxBufferedBytes?: number;
 }
 
+/**
+ * The helper that holds conmon's SEQPACKET attach socket for an attach
+ * session (run as `python3 -c SCRIPT BUNDLE STDIN`, STDIN `1` to forward
+ * input): `0000` (an empty frame) once connected, then one frame (4-byte
+ * big-endian length, packet) per packet from conmon; stdin goes to conmon
+ * in packets of at most 8 KiB, its end shuts the socket's sending side.
+ * Exit 2 with the reason on stderr when it cannot connect.
+ *
+ * @internal
+ */
+export const attachBridgeScript = `
+import os, socket, struct, sys, threading
+try:
+    d = os.open(sys.argv[1], os.O_PATH)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("/proc/self/fd/%d/attach" % d)
+    os.close(d)
+except OSError as e:
+    sys.stderr.write(str(e))
+    sys.exit(2)
+out = sys.stdout.buffer
+out.write(b"\\0\\0\\0\\0")
+out.flush()
+def pump():
+    try:
+        while True:
+            b = os.read(0, 8192)
+            if not b:
+                s.shutdown(socket.SHUT_WR)
+                return
+            s.sendall(b)
+    except OSError:
+        pass
+if sys.argv[2] == "1":
+    threading.Thread(target=pump, daemon=True).start()
+try:
+    while True:
+        p = s.recv(65536)
+        if not p:
+            break
+        out.write(struct.pack(">I", len(p)) + p)
+        out.flush()
+except (OSError, ValueError):
+    pass
+`;
+
 /** conmon's stream bytes (its `stdpipe_t`). */
 const STDOUT_PIPE = 2;
 const STDERR_PIPE = 3;
-/** conmon reads this much of a client's packet. */
-const stdinPacket = 8192;
-/** The longest path a unix socket address holds (with its NUL). */
-const maxSocketPath = 107;
 
 /**
  * Attach `io` to the container's main process (see the file header).
@@ -85,14 +138,15 @@ export async function attachToConmon(input: AttachInput): Promise<void> {
   input.signal?.throwIfAborted();
   const { io } = input;
   const maxBuffered = input.maxBufferedBytes ?? 16 * 1024 * 1024;
-  let dir: FileHandle | undefined;
-  let path = join(input.bundle, "attach");
-  if (Buffer.byteLength(path) > maxSocketPath) {
-    dir = await open(input.bundle, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
-    path = `/proc/self/fd/${dir.fd}/attach`;
-  }
-  const sock = new SeqpacketSocket();
+  const stdin = io.stdin;
+  const helper = spawn(input.python ?? "/usr/bin/python3", ["-c", attachBridgeScript, input.bundle, stdin ? "1" : "0"], {
+    stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
+  });
+  const out = helper.stdout as Readable;
+  const err = helper.stderr as Readable;
   let done = false;
+  let connected = false;
+  let stderr = "";
   let finish: (err?: unknown) => void = () => {};
   const ended = new Promise<void>((resolve, reject) => {
     finish = (err?: unknown) => {
@@ -102,8 +156,25 @@ export async function attachToConmon(input: AttachInput): Promise<void> {
       else reject(err);
     };
   });
-  const onAbort = (): void => finish();
-  input.signal?.addEventListener("abort", onAbort, { once: true });
+  let onConnected: () => void = () => {};
+  const connectedP = new Promise<void>((r) => (onConnected = r));
+  const exited = new Promise<void>((resolve) => {
+    helper.once("exit", () => resolve());
+    helper.once("error", (e) => {
+      stderr += String(e);
+      resolve();
+    });
+  });
+  void exited.then(() => {
+    if (!connected) finish(failedPrecondition(`container "${input.id}" cannot be attached to: its monitor's attach socket is not there (${stderr.trim() || "no answer"})`));
+  });
+  err.setEncoding("utf8");
+  err.on("data", (d: string) => {
+    if (stderr.length < 4096) stderr += d;
+  });
+  err.on("error", () => {});
+  helper.stdin?.on("error", () => {});
+  out.on("error", () => {});
 
   const deliver = (to: typeof io.stdout, b: Buffer): void => {
     if (to === undefined || to.destroyed) return;
@@ -112,50 +183,47 @@ export async function attachToConmon(input: AttachInput): Promise<void> {
       finish(new CrikitError("ResourceExhausted", `attach to container "${input.id}": the client does not read the output (over ${maxBuffered} bytes buffered)`));
     }
   };
-  sock.on("data", (b: Buffer) => {
-    if (done || b.length < 1) return;
-    if (b[0] === STDOUT_PIPE) deliver(io.stdout, b.subarray(1));
-    else if (b[0] === STDERR_PIPE) deliver(io.tty ? io.stdout : io.stderr, b.subarray(1));
+  // Frames: 4-byte big-endian length, then conmon's packet (stream byte, data).
+  let pending: Buffer = Buffer.alloc(0);
+  out.on("data", (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const len = pending.readUInt32BE(0);
+      if (pending.length < 4 + len) break;
+      const packet = pending.subarray(4, 4 + len);
+      pending = pending.subarray(4 + len);
+      if (!connected) {
+        connected = true;
+        onConnected();
+        continue;
+      }
+      if (done || packet.length < 1) continue;
+      if (packet[0] === STDOUT_PIPE) deliver(io.stdout, packet.subarray(1));
+      else if (packet[0] === STDERR_PIPE) deliver(io.tty ? io.stdout : io.stderr, packet.subarray(1));
+    }
   });
-  sock.on("end", () => finish());
-  sock.on("close", () => finish());
-  sock.on("error", (e: Error) => finish(failedPrecondition(`attach to container "${input.id}" failed: ${e.message}`, e)));
+  // conmon closed the socket (the container exited) and the helper has passed everything on.
+  out.once("close", () => {
+    if (connected) finish();
+  });
+  const onAbort = (): void => finish();
+  input.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const stdin = io.stdin;
   const onIn = (d: Buffer | string): void => {
-    if (done) return;
-    const b = typeof d === "string" ? Buffer.from(d) : d;
-    for (let off = 0; off < b.length; off += stdinPacket) sock.write(b.subarray(off, Math.min(b.length, off + stdinPacket)));
+    if (!done && helper.stdin && !helper.stdin.destroyed) helper.stdin.write(d);
   };
   const onInEnd = (): void => {
-    if (!done) sock.end();
+    if (!done) helper.stdin?.end();
   };
   const resizes = io.tty ? io.resize?.[Symbol.asyncIterator]() : undefined;
-
   try {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onErr = (e: Error): void => reject(e);
-        sock.once("error", onErr);
-        try {
-          sock.connect(path, () => {
-            sock.off("error", onErr);
-            resolve();
-          });
-        } catch (e) {
-          reject(e as Error);
-        }
-      });
-    } catch (e) {
-      throw failedPrecondition(`container "${input.id}" cannot be attached to: its monitor's attach socket is not there (${(e as Error).message})`, e);
-    } finally {
-      await dir?.close();
-      dir = undefined;
+    await Promise.race([connectedP, ended]);
+    if (!done) {
+      stdin?.on("data", onIn);
+      if (stdin?.readableEnded === true) onInEnd();
+      else stdin?.once("end", onInEnd);
+      if (resizes) void followResizes(resizes, () => done, (s) => resizeTerminal(input.bundle, s));
     }
-    stdin?.on("data", onIn);
-    if (stdin?.readableEnded === true) onInEnd();
-    else stdin?.once("end", onInEnd);
-    if (resizes) void followResizes(resizes, () => done, (s) => resizeTerminal(input.bundle, s));
     await ended;
   } finally {
     done = true;
@@ -163,8 +231,11 @@ export async function attachToConmon(input: AttachInput): Promise<void> {
     stdin?.off("data", onIn);
     stdin?.off("end", onInEnd);
     void resizes?.return?.();
-    sock.destroy();
-    await dir?.close();
+    if (helper.exitCode === null && helper.signalCode === null) helper.kill("SIGKILL");
+    await exited;
+    helper.stdin?.destroy();
+    out.destroy();
+    err.destroy();
   }
 }
 

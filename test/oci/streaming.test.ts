@@ -276,7 +276,11 @@ for (const runtime of runtimes) {
       const b = { stdout: new Collector() };
       const pa = rt.attach(id, { ...a, tty: false }, { signal: signal() });
       const pb = rt.attach(id, { ...b, tty: false }, { signal: signal() });
-      await new Promise((r) => setTimeout(r, 200));
+      // Output written before a client is connected is not replayed: ping until both see it.
+      for (let i = 0; i < 100 && !(/ping/.test(a.stdout.text) && /ping/.test(b.stdout.text)); i++) {
+        a.stdin.write("ping\n");
+        await new Promise((r) => setTimeout(r, 100));
+      }
       a.stdin.write("hello cat\n");
       assert.ok(await a.stdout.until(/hello cat\n/), "the writer sees the echo");
       assert.ok(await b.stdout.until(/hello cat\n/), "the second client sees it too");
