@@ -97,7 +97,7 @@ const stderrKeep = 4096;
  * @public
  */
 export async function runExecStream(input: ExecStreamInput): Promise<number> {
-  input.signal?.throwIfAborted();
+  if (input.signal?.aborted === true) throw canceled(input);
   const tag = randomBytes(6).toString("hex");
   const specFile = join(input.workDir, `exec-${tag}.json`);
   const pidFile = join(input.workDir, `exec-${tag}.pid`);
@@ -120,11 +120,38 @@ async function readPid(file: string): Promise<number | undefined> {
   }
 }
 
-/** SIGKILL the exec'd process (from the pid file) and its descendants. */
+/**
+ * Wait (up to `ms`) for the runtime to write the pid file while it runs: a
+ * session aborted while the runtime is starting the process must not kill
+ * the runtime before it has said which process to kill, or the process
+ * would be left behind.
+ */
+async function awaitPidFile(pidFile: string, runtimeRuns: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while ((await readPid(pidFile)) === undefined && runtimeRuns() && Date.now() < until) await sleep(10);
+}
+
+/**
+ * SIGKILL the exec'd process (from the pid file) and its descendants. The
+ * tree is first stopped (SIGSTOP, round after round until a walk of /proc
+ * finds nothing new), so that a process forking at that moment cannot leave
+ * a child behind: a stopped parent forks no more and keeps its children,
+ * which the next round finds.
+ */
 async function killProcessTree(pidFile: string): Promise<void> {
-  const pid = await readPid(pidFile);
-  if (pid === undefined) return;
-  for (const p of [pid, ...(await descendants(pid))]) killQuietly(p, "SIGKILL");
+  const root = await readPid(pidFile);
+  if (root === undefined) return;
+  const stopped = new Set<number>([root]);
+  killQuietly(root, "SIGSTOP");
+  for (let round = 0; round < 50; round++) {
+    const fresh = (await descendants(root)).filter((p) => !stopped.has(p));
+    if (fresh.length === 0) break;
+    for (const p of fresh) {
+      killQuietly(p, "SIGSTOP");
+      stopped.add(p);
+    }
+  }
+  for (const p of stopped) killQuietly(p, "SIGKILL");
 }
 
 /**
@@ -218,10 +245,13 @@ async function execPipes(input: ExecStreamInput, args: string[], pidFile: string
   const aborted = new Promise<"abort">((resolve) => {
     onAbort = () => resolve("abort");
     input.signal?.addEventListener("abort", onAbort, { once: true });
+    // Aborted while the session was being set up: no event comes any more.
+    if (input.signal?.aborted === true) resolve("abort");
   });
   try {
     const first = await Promise.race([exited, aborted]);
     if (first === "abort") {
+      await awaitPidFile(pidFile, () => child.exitCode === null && child.signalCode === null);
       await killProcessTree(pidFile);
       if (child.pid !== undefined) killQuietly(child.pid, "SIGKILL");
       await exited;
@@ -316,17 +346,24 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
       await resizing;
     });
   }
+  let termExited = false;
   const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => {
-    term.onExit((e) => resolve(e));
+    term.onExit((e) => {
+      termExited = true;
+      resolve(e);
+    });
   });
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<"abort">((resolve) => {
     onAbort = () => resolve("abort");
     input.signal?.addEventListener("abort", onAbort, { once: true });
+    // Aborted while the session was being set up: no event comes any more.
+    if (input.signal?.aborted === true) resolve("abort");
   });
   try {
     const first = await Promise.race([exited, aborted]);
     if (first === "abort") {
+      await awaitPidFile(pidFile, () => !termExited);
       await killProcessTree(pidFile);
       killQuietly(term.pid, "SIGKILL");
       await exited;

@@ -211,6 +211,16 @@ for (const runtime of runtimes) {
         assert.deepEqual(await childPids(), [], "no child process of ours is left");
         assert.doesNotMatch(stdout.text, /never/);
       }
+      // Aborted while the runtime is still starting the command.
+      for (const tty of [false, true]) {
+        const ac = new AbortController();
+        const marker = tty ? "1236" : "1235";
+        const p = rt.exec(id, ["sh", "-c", `sleep ${marker} & sleep ${marker}`], { tty }, { signal: ac.signal });
+        setTimeout(() => ac.abort(), 5);
+        await assert.rejects(p, (e: unknown) => hasErrorCode(e, "Canceled"));
+        assert.deepEqual(await processesMatching(`sleep ${marker}`), [], "nothing of the command is left");
+        assert.deepEqual(await childPids(), [], "no child process of ours is left");
+      }
     });
 
     it("leaves no process, descriptor or timer behind after 100+ short sessions", async () => {
