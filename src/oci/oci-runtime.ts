@@ -66,6 +66,9 @@ import { isRuntimeCommandError } from "./runtime-command-error.js";
 import { buildConmonArgs, runConmon } from "./conmon.js";
 import { runExecSync } from "./exec-sync.js";
 import type { ExecSyncResult } from "./exec-sync.js";
+import { runExecStream } from "./exec-stream.js";
+import { attachToConmon } from "./attach.js";
+import type { StreamingIO } from "../streaming/runtime.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
 import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
@@ -517,6 +520,50 @@ export class OciRuntime {
       signal,
       ...(this.#opts.execVia === "runtime" ? {} : { conmon: { path: this.#opts.conmon ?? "conmon", runtimePath: await this.#resolveRuntime() } }),
     });
+  }
+
+  /**
+   * Run a command in a running container with the client's streams, and
+   * resolve with its exit code (128+N when killed by signal N): pipes, or a
+   * terminal when `io.tty` (see `exec-stream.ts`). When `options.signal`
+   * aborts, the command and its descendants are killed and the call rejects
+   * with `Canceled`.
+   */
+  async exec(id: string, cmd: readonly string[], io: StreamingIO, options: OciCallOptions = {}): Promise<number> {
+    this.#check();
+    if (cmd.length === 0) throw invalidArgument("cmd must not be empty", "cmd");
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (await exists(this.exitFile(id))) throw failedPrecondition(`container "${id}" is not running`);
+    const base = await this.#baseProcess(meta);
+    const proc: Record<string, unknown> = { ...base, args: [...cmd], terminal: io.tty };
+    if (io.tty && !((base["env"] as string[] | undefined) ?? []).some((e) => e.startsWith("TERM="))) {
+      proc["env"] = [...((base["env"] as string[] | undefined) ?? []), "TERM=xterm"];
+    }
+    return runExecStream({
+      binary: this.cli.binary,
+      globalArgs: this.cli.globalArgs,
+      id,
+      process: proc,
+      workDir: this.containerDir(id),
+      io,
+      signal,
+      drainMs: this.#opts.execDrainMs ?? 1000,
+    });
+  }
+
+  /**
+   * Attach the client's streams to the main process of a running container
+   * through its conmon (see `attach.ts`); resolves when the container's
+   * output ends or `options.signal` aborts (detach). Several sessions may be
+   * attached at once.
+   */
+  async attach(id: string, io: StreamingIO, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (meta.startedAt === undefined || (await exists(this.exitFile(id)))) throw failedPrecondition(`container "${id}" is not running`);
+    await attachToConmon({ id, bundle: meta.bundle, io, signal });
   }
 
   /** Pause a running container (cgroup freezer). */

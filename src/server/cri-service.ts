@@ -188,6 +188,8 @@ import { LateResults } from "./late-results.js";
 import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
 import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
+import { createOciStreamingRuntime } from "./streaming-runtime.js";
+import type { StreamingRuntime } from "../streaming/runtime.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
 
 /** A pino-compatible logger subset. @public */
@@ -1916,6 +1918,29 @@ export class CriService {
   async *streamPodSandboxStats(req: StreamPodSandboxStatsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxStatsResponseSchema>> {
     const list = this.#statsSandboxes(req.filter);
     for (const chunk of chunks(list)) yield { podSandboxStats: await this.#stats.listPodStats(chunk.map((r) => this.#podSubject(r))) };
+  }
+
+  /**
+   * The runtime side of Exec, Attach and PortForward, for a streaming
+   * server: sessions run through the container's OCI runtime handler and in
+   * the pod's network namespace (see `streaming-runtime.ts`). Unknown
+   * containers and pods are `NotFound`; a container not running or a pod
+   * not ready is `FailedPrecondition`.
+   */
+  streamingRuntime(): StreamingRuntime {
+    return createOciStreamingRuntime({
+      lookupContainer: (id) => {
+        const c = this.#container(id);
+        if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
+        return { runtime: this.#runtime((this.#cx.get(c.id) as ContainerExtra).handler).oci, id: c.id };
+      },
+      lookupSandbox: (id) => {
+        const s = this.#sandbox(id);
+        if (sandboxState(s.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(s.id)} is not ready`);
+        const x = this.#sx.get(s.id);
+        return { netnsPath: x === undefined || x.hostNetwork ? undefined : x.netnsPath };
+      },
+    });
   }
 
   // --- RuntimeService: not implemented here ------------------------------------
