@@ -1,2 +1,2 @@
-export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig } from "./daemon-config.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, parseHostPort, resolveDaemonConfig } from "./daemon-config.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig } from "./daemon-config.js";
