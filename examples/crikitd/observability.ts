@@ -21,7 +21,8 @@
  * - the process: prom-client's default metrics (`process_cpu_seconds_total`,
  *   `process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, ...).
  *
- * The registry is crikitd's own, not prom-client's global one.
+ * The registry is crikitd's own, not prom-client's global one; prom-client
+ * is loaded only when the endpoint is on.
  *
  * ## Tracing
  *
@@ -37,7 +38,7 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import { createServer, type Server } from "node:http";
 import type { Interceptor } from "@connectrpc/connect";
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Registry } from "prom-client";
 import { parseHostPort, type DaemonConfig } from "../../src/config/index.js";
 import { stepChannelName, type StepMessage } from "../../src/telemetry/index.js";
 import { callEndChannelName, callStartChannelName, createTracingInterceptor, type CallEndMessage, type CallStartMessage } from "../../src/transport/index.js";
@@ -63,7 +64,9 @@ interface Logger {
 }
 
 /** The Prometheus registry with crikitd's metrics, fed from crikit's diagnostics channels. */
-export function createMetricsRegistry(): { registry: Registry; unsubscribe: () => void } {
+export async function createMetricsRegistry(): Promise<{ registry: Registry; unsubscribe: () => void }> {
+  // Loaded only when the endpoint is on.
+  const { Counter, Histogram, Registry, collectDefaultMetrics } = await import("prom-client");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const grpcLabels = ["grpc_type", "grpc_service", "grpc_method"] as const;
@@ -181,7 +184,7 @@ export async function startObservability(config: DaemonConfig, log: Logger, vers
     },
   };
   if (config.metrics.address !== "") {
-    const { registry, unsubscribe } = createMetricsRegistry();
+    const { registry, unsubscribe } = await createMetricsRegistry();
     closers.push(unsubscribe);
     const { server, url } = await serveMetrics(registry, config.metrics.address);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
