@@ -57,7 +57,7 @@ export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncS
 // --- server ---
 export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig, createOciStreamingRuntime } from "./server/index.js";
 export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions, OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./server/index.js";
-export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit } from "./config/index.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit, parseHostPort } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";
 // --- streaming contract ---
 export type { StreamingRuntime, StreamingIO, TerminalSize } from "./streaming/runtime.js";
@@ -67,6 +67,11 @@ export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-route
 // --- end server ---
 
 // --- stats ---
-export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage } from "./stats/index.js";
-export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit } from "./stats/index.js";
+export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage, USER_HZ, countLines, detailFromV1, detailFromV2, sumDetails, METRIC_BASE_LABELS, METRIC_SPECS, metricDescriptors, toPodSandboxMetrics } from "./stats/index.js";
+export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit, ContainerMetricsSubject, PodMetricsSubject, CgroupDetail, DetailV1Files, DetailV2Files, MetricSpec, MetricLabelValues, ContainerMetricsInput, PodMetricsInput, MetricDescriptorInit, MetricInit, PodSandboxMetricsInit } from "./stats/index.js";
 // --- end stats ---
+
+// --- telemetry ---
+export { runStep, stepChannelName } from "./telemetry/index.js";
+export type { StepMessage, StepName } from "./telemetry/index.js";
+// --- end telemetry ---

@@ -72,6 +72,7 @@ import type { StreamingIO } from "../streaming/runtime.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
 import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
+import { runStep } from "../telemetry/index.js";
 
 /**
  * A pino-compatible logger subset.
@@ -340,7 +341,11 @@ export class OciRuntime {
    * then watches the container. Resolves with the init pid once the
    * container is in the `created` state.
    */
-  async create(input: OciCreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
+  create(input: OciCreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
+    return runStep("oci.create", { "crikit.container_id": input.id }, () => this.#create(input, options));
+  }
+
+  async #create(input: OciCreateContainerInput, options: OciCallOptions): Promise<{ pid: number; conmonPid: number }> {
     this.#check();
     if (!idRe.test(input.id)) throw invalidArgument(`container id "${input.id}" is not valid: use letters, digits, "_", "." and "-"`, "id");
     if (!isAbsolute(input.bundle)) throw invalidArgument("bundle must be an absolute path", "bundle");
@@ -419,7 +424,11 @@ export class OciRuntime {
   }
 
   /** Start a created container. */
-  async start(id: string, options: OciCallOptions = {}): Promise<void> {
+  start(id: string, options: OciCallOptions = {}): Promise<void> {
+    return runStep("oci.start", { "crikit.container_id": id }, () => this.#start(id, options));
+  }
+
+  async #start(id: string, options: OciCallOptions): Promise<void> {
     this.#check();
     const meta = await this.#meta(id);
     const signal = this.#signal(options.signal);

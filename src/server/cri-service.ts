@@ -180,7 +180,15 @@ import {
   type SandboxStatus as StoredSandboxStatus,
 } from "../stores/index.js";
 import { parseReference } from "../reference/index.js";
-import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
+import {
+  StatsCollector,
+  metricDescriptors,
+  podCgroupPath,
+  type CgroupReader,
+  type ContainerStatsSubject,
+  type PodMetricsSubject,
+  type PodStatsSubject,
+} from "../stats/index.js";
 import { containerImageNames, containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
@@ -1957,21 +1965,53 @@ export class CriService {
   portForward(_req: PortForwardRequest): never {
     throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server");
   }
-  /** ListMetricDescriptors: Unimplemented. */
-  listMetricDescriptors(_req: ListMetricDescriptorsRequest): never {
-    throw unimplemented("ListMetricDescriptors is not implemented by crikit yet");
+  /**
+   * ListMetricDescriptors: cAdvisor's container metrics that
+   * ListPodSandboxMetrics returns (see `src/stats/pod-metrics.ts`).
+   */
+  listMetricDescriptors(_req: ListMetricDescriptorsRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ListMetricDescriptorsResponseSchema> {
+    return { descriptors: metricDescriptors() };
   }
-  /** ListPodSandboxMetrics: Unimplemented. */
-  listPodSandboxMetrics(_req: ListPodSandboxMetricsRequest): never {
-    throw unimplemented("ListPodSandboxMetrics is not implemented by crikit yet");
+
+  /** What the stats collector needs of a pod for the metrics RPCs: the stats subject plus labels. */
+  #metricsSubject(r: SandboxRecord): PodMetricsSubject {
+    const p = this.#podSubject(r);
+    const meta = r.metadata.config.metadata;
+    const pod = { namespace: meta?.namespace ?? "", pod: meta?.name ?? "" };
+    return {
+      ...p,
+      labels: { container: "", id: r.id, image: "", name: r.metadata.name, ...pod },
+      containers: p.containers.map((c) => {
+        const rec = this.containers.get(c.id);
+        const x = this.#cx.get(c.id);
+        return {
+          ...c,
+          labels: { container: rec.metadata.config.metadata?.name ?? "", id: c.id, image: x?.imageName ?? rec.metadata.config.image?.image ?? "", name: rec.metadata.name, ...pod },
+          startedAtNs: rec.status.startedAt,
+        };
+      }),
+    };
   }
-  /** StreamPodSandboxMetrics: Unimplemented. */
-  async *streamPodSandboxMetrics(_req: StreamPodSandboxMetricsRequest): AsyncGenerator<never> {
-    throw unimplemented("StreamPodSandboxMetrics is not implemented by crikit yet");
+
+  /** ListPodSandboxMetrics: every pod's and container's metrics, read when asked. */
+  async listPodSandboxMetrics(_req: ListPodSandboxMetricsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListPodSandboxMetricsResponseSchema>> {
+    const list = this.#statsSandboxes(undefined);
+    return { podMetrics: await this.#stats.listPodMetrics(list.map((r) => this.#metricsSubject(r))) };
   }
-  /** CheckpointContainer: Unimplemented. */
+
+  /** StreamPodSandboxMetrics: ListPodSandboxMetrics in chunks. */
+  async *streamPodSandboxMetrics(_req: StreamPodSandboxMetricsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxMetricsResponseSchema>> {
+    const list = this.#statsSandboxes(undefined);
+    for (const chunk of chunks(list, 50)) yield { podSandboxMetrics: await this.#stats.listPodMetrics(chunk.map((r) => this.#metricsSubject(r))) };
+  }
+
+  /**
+   * CheckpointContainer: Unimplemented. CRIU (Debian's 3.17) cannot run on
+   * the kernels crikit is tested on (`criu check` fails on the vDSO), so
+   * there is nothing to test an implementation against.
+   */
   checkpointContainer(_req: CheckpointContainerRequest): never {
-    throw unimplemented("CheckpointContainer is not implemented by crikit yet");
+    throw unimplemented("CheckpointContainer is not implemented by crikit: CRIU is not available on the hosts it is tested on");
   }
 
   // --- ImageService ------------------------------------------------------------
