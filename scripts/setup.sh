@@ -17,11 +17,13 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # busybox-static and catatonit: test image contents and the pause process.
 # docker-registry, skopeo, umoci, apache2-utils (htpasswd): registry tests.
 # containerd: the peer the benchmarks compare against. attr (setfattr): the
-# image unpacker writes overlayfs opaque-dir xattrs with it.
+# image unpacker writes overlayfs opaque-dir xattrs with it. socat: port-forward
+# connects inside a pod's network namespace through nsenter + socat.
+# python3-minimal: attach holds conmon's SEQPACKET socket with a small helper.
 packages=(
   runc crun conmon containernetworking-plugins busybox-static catatonit
   docker-registry skopeo umoci apache2-utils iproute2 iptables containerd
-  procps util-linux attr openssl
+  procps util-linux attr openssl socat python3-minimal
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -159,6 +159,19 @@ export interface DaemonConfig {
   stream: { address: string; port: number };
   /** Maximum gRPC message size in bytes. @defaultValue 16777216 (16 MiB) */
   max_message_bytes: number;
+  /**
+   * The Prometheus endpoint: `address` is `host:port` on loopback (`127.0.0.1:9090`, `[::1]:9090`,
+   * `localhost:9090`), served at `/metrics`; empty turns it off.
+   * @defaultValue `{ address: "" }`
+   */
+  metrics: { address: string };
+  /**
+   * Tracing: `endpoint` is an OTLP/HTTP traces URL (`http://127.0.0.1:4318/v1/traces`) spans are exported to;
+   * empty turns tracing off. `sampling_ratio` is the share of traces started here that are sampled (a trace
+   * context from the client keeps its own decision); `service_name` names the service in the spans.
+   * @defaultValue `{ endpoint: "", sampling_ratio: 1, service_name: "crikitd" }`
+   */
+  tracing: { endpoint: string; sampling_ratio: number; service_name: string };
 }
 
 const stringArray = { type: "array", items: { type: "string" } } as const;
@@ -274,8 +287,44 @@ export const daemonConfigSchema = {
       },
     },
     max_message_bytes: { type: "integer", minimum: 4096, default: 16 * 1024 * 1024 },
+    metrics: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        address: { type: "string", default: "", description: "host:port of the Prometheus endpoint, on loopback; empty: off" },
+      },
+    },
+    tracing: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        endpoint: { type: "string", default: "", description: "OTLP/HTTP traces URL; empty: off" },
+        sampling_ratio: { type: "number", minimum: 0, maximum: 1, default: 1 },
+        service_name: { type: "string", default: "crikitd" },
+      },
+    },
   },
 } as const;
+
+/**
+ * Splits a `host:port` address (`127.0.0.1:9090`, `[::1]:9090`); undefined
+ * when it is not one.
+ *
+ * @public
+ */
+export function parseHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
+  if (m === null) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 let validate: ReturnType<Ajv["compile"]> | undefined;
 
@@ -333,6 +382,22 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
       rt[key] = value;
     }
     rt.root ??= `${c.state}/runtimes/${name}`;
+  }
+  if (c.metrics.address !== "") {
+    const hp = parseHostPort(c.metrics.address);
+    if (hp === undefined) throw invalidArgument(`metrics.address must be host:port, got ${JSON.stringify(c.metrics.address)}`, "metrics.address");
+    if (!isLoopback(hp.host)) throw invalidArgument(`metrics.address must be on loopback (127.0.0.1, ::1 or localhost), got ${JSON.stringify(c.metrics.address)}`, "metrics.address");
+  }
+  if (c.tracing.endpoint !== "") {
+    let u: URL | undefined;
+    try {
+      u = new URL(c.tracing.endpoint);
+    } catch {
+      u = undefined;
+    }
+    if (u === undefined || (u.protocol !== "http:" && u.protocol !== "https:")) {
+      throw invalidArgument(`tracing.endpoint must be an http or https URL, got ${JSON.stringify(c.tracing.endpoint)}`, "tracing.endpoint");
+    }
   }
   return c;
 }

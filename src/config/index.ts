@@ -1,4 +1,4 @@
-export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, parseUlimit } from "./daemon-config.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, parseHostPort, resolveDaemonConfig, parseUlimit } from "./daemon-config.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig } from "./daemon-config.js";
 export { runtimeHandlerSettings } from "./runtime-handler.js";
 export type { RuntimeHandlerSettings } from "./runtime-handler.js";

@@ -39,6 +39,9 @@ import * as sandboxStatus from "./sandbox-status.js";
 import * as sandboxStop from "./sandbox-stop-remove.js";
 import type { CallContext, ImageBackend, PodNetwork, ResolvedHandler, ServiceContext, SpecEnvironment } from "./service-context.js";
 import * as stats from "./stats-rpcs.js";
+import * as metrics from "./metrics-rpcs.js";
+import { streamingRuntime } from "./streaming.js";
+import type { StreamingRuntime } from "../streaming/runtime.js";
 import { errMessage } from "./undo.js";
 
 /** What {@link CriService} runs on (see `createCriService` for the defaults). @public */
@@ -225,12 +228,15 @@ export class CriService {
   attach(_req: cri.AttachRequest): never { throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead"); }
   /** PortForward: Unimplemented (needs the streaming server). */
   portForward(_req: cri.PortForwardRequest): never { throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server"); }
-  /** ListMetricDescriptors: Unimplemented. */
-  listMetricDescriptors(_req: cri.ListMetricDescriptorsRequest): never { throw unimplemented("ListMetricDescriptors is not implemented by crikit yet"); }
-  /** ListPodSandboxMetrics: Unimplemented. */
-  listPodSandboxMetrics(_req: cri.ListPodSandboxMetricsRequest): never { throw unimplemented("ListPodSandboxMetrics is not implemented by crikit yet"); }
-  /** StreamPodSandboxMetrics: Unimplemented. */
-  async *streamPodSandboxMetrics(_req: cri.StreamPodSandboxMetricsRequest): AsyncGenerator<never> { throw unimplemented("StreamPodSandboxMetrics is not implemented by crikit yet"); }
-  /** CheckpointContainer: Unimplemented. */
-  checkpointContainer(_req: cri.CheckpointContainerRequest): never { throw unimplemented("CheckpointContainer is not implemented by crikit yet"); }
+  listMetricDescriptors(req: cri.ListMetricDescriptorsRequest, ctx?: CallContext) { return metrics.listMetricDescriptors(req, ctx); }
+  listPodSandboxMetrics(req: cri.ListPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.listPodSandboxMetrics(this.#c, req, ctx); }
+  streamPodSandboxMetrics(req: cri.StreamPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.streamPodSandboxMetrics(this.#c, req, ctx); }
+  /** The runtime side of Exec, Attach and PortForward, for a streaming server (see `streaming.ts`). */
+  streamingRuntime(): StreamingRuntime { return streamingRuntime(this.#c); }
+  /**
+   * CheckpointContainer: Unimplemented. CRIU (Debian's 3.17) cannot run on
+   * the kernels crikit is tested on (`criu check` fails on the vDSO), so
+   * there is nothing to test an implementation against.
+   */
+  checkpointContainer(_req: cri.CheckpointContainerRequest): never { throw unimplemented("CheckpointContainer is not implemented by crikit: CRIU is not available on the hosts it is tested on"); }
 }

@@ -37,4 +37,6 @@ export {
 } from "./cri-convert.js";
 export type { SandboxFilterInput, ContainerFilterInput, ContainerStatusFacts } from "./cri-convert.js";
 export { defaultCniConflist, ensureDefaultCniConfig } from "./default-cni.js";
+export { createOciStreamingRuntime } from "./streaming-runtime.js";
+export type { OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./streaming-runtime.js";
 export type { DefaultCniOptions } from "./default-cni.js";

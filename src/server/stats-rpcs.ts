@@ -47,7 +47,7 @@ function containerSubject(r: ContainerRecord): ContainerStatsSubject {
 }
 
 /** What the stats collector needs of a pod. */
-function podSubject(c: ServiceContext, r: SandboxRecord): PodStatsSubject {
+export function podSubject(c: ServiceContext, r: SandboxRecord): PodStatsSubject {
   const x = r.metadata.runtime;
   const ready = sandboxState(r.status) === "READY";
   const driver = (x && c.handlers.get(x.handler)?.cgroupDriver) ?? c.config.cgroup_driver;
@@ -69,7 +69,7 @@ function statsContainers(c: ServiceContext, filter: ListContainerStatsRequest["f
   return c.containers.list((r) => visible(r) && containerMatches(r, f));
 }
 
-function statsSandboxes(c: ServiceContext, filter: ListPodSandboxStatsRequest["filter"]): readonly SandboxRecord[] {
+export function statsSandboxes(c: ServiceContext, filter: ListPodSandboxStatsRequest["filter"]): readonly SandboxRecord[] {
   checkReady(c);
   const f = filter ? { id: filter.id, labelSelector: filter.labelSelector } : undefined;
   return c.sandboxes.list((r) => visible(r) && sandboxMatches(r, f));

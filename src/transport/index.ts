@@ -30,8 +30,10 @@ export { requestIdKey, requestIdHeader, createRequestIdInterceptor } from "./req
 export { createLoggingInterceptor, readOnlyRpcs } from "./logging-interceptor.js";
 export type { LoggingInterceptorOptions } from "./logging-interceptor.js";
 export { createErrorInterceptor } from "./error-interceptor.js";
-export { callEndChannelName, createDiagnosticsInterceptor } from "./diagnostics.js";
-export type { CallEndMessage } from "./diagnostics.js";
+export { callEndChannelName, callStartChannelName, createDiagnosticsInterceptor } from "./diagnostics.js";
+export { createTracingInterceptor } from "./tracing.js";
+export type { TracingInterceptorOptions } from "./tracing.js";
+export type { CallEndMessage, CallStartMessage } from "./diagnostics.js";
 
 // Unix socket helpers.
 export { listenUnixSocket, probeUnixSocket, removeUnixSocket } from "./unix-socket.js";
