@@ -59,8 +59,8 @@ export type { ContainerRuntime, ContainerCallOptions, ContainerCreateInput, Runt
 // --- naming and stores ---
 export { makeSandboxName, makeContainerName, parseSandboxName, parseContainerName, validateSandboxMetadata, validateContainerMetadata, generateId, createRandomIdGenerator, isFullId, ID_LENGTH, createObjectDirs } from "./naming/index.js";
 export type { SandboxNameMetadata, ContainerNameMetadata, ParsedContainerName, IdGenerator, RandomIdGeneratorOptions, ObjectDirs, ObjectDirsOptions } from "./naming/index.js";
-export { Registrar, TruncIndex, isAmbiguousPrefixError, Store, ContainerStore, containerState, newContainerStatus, SandboxStore, sandboxState, newSandboxStatus, ImageStore } from "./stores/index.js";
-export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions, ContainerMetadata, ContainerStatus, DerivedContainerState, ContainerRecord, SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord, ImageStoreRecord, NewImage, ImageReferences } from "./stores/index.js";
+export { Registrar, TruncIndex, isAmbiguousPrefixError, ObjectLocks, Store, ContainerStore, containerState, newContainerStatus, SandboxStore, sandboxState, newSandboxStatus, ImageStore } from "./stores/index.js";
+export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions, ContainerMetadata, ContainerStatus, DerivedContainerState, ContainerRecord, ContainerRuntimeFacts, SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord, SandboxRuntimeFacts, ParkedResult, ImageStoreRecord, NewImage, ImageReferences } from "./stores/index.js";
 // --- end naming and stores ---
 
 // --- server ---

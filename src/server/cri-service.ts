@@ -10,7 +10,51 @@
  * @packageDocumentation
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type * as cri from "../cri.js";
+import type {
+  AttachRequest,
+  CheckpointContainerRequest,
+  ContainerEventResponseSchema,
+  ContainerStatsRequest,
+  ContainerStatusRequest,
+  CreateContainerRequest,
+  ExecRequest,
+  ExecSyncRequest,
+  GetEventsRequest,
+  ImageFsInfoRequest,
+  ImageStatusRequest,
+  ListContainerStatsRequest,
+  ListContainersRequest,
+  ListImagesRequest,
+  ListMetricDescriptorsRequest,
+  ListPodSandboxMetricsRequest,
+  ListPodSandboxRequest,
+  ListPodSandboxStatsRequest,
+  PodSandboxStatsRequest,
+  PodSandboxStatusRequest,
+  PortForwardRequest,
+  PullImageRequest,
+  RemoveContainerRequest,
+  RemoveImageRequest,
+  RemovePodSandboxRequest,
+  ReopenContainerLogRequest,
+  RunPodSandboxRequest,
+  RuntimeConfigRequest,
+  StartContainerRequest,
+  StatusRequest,
+  StopContainerRequest,
+  StopPodSandboxRequest,
+  StreamContainerStatsRequest,
+  StreamContainersRequest,
+  StreamImagesRequest,
+  StreamPodSandboxMetricsRequest,
+  StreamPodSandboxStatsRequest,
+  StreamPodSandboxesRequest,
+  UpdateContainerResourcesRequest,
+  UpdatePodSandboxResourcesRequest,
+  UpdateRuntimeConfigRequest,
+  VersionRequest,
+  VersionResponseSchema,
+} from "../cri.js";
 import type { DaemonConfig } from "../config/index.js";
 import { CrikitError, unimplemented } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -106,7 +150,7 @@ export class CriService {
   /** Containers: the one source of truth of their state. */
   readonly containers = new ContainerStore();
   /** Container lifecycle events (GetContainerEvents). */
-  readonly events = new EventBroadcaster<MessageInitShape<typeof cri.ContainerEventResponseSchema>>();
+  readonly events = new EventBroadcaster<MessageInitShape<typeof ContainerEventResponseSchema>>();
   readonly #c: ServiceContext;
   readonly #version: string;
   readonly #exitRecheckMs: number;
@@ -187,50 +231,50 @@ export class CriService {
     return this.#c.life.podCidr;
   }
 
-  version(_req: cri.VersionRequest, _ctx?: CallContext): MessageInitShape<typeof cri.VersionResponseSchema> { return info.version(this.#version); }
-  status(req: cri.StatusRequest, ctx?: CallContext) { return info.status(this.#c, req, ctx); }
-  runtimeConfig(req: cri.RuntimeConfigRequest, _ctx?: CallContext) { return info.runtimeConfig(this.#c, req); }
-  updateRuntimeConfig(req: cri.UpdateRuntimeConfigRequest, _ctx?: CallContext) { return info.updateRuntimeConfig(this.#c, req); }
-  getContainerEvents(req: cri.GetEventsRequest, ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof cri.ContainerEventResponseSchema>> { return info.getContainerEvents(this.#c, req, ctx); }
-  runPodSandbox(req: cri.RunPodSandboxRequest, ctx?: CallContext) { return sandboxRun.runPodSandbox(this.#c, req, ctx); }
-  stopPodSandbox(req: cri.StopPodSandboxRequest, ctx?: CallContext) { return sandboxStop.stopPodSandbox(this.#c, req, ctx); }
-  removePodSandbox(req: cri.RemovePodSandboxRequest, ctx?: CallContext) { return sandboxStop.removePodSandbox(this.#c, req, ctx); }
-  podSandboxStatus(req: cri.PodSandboxStatusRequest, ctx?: CallContext) { return sandboxStatus.podSandboxStatus(this.#c, req, ctx); }
-  listPodSandbox(req: cri.ListPodSandboxRequest, ctx?: CallContext) { return sandboxStatus.listPodSandbox(this.#c, req, ctx); }
-  streamPodSandboxes(req: cri.StreamPodSandboxesRequest, ctx?: CallContext) { return sandboxStatus.streamPodSandboxes(this.#c, req, ctx); }
-  updatePodSandboxResources(req: cri.UpdatePodSandboxResourcesRequest, ctx?: CallContext) { return sandboxStatus.updatePodSandboxResources(this.#c, req, ctx); }
-  createContainer(req: cri.CreateContainerRequest, ctx?: CallContext) { return create.createContainer(this.#c, req, ctx); }
-  startContainer(req: cri.StartContainerRequest, ctx?: CallContext) { return start.startContainer(this.#c, req, ctx); }
-  stopContainer(req: cri.StopContainerRequest, ctx?: CallContext) { return stop.stopContainer(this.#c, req, ctx); }
-  removeContainer(req: cri.RemoveContainerRequest, ctx?: CallContext) { return remove.removeContainer(this.#c, req, ctx); }
-  containerStatus(req: cri.ContainerStatusRequest, ctx?: CallContext) { return containerStatus.containerStatus(this.#c, req, ctx); }
-  listContainers(req: cri.ListContainersRequest, ctx?: CallContext) { return containerStatus.listContainers(this.#c, req, ctx); }
-  streamContainers(req: cri.StreamContainersRequest, ctx?: CallContext) { return containerStatus.streamContainers(this.#c, req, ctx); }
-  execSync(req: cri.ExecSyncRequest, ctx?: CallContext) { return exec.execSync(this.#c, req, ctx); }
-  updateContainerResources(req: cri.UpdateContainerResourcesRequest, ctx?: CallContext) { return update.updateContainerResources(this.#c, req, ctx); }
-  reopenContainerLog(req: cri.ReopenContainerLogRequest, ctx?: CallContext) { return update.reopenContainerLog(this.#c, req, ctx); }
-  containerStats(req: cri.ContainerStatsRequest, ctx?: CallContext) { return stats.containerStats(this.#c, req, ctx); }
-  listContainerStats(req: cri.ListContainerStatsRequest, ctx?: CallContext) { return stats.listContainerStats(this.#c, req, ctx); }
-  streamContainerStats(req: cri.StreamContainerStatsRequest, ctx?: CallContext) { return stats.streamContainerStats(this.#c, req, ctx); }
-  podSandboxStats(req: cri.PodSandboxStatsRequest, ctx?: CallContext) { return stats.podSandboxStats(this.#c, req, ctx); }
-  listPodSandboxStats(req: cri.ListPodSandboxStatsRequest, ctx?: CallContext) { return stats.listPodSandboxStats(this.#c, req, ctx); }
-  streamPodSandboxStats(req: cri.StreamPodSandboxStatsRequest, ctx?: CallContext) { return stats.streamPodSandboxStats(this.#c, req, ctx); }
-  listImages(req: cri.ListImagesRequest, ctx?: CallContext) { return images.listImages(this.#c, req, ctx); }
-  streamImages(req: cri.StreamImagesRequest, ctx?: CallContext) { return images.streamImages(this.#c, req, ctx); }
-  imageStatus(req: cri.ImageStatusRequest, ctx?: CallContext) { return images.imageStatus(this.#c, req, ctx); }
-  pullImage(req: cri.PullImageRequest, ctx?: CallContext) { return images.pullImage(this.#c, req, ctx); }
-  removeImage(req: cri.RemoveImageRequest, ctx?: CallContext) { return images.removeImage(this.#c, req, ctx); }
-  imageFsInfo(req: cri.ImageFsInfoRequest, ctx?: CallContext) { return images.imageFsInfo(this.#c, req, ctx); }
+  version(_req: VersionRequest, _ctx?: CallContext): MessageInitShape<typeof VersionResponseSchema> { return info.version(this.#version); }
+  status(req: StatusRequest, ctx?: CallContext) { return info.status(this.#c, req, ctx); }
+  runtimeConfig(req: RuntimeConfigRequest, _ctx?: CallContext) { return info.runtimeConfig(this.#c, req); }
+  updateRuntimeConfig(req: UpdateRuntimeConfigRequest, _ctx?: CallContext) { return info.updateRuntimeConfig(this.#c, req); }
+  getContainerEvents(req: GetEventsRequest, ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof ContainerEventResponseSchema>> { return info.getContainerEvents(this.#c, req, ctx); }
+  runPodSandbox(req: RunPodSandboxRequest, ctx?: CallContext) { return sandboxRun.runPodSandbox(this.#c, req, ctx); }
+  stopPodSandbox(req: StopPodSandboxRequest, ctx?: CallContext) { return sandboxStop.stopPodSandbox(this.#c, req, ctx); }
+  removePodSandbox(req: RemovePodSandboxRequest, ctx?: CallContext) { return sandboxStop.removePodSandbox(this.#c, req, ctx); }
+  podSandboxStatus(req: PodSandboxStatusRequest, ctx?: CallContext) { return sandboxStatus.podSandboxStatus(this.#c, req, ctx); }
+  listPodSandbox(req: ListPodSandboxRequest, ctx?: CallContext) { return sandboxStatus.listPodSandbox(this.#c, req, ctx); }
+  streamPodSandboxes(req: StreamPodSandboxesRequest, ctx?: CallContext) { return sandboxStatus.streamPodSandboxes(this.#c, req, ctx); }
+  updatePodSandboxResources(req: UpdatePodSandboxResourcesRequest, ctx?: CallContext) { return sandboxStatus.updatePodSandboxResources(this.#c, req, ctx); }
+  createContainer(req: CreateContainerRequest, ctx?: CallContext) { return create.createContainer(this.#c, req, ctx); }
+  startContainer(req: StartContainerRequest, ctx?: CallContext) { return start.startContainer(this.#c, req, ctx); }
+  stopContainer(req: StopContainerRequest, ctx?: CallContext) { return stop.stopContainer(this.#c, req, ctx); }
+  removeContainer(req: RemoveContainerRequest, ctx?: CallContext) { return remove.removeContainer(this.#c, req, ctx); }
+  containerStatus(req: ContainerStatusRequest, ctx?: CallContext) { return containerStatus.containerStatus(this.#c, req, ctx); }
+  listContainers(req: ListContainersRequest, ctx?: CallContext) { return containerStatus.listContainers(this.#c, req, ctx); }
+  streamContainers(req: StreamContainersRequest, ctx?: CallContext) { return containerStatus.streamContainers(this.#c, req, ctx); }
+  execSync(req: ExecSyncRequest, ctx?: CallContext) { return exec.execSync(this.#c, req, ctx); }
+  updateContainerResources(req: UpdateContainerResourcesRequest, ctx?: CallContext) { return update.updateContainerResources(this.#c, req, ctx); }
+  reopenContainerLog(req: ReopenContainerLogRequest, ctx?: CallContext) { return update.reopenContainerLog(this.#c, req, ctx); }
+  containerStats(req: ContainerStatsRequest, ctx?: CallContext) { return stats.containerStats(this.#c, req, ctx); }
+  listContainerStats(req: ListContainerStatsRequest, ctx?: CallContext) { return stats.listContainerStats(this.#c, req, ctx); }
+  streamContainerStats(req: StreamContainerStatsRequest, ctx?: CallContext) { return stats.streamContainerStats(this.#c, req, ctx); }
+  podSandboxStats(req: PodSandboxStatsRequest, ctx?: CallContext) { return stats.podSandboxStats(this.#c, req, ctx); }
+  listPodSandboxStats(req: ListPodSandboxStatsRequest, ctx?: CallContext) { return stats.listPodSandboxStats(this.#c, req, ctx); }
+  streamPodSandboxStats(req: StreamPodSandboxStatsRequest, ctx?: CallContext) { return stats.streamPodSandboxStats(this.#c, req, ctx); }
+  listImages(req: ListImagesRequest, ctx?: CallContext) { return images.listImages(this.#c, req, ctx); }
+  streamImages(req: StreamImagesRequest, ctx?: CallContext) { return images.streamImages(this.#c, req, ctx); }
+  imageStatus(req: ImageStatusRequest, ctx?: CallContext) { return images.imageStatus(this.#c, req, ctx); }
+  pullImage(req: PullImageRequest, ctx?: CallContext) { return images.pullImage(this.#c, req, ctx); }
+  removeImage(req: RemoveImageRequest, ctx?: CallContext) { return images.removeImage(this.#c, req, ctx); }
+  imageFsInfo(req: ImageFsInfoRequest, ctx?: CallContext) { return images.imageFsInfo(this.#c, req, ctx); }
 
   /** Exec: Unimplemented (needs the streaming server). */
-  exec(_req: cri.ExecRequest): never { throw unimplemented("Exec is not implemented by crikit yet: it needs a streaming server; use ExecSync"); }
+  exec(_req: ExecRequest): never { throw unimplemented("Exec is not implemented by crikit yet: it needs a streaming server; use ExecSync"); }
   /** Attach: Unimplemented (needs the streaming server). */
-  attach(_req: cri.AttachRequest): never { throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead"); }
+  attach(_req: AttachRequest): never { throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead"); }
   /** PortForward: Unimplemented (needs the streaming server). */
-  portForward(_req: cri.PortForwardRequest): never { throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server"); }
-  listMetricDescriptors(req: cri.ListMetricDescriptorsRequest, ctx?: CallContext) { return metrics.listMetricDescriptors(req, ctx); }
-  listPodSandboxMetrics(req: cri.ListPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.listPodSandboxMetrics(this.#c, req, ctx); }
-  streamPodSandboxMetrics(req: cri.StreamPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.streamPodSandboxMetrics(this.#c, req, ctx); }
+  portForward(_req: PortForwardRequest): never { throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server"); }
+  listMetricDescriptors(req: ListMetricDescriptorsRequest, ctx?: CallContext) { return metrics.listMetricDescriptors(req, ctx); }
+  listPodSandboxMetrics(req: ListPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.listPodSandboxMetrics(this.#c, req, ctx); }
+  streamPodSandboxMetrics(req: StreamPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.streamPodSandboxMetrics(this.#c, req, ctx); }
   /** The runtime side of Exec, Attach and PortForward, for a streaming server (see `streaming.ts`). */
   streamingRuntime(): StreamingRuntime { return streamingRuntime(this.#c); }
   /**
@@ -238,5 +282,5 @@ export class CriService {
    * the kernels crikit is tested on (`criu check` fails on the vDSO), so
    * there is nothing to test an implementation against.
    */
-  checkpointContainer(_req: cri.CheckpointContainerRequest): never { throw unimplemented("CheckpointContainer is not implemented by crikit: CRIU is not available on the hosts it is tested on"); }
+  checkpointContainer(_req: CheckpointContainerRequest): never { throw unimplemented("CheckpointContainer is not implemented by crikit: CRIU is not available on the hosts it is tested on"); }
 }

@@ -33,30 +33,39 @@ export interface RecordStore<T> {
   loadAll(onCorrupt?: (id: string, err: unknown) => void): Promise<Map<string, T>>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** A sandbox's `extra`: its runtime facts and the mutable bits of its status. */
-type SandboxExtra = Mutable<SandboxRuntimeFacts> & { networkDown: boolean; parked?: ParkedResult | undefined; podResources?: JsonValue | undefined };
-
 /** On-disk sandbox record. @public */
 export interface SandboxFileRecord {
+  /** The sandbox's ID. */
   id: string;
+  /** Its unique name. */
   name: string;
+  /** Its RunPodSandbox config, protobuf JSON. */
   config: JsonValue;
+  /** The handler the request named (`""`: the default). */
   runtimeHandler: string;
-  extra: SandboxExtra;
+  /** Its runtime facts and the mutable bits of its status. */
+  extra: SandboxRuntimeFacts & { networkDown: boolean; parked?: ParkedResult | undefined; podResources?: JsonValue | undefined };
+  /** Its status. */
   status: Omit<SandboxStatus, "networkDown" | "parked" | "podResources">;
 }
 
 /** On-disk container record. @public */
 export interface ContainerFileRecord {
+  /** The container's ID. */
   id: string;
+  /** Its unique name. */
   name: string;
+  /** Its pod's ID. */
   sandboxId: string;
+  /** Its CreateContainer config, protobuf JSON. */
   config: JsonValue;
+  /** Its image's ID. */
   imageRef: string;
+  /** Its CRI log path (`""`: none). */
   logPath: string;
-  extra: Mutable<ContainerRuntimeFacts> & { parked?: ParkedResult | undefined };
+  /** Its runtime facts and parked mark. */
+  extra: ContainerRuntimeFacts & { parked?: ParkedResult | undefined };
+  /** Its status; resources in protobuf JSON. */
   status: Omit<ContainerStatus, "resources" | "parked" | "starting" | "removing"> & { resources?: JsonValue; starting?: boolean; removing?: boolean };
 }
 
@@ -71,7 +80,7 @@ export async function saveSandbox(c: ServiceContext, id: string): Promise<void> 
     config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
     runtimeHandler: r.metadata.runtimeHandler,
     extra: {
-      ...(r.metadata.runtime as SandboxRuntimeFacts as Mutable<SandboxRuntimeFacts>),
+      ...r.metadata.runtime,
       networkDown: networkDown ?? false,
       ...(parked !== undefined ? { parked } : {}),
       ...(podResources !== undefined ? { podResources: podResources as JsonValue } : {}),
@@ -93,7 +102,7 @@ export async function saveContainer(c: ServiceContext, id: string): Promise<void
     config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
     imageRef: r.metadata.imageRef,
     logPath: r.metadata.logPath,
-    extra: { ...(r.metadata.runtime as Mutable<ContainerRuntimeFacts>), ...(parked !== undefined ? { parked } : {}) },
+    extra: { ...r.metadata.runtime, ...(parked !== undefined ? { parked } : {}) },
     status: { ...rest, ...(res !== undefined ? { resources: res } : {}) },
   });
 }
