@@ -18,7 +18,7 @@ import type { CniNetworkStatus, PodNetworkRequest, PodNetworkTeardownRequest } f
 import type { ContainerRuntime, LifecycleHooks, SandboxController } from "../runtime/index.js";
 import type { RootfsReader, SpecHost } from "../spec/index.js";
 import type { StatsCollector } from "../stats/index.js";
-import type { ContainerStore, Registrar, SandboxStore } from "../stores/index.js";
+import type { ContainerRecord, ContainerStore, Registrar, SandboxRecord, SandboxStore } from "../stores/index.js";
 import type { Clock } from "./clock.js";
 import type { EventBroadcaster } from "./event-broadcaster.js";
 import type { LateResults } from "./late-results.js";
@@ -176,20 +176,27 @@ export function visible(r: { status: { parked?: unknown } }): boolean {
   return r.status.parked === undefined;
 }
 
-/** A visible sandbox by ID or unique prefix: InvalidArgument when empty, NotFound when unknown. */
-export function findSandbox(c: ServiceContext, idOrPrefix: string, field = "pod_sandbox_id") {
+/** A visible object of `store` by ID or unique prefix: InvalidArgument when empty, `missing` when unknown. */
+function findVisible<R extends { status: { parked?: unknown } }>(
+  c: ServiceContext,
+  store: { find(idOrPrefix: string): R | undefined },
+  idOrPrefix: string,
+  field: string,
+  missing: (id: string) => Error,
+): R {
   checkReady(c);
   if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
-  const r = c.sandboxes.find(idOrPrefix);
-  if (r === undefined || !visible(r)) throw sandboxNotFound(idOrPrefix);
+  const r = store.find(idOrPrefix);
+  if (r === undefined || !visible(r)) throw missing(idOrPrefix);
   return r;
 }
 
-/** A visible container by ID or unique prefix, as {@link findSandbox}. */
-export function findContainer(c: ServiceContext, idOrPrefix: string, field = "container_id") {
-  checkReady(c);
-  if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
-  const r = c.containers.find(idOrPrefix);
-  if (r === undefined || !visible(r)) throw containerNotFound(idOrPrefix);
-  return r;
+/** A visible sandbox by ID or unique prefix (see `findVisible`). */
+export function findSandbox(c: ServiceContext, idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
+  return findVisible(c, c.sandboxes, idOrPrefix, field, sandboxNotFound);
+}
+
+/** A visible container by ID or unique prefix (see `findVisible`). */
+export function findContainer(c: ServiceContext, idOrPrefix: string, field = "container_id"): ContainerRecord {
+  return findVisible(c, c.containers, idOrPrefix, field, containerNotFound);
 }
