@@ -26,7 +26,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readFile, realpath, rm } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve, dirname } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { CrikitError, alreadyExists, invalidArgument } from "../errors.js";
 import { parseMountInfo } from "./mountinfo.js";
 
@@ -103,7 +103,7 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
   const mountDir = async (): Promise<string> => (realDir ??= await realpath(dir).catch(() => undefined)) ?? dir;
 
   const run = async (file: string, args: string[], signal?: AbortSignal): Promise<void> => {
-    await execa(file, args, { timeout, ...(signal ? { cancelSignal: signal } : {}), stdin: "ignore" });
+    await (await loadExeca())(file, args, { timeout, ...(signal ? { cancelSignal: signal } : {}), stdin: "ignore" });
   };
 
   const prepare = (signal?: AbortSignal): Promise<void> => {
