@@ -60,10 +60,14 @@ export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOpt
 export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig } from "./config/index.js";
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
-export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";
+export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/service-impl.js";
 // --- end server ---
 
 // --- stats ---
 export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage } from "./stats/index.js";
 export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit } from "./stats/index.js";
 // --- end stats ---
+
+// --- handler context (crikit's own types, assignable from connect's) ---
+export type { CriContextKey, CriContextValues, CriHandlerContext, CriMethodImpl } from "./transport/service-impl.js";
+// --- end handler context ---

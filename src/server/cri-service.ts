@@ -180,7 +180,7 @@ import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
 import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
 import { RecordDir } from "./records.js";
-import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
+import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/service-impl.js";
 
 /** A pino-compatible logger subset. @public */
 export interface ServiceLogger {
