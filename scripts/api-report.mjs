@@ -6,6 +6,7 @@
 //
 // Each entry point gets the configuration of api-extractor.json with its own
 // .d.ts and report: `.` -> etc/crikit.api.md, `./naming` -> etc/crikit-naming.api.md.
+// Links are checked in the root entry point only.
 // The doc models (temp/api/<name>.api.json) feed `npm run docs`.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,12 @@ for (const [name, dts] of entries) {
     apiReport: { ...base.apiReport, enabled: true, reportFileName: name, reportFolder: `${root}etc/`, reportTempFolder: `${root}temp/` },
     docModel: { enabled: true, apiJsonFilePath: `${root}temp/api/${name}.api.json` },
   };
+  if (name !== "crikit") {
+    // A link to a symbol of another entry point does not resolve within this
+    // one; the root entry, which exports everything, checks every link.
+    const extractorMessageReporting = { ...base.messages?.extractorMessageReporting, "ae-unresolved-link": { logLevel: "none", addToApiReportFile: false } };
+    configObject.messages = { ...base.messages, extractorMessageReporting };
+  }
   const config = ExtractorConfig.prepare({ configObject, configObjectFullPath: `${root}api-extractor.json`, packageJsonFullPath });
   compilerState ??= CompilerState.create(config, { additionalEntryPoints: entries.map(([, d]) => `${root}${d}`) });
   const result = Extractor.invoke(config, { localBuild: values.local, compilerState, showVerboseMessages: false, messageCallback: (m) => { if (m.logLevel === "info" || m.logLevel === "verbose") m.handled = true; } });
