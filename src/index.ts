@@ -71,3 +71,8 @@ export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, Con
 // --- handler context (crikit's own types, assignable from connect's) ---
 export type { CriContextKey, CriContextValues, CriHandlerContext, CriMethodImpl } from "./transport/service-impl.js";
 // --- end handler context ---
+
+// --- daemon configuration in code (camelCase over the TOML keys) ---
+export { createDaemonConfig, daemonConfigTable } from "./config/index.js";
+export type { CamelCase, CamelCaseInput, DaemonConfigInput } from "./config/index.js";
+// --- end daemon configuration in code ---

@@ -1,2 +1,4 @@
 export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig } from "./daemon-config.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig } from "./daemon-config.js";
+export { createDaemonConfig, daemonConfigTable } from "./config-input.js";
+export type { CamelCase, CamelCaseInput, DaemonConfigInput } from "./config-input.js";
