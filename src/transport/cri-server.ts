@@ -152,7 +152,8 @@ export interface CriServerOptions extends CriServices {
   tcp?: CriServerTcpOptions;
   /**
    * A pino-compatible logger.
-   * @defaultValue silent; with `NODE_DEBUG=crikit`, lines go to stderr through `util.debuglog`
+   * @defaultValue {@link defaultLogger}: unexpected errors in handlers (not a `CrikitError`) go to stderr with
+   *   the request ID and stack; with `NODE_DEBUG=crikit`, every line does, through `util.debuglog`
    */
   logger?: TransportLogger;
   /**

@@ -92,10 +92,12 @@ export function createLoggingInterceptor(options: LoggingInterceptorOptions): In
       }
       const ce = ConnectError.from(err);
       const code = Code[ce.code];
+      // toConnectError's messages already begin with "<Rpc> failed: ".
+      const text = ce.rawMessage.startsWith(`${rpc} failed`) ? ce.rawMessage : `${rpc} failed: ${ce.rawMessage}`;
       if (serverFault.has(ce.code)) {
-        logger.error({ ...fields, code, err: ce.cause ?? ce }, `${rpc} failed: ${ce.rawMessage}`);
+        logger.error({ ...fields, code, err: ce.cause ?? ce }, text);
       } else {
-        logger[level]({ ...fields, code }, `${rpc} failed: ${ce.rawMessage}`);
+        logger[level]({ ...fields, code }, text);
       }
     });
   };
