@@ -47,6 +47,12 @@ architecture = "arm64"
     assert.deepEqual(table, { runtimes: { kata_qemu: { options: { ConfigPath: "/x", shim_debug: true } } } });
   });
 
+  it("does what the README's Configuration section shows", () => {
+    const config = createDaemonConfig({ root: "/tmp/crikit/root", state: "/tmp/crikit/state", logLevel: "debug", cni: { confDir: "/tmp/crikit/net.d" } });
+    assert.equal(config.cni.conf_dir, "/tmp/crikit/net.d");
+    assert.equal(config.log_level, "debug");
+  });
+
   it("gives the defaults for no input", () => {
     assert.deepEqual(createDaemonConfig(), resolveDaemonConfig({}));
   });

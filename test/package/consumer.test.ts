@@ -161,6 +161,12 @@ describe("the packed tarball in a fresh project", () => {
     assert.equal(run.stdout.trim(), "consumer true");
   });
 
+  it("runs the daemon with `npx crikitd`, as the README shows", async () => {
+    const app = join(dir, "app");
+    const r = await execa("sh", ["-c", "npx crikitd --version"], { cwd: app });
+    assert.match(r.stdout, /^crikitd \d+\.\d+\.\d+/);
+  });
+
   it("is required by a CommonJS consumer", async () => {
     const app = join(dir, "app");
     await writeFile(join(app, "main.cjs"), cjsConsumer);
