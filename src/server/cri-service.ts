@@ -144,7 +144,8 @@ import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFou
 import type { DaemonConfig, RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
-import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { CniConfDir, CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { networkHostState, presentHostState, removeHostState, type NetworkHostState } from "./host-state.js";
 import { OciRuntime } from "../oci/index.js";
 import { loadSandbox, removeSandbox, startSandbox, stopSandbox, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
 import {
@@ -411,6 +412,12 @@ export class CriService {
   #recovered: Promise<void> | undefined;
   #ready = false;
   #closed = false;
+  /** Whether the service built its CNI manager and netns manager (and so owns what they leave on the host). */
+  readonly #ownsCni: boolean;
+  readonly #ownsNetns: boolean;
+  /** Per pod network: what its plugins create on the host, and the part that existed before the service's first ADD. */
+  readonly #networkHostState = new Map<string, { state: NetworkHostState; before: NetworkHostState }>();
+  #confDirView: CniConfDir | undefined;
 
   constructor(options: CriServiceOptions) {
     const c = options.config;
@@ -460,6 +467,8 @@ export class CriService {
     // The real path: /var/run is a symlink to /run, and mountinfo names mount points by real path.
     mkdirSync(c.cni.netns_dir, { recursive: true });
     this.netns = options.netns ?? createNetnsManager({ dir: realpathSync(c.cni.netns_dir) });
+    this.#ownsCni = options.cni === undefined;
+    this.#ownsNetns = options.netns === undefined;
     this.#sandboxRecords = new RecordDir(join(c.root, "records", "sandboxes"));
     this.#containerRecords = new RecordDir(join(c.root, "records", "containers"));
     const ttl = options.lateResultTtlMs ?? 600_000;
@@ -522,6 +531,37 @@ export class CriService {
     this.#stats.close();
     this.#lifetime.abort(new CrikitError("Unavailable", "runtime is shutting down"));
     await this.cni.close().catch(() => undefined);
+    if (this.sandboxes.list().length === 0) await this.#removeHostState();
+  }
+
+  /**
+   * Before the first ADD on the pod network: notes which of the bridges and
+   * host-local directories its plugins create exist already, so that close()
+   * removes only the ones the service made.
+   */
+  async #noteNetworkHostState(): Promise<void> {
+    if (!this.#ownsCni) return;
+    this.#confDirView ??= new CniConfDir(this.cni.confDir);
+    const list = (await this.#confDirView.load()).defaultNetwork;
+    if (list === undefined || this.#networkHostState.has(list.name)) return;
+    const state = networkHostState(list);
+    this.#networkHostState.set(list.name, { state, before: await presentHostState(state) });
+  }
+
+  /** With no pod left: removes the unused bridges, IPAM directories and netns-dir mount the service made. */
+  async #removeHostState(): Promise<void> {
+    for (const [network, { state, before }] of this.#networkHostState) {
+      const present = await presentHostState(state);
+      const made = {
+        bridges: present.bridges.filter((b) => !before.bridges.includes(b)),
+        ipamDirs: present.ipamDirs.filter((d) => !before.ipamDirs.includes(d)),
+      };
+      const { removed, failed } = await removeHostState(made);
+      if (removed.length > 0) this.#log.info({ network, removed }, "removed the pod network's host state");
+      for (const f of failed) this.#log.warn({ network, what: f.what, err: errMessage(f.err) }, "cannot remove the pod network's host state");
+    }
+    this.#networkHostState.clear();
+    if (this.#ownsNetns) await this.netns.close?.().catch(() => undefined);
   }
 
   /** Same as {@link CriService.close}, for `await using`. */
@@ -1004,6 +1044,7 @@ export class CriService {
       // The pod network (CNI ADD into the pinned netns) and the sandbox (pinned
       // IPC/UTS namespaces, or the infra process joining the netns by path) do
       // not depend on each other: set them up at the same time.
+      if (!hostNetwork) await this.#noteNetworkHostState().catch((err: unknown) => this.#log.debug({ err: errMessage(err) }, "cannot read the pod network's host state"));
       const network = hostNetwork
         ? Promise.resolve<readonly string[]>([])
         : this.cni
