@@ -42,7 +42,8 @@ export interface NetnsManagerOptions {
    */
   readonly dir?: string;
   /**
-   * Make the directory a shared mount point of its own (see the file header).
+   * Make the directory a shared mount point of its own (bind-mounted onto itself if needed), as `ip netns add`
+   * does, so that the unmount of a pin propagates to the copies in containers' mount namespaces.
    * @defaultValue true
    */
   readonly sharedMount?: boolean;

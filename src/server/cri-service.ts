@@ -356,7 +356,29 @@ function errMessage(err: unknown): string {
 }
 
 /**
- * The CRI service (see the file header).
+ * The CRI service: every RPC of `runtime.v1` RuntimeService and ImageService,
+ * callable in-process (request message and an optional `{ signal }` in, the
+ * response init shape out).
+ *
+ * - Lifetime: every call except Version, Status and RuntimeConfig answers
+ *   `Unavailable` until {@link CriService.recover} has resolved, and after
+ *   {@link CriService.close}. Containers keep running under conmon across a
+ *   close; the next service recovers them from `<root>/records`.
+ * - Directories: records under `<root>/records/{sandboxes,containers}`,
+ *   images under `<root>/images`, writable layers under `<root>/containers`;
+ *   sandbox dirs, OCI bundles and the runtimes' state under `<state>`.
+ * - RunPodSandbox reserves the name, pins the netns, runs CNI ADD, starts the
+ *   sandbox in its mode (`auto`: infra-less unless the pod shares one PID
+ *   namespace), writes hostname, hosts and resolv.conf, then the record; a
+ *   failed step undoes the earlier ones, newest first.
+ * - Late results: a RunPodSandbox or CreateContainer that finishes after the
+ *   client's deadline is kept, hidden, for the TTL; the same request again
+ *   gets the same ID, a changed one removes it.
+ * - Idempotence: StopPodSandbox, RemovePodSandbox and RemoveContainer of an
+ *   unknown ID succeed; StopContainer of an unknown ID is `NotFound`, of an
+ *   exited one OK; Status calls of unknown IDs are `NotFound`.
+ * - Events: CREATED, STARTED, STOPPED and DELETED events of pods and
+ *   containers go to {@link CriService.events}, container exits included.
  *
  * @example
  * ```ts
@@ -512,7 +534,11 @@ export class CriService {
   // --- lifetime -------------------------------------------------------------
 
   /**
-   * Restores state after a (re)start; see the file header. Idempotent: later
+   * Restores state after a (re)start: the exit monitor starts, records are
+ * loaded and their names reserved, each OCI runtime is reconciled (running,
+ * exited meanwhile, or vanished and reported exited with reason `Unknown`),
+ * a sandbox that lost its infra process or a pinned namespace is NOTREADY,
+ * runtime containers with no record are removed, images are loaded. Idempotent: later
    * calls return the first call's promise.
    */
   recover(): Promise<void> {
@@ -933,7 +959,7 @@ export class CriService {
 
   // --- RuntimeService: sandboxes ---------------------------------------------
 
-  /** RunPodSandbox (see the file header for the steps). */
+  /** RunPodSandbox (see {@link CriService} for the steps and their undo). */
   async runPodSandbox(req: RunPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RunPodSandboxResponseSchema>> {
     this.#check();
     const cfg = req.config;
@@ -1124,7 +1150,7 @@ export class CriService {
     }
   }
 
-  /** StopPodSandbox: idempotent; an unknown ID succeeds (see the file header). */
+  /** StopPodSandbox: idempotent; an unknown ID succeeds, as containerd and CRI-O answer (the kubelet repeats it). */
   async stopPodSandbox(req: StopPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopPodSandboxResponseSchema>> {
     this.#check();
     if (req.podSandboxId === "") throw invalidArgument("pod_sandbox_id is empty", "pod_sandbox_id");
