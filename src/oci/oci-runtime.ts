@@ -110,6 +110,18 @@ export interface OciRuntimeOptions {
    */
   systemdCgroup?: boolean;
   /**
+   * Create containers without pivot_root (the runtime's `create --no-pivot`,
+   * passed by conmon), for a rootfs on a ramdisk.
+   * @defaultValue `false`
+   */
+  noPivotRoot?: boolean;
+  /**
+   * Create containers without a session keyring of their own (the runtime's
+   * `create --no-new-keyring`, passed by conmon).
+   * @defaultValue `false`
+   */
+  noNewKeyring?: boolean;
+  /**
    * The conmon binary.
    * @defaultValue `"conmon"`
    */
@@ -239,6 +251,8 @@ interface ContainerMeta {
   ownPidNs?: boolean;
   /** Paused through this adapter (a frozen init takes SIGKILL only once thawed). */
   paused?: boolean;
+  /** Exited and deleted from the OCI runtime by {@link OciRuntime.releaseExited}: its cgroups are gone. */
+  released?: boolean;
 }
 
 /** What create learns from the bundle's config.json. */
@@ -385,6 +399,8 @@ export class OciRuntime {
         ...(input.leaveStdinOpen !== undefined ? { leaveStdinOpen: input.leaveStdinOpen } : {}),
         ...(input.logSizeMax !== undefined ? { logSizeMax: input.logSizeMax } : {}),
         ...(this.#opts.systemdCgroup !== undefined ? { systemdCgroup: this.#opts.systemdCgroup } : {}),
+        ...(this.#opts.noPivotRoot === true ? { noPivot: true } : {}),
+        ...(this.#opts.noNewKeyring === true ? { noNewKeyring: true } : {}),
         ...(this.#opts.conmonLogLevel !== undefined ? { logLevel: this.#opts.conmonLogLevel } : {}),
       });
       const { pid } = await runConmon(conmonPath, args, {
@@ -465,10 +481,29 @@ export class OciRuntime {
     // The container has exited (the exit file is there), so `delete` is the
     // runtime's fast path; conmon finishes meanwhile.
     const conmonPid = meta?.conmonPid ?? (await readNumber(join(this.containerDir(id), "conmon.pid")));
-    await Promise.all([this.#deleteQuiet(id, signal), conmonPid !== undefined && conmonPid > 0 ? waitGone(conmonPid, 5000) : undefined]);
+    await Promise.all([meta?.released === true ? undefined : this.#deleteQuiet(id, signal), conmonPid !== undefined && conmonPid > 0 ? waitGone(conmonPid, 5000) : undefined]);
     await this.#removeState(id, meta?.bundle);
     this.#processCache.delete(id);
     this.#log?.info({ id }, "container removed");
+  }
+
+  /**
+   * Release what the OCI runtime still holds for an exited container, its
+   * cgroups and runtime state (`runtime delete`), as soon as it has exited,
+   * as containerd deletes a task on its exit; this adapter's own state stays,
+   * so {@link OciRuntime.status} keeps answering from the exit file until
+   * {@link OciRuntime.remove}, which then skips the runtime. Returns false
+   * (and does nothing) while the container has not exited, or when it was
+   * released already.
+   */
+  async releaseExited(id: string, options: OciCallOptions = {}): Promise<boolean> {
+    this.#check();
+    const meta = await this.#meta(id);
+    if (meta.released === true || (await this.#readExit(id)) === undefined) return false;
+    await this.#deleteQuiet(id, this.#signal(options.signal));
+    meta.released = true;
+    await this.#writeMeta(meta);
+    return true;
   }
 
   /**

@@ -62,6 +62,8 @@ export interface SandboxInput {
   netns?: string;
   /** cgroup parent of the infra container (cgroupsPath becomes PARENT/ID). */
   cgroupParent?: string;
+  /** The infra container's whole cgroupsPath, instead of the one `cgroupParent` gives (for systemd: `slice:prefix:id`). */
+  cgroupsPath?: string;
   /** Host path of catatonit. @defaultValue `"/usr/bin/catatonit"` */
   catatonitPath?: string;
   /** Namespaced sysctls for the infra container. */
@@ -114,7 +116,11 @@ export async function startSandbox(runtime: OciRuntime, input: SandboxInput, opt
       ...(input.catatonitPath !== undefined ? { catatonitPath: input.catatonitPath } : {}),
       ...(input.hostname !== undefined ? { hostname: input.hostname } : {}),
       ...(input.netns !== undefined ? { netns: input.netns } : {}),
-      ...(input.cgroupParent !== undefined ? { cgroupsPath: `${input.cgroupParent.replace(/\/$/, "")}/${input.id}` } : {}),
+      ...(input.cgroupsPath !== undefined
+        ? { cgroupsPath: input.cgroupsPath }
+        : input.cgroupParent !== undefined
+          ? { cgroupsPath: `${input.cgroupParent.replace(/\/$/, "")}/${input.id}` }
+          : {}),
       ...(input.sysctls !== undefined ? { sysctls: input.sysctls } : {}),
     });
     await Promise.all([writeFile(join(rootfs, infraBinaryPath.slice(1)), ""), writeFile(join(bundle, "config.json"), JSON.stringify(spec))]);

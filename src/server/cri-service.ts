@@ -14,7 +14,7 @@
  * <root>/records/containers/<id>.json   container records
  * <root>/images/                        the image service (content, snapshots, image records)
  * <root>/containers/<id>/{upper,work,volumes}   a container's writable layer
- * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf
+ * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf, shm (the pod's /dev/shm tmpfs)
  * <state>/containers/<id>/              OCI bundle: config.json, rootfs (overlay mount)
  * <state>/oci/<handler>/                OciRuntime state (conmon pid files, exits/)
  * <state>/runtimes/<handler>/           the OCI runtime's own --root (default)
@@ -22,9 +22,11 @@
  *
  * ## RunPodSandbox, step by step (each step pushes its undo)
  *
- * validate (metadata, run_as_group without a user, runtime handler) →
+ * validate (metadata, run_as_group without a user, a hostname of at most
+ * 64 bytes, an absolute log directory, runtime handler) →
  * claim a late result or reserve the name (Registrar) → netns (unless host
- * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
+ * network) → CNI ADD (unless host network), the pod's shm tmpfs (unless host
+ * IPC) → sandbox in its mode (`infra`:
  * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
  * no process) → hostname, hosts, resolv.conf in the sandbox dir → log
  * directory → record written → READY. On failure the undo steps run newest
@@ -141,20 +143,25 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import type { DaemonConfig, RuntimeHandlerConfig } from "../config/index.js";
+import { parseUlimit, runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniConfDir, CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
 import { networkHostState, presentHostState, removeHostState, type NetworkHostState } from "./host-state.js";
 import { OciRuntime } from "../oci/index.js";
-import { loadSandbox, removeSandbox, startSandbox, stopSandbox, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import { loadSandbox, mountPodShm, removeSandbox, startSandbox, stopSandbox, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
 import {
   ALL_CAPABILITIES,
   buildHostnameFile,
   buildHostsFile,
   buildResolvConf,
+  cgroupsPath,
   generateContainerSpec,
+  legacySecurityProfile,
+  podHostname,
+  OCI_VERSION,
   resourcesToOci,
+  validateTargetContainer,
   type ImageConfigInput,
   type OciSpec,
 } from "../spec/index.js";
@@ -175,12 +182,13 @@ import {
 } from "../stores/index.js";
 import { parseReference } from "../reference/index.js";
 import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
-import { containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
+import { containerImageNames, containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
-import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
+import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/service-impl.js";
 
 /** A pino-compatible logger subset. @public */
@@ -255,6 +263,8 @@ interface HandlerRuntime {
   config: RuntimeHandlerConfig;
   oci: OciRuntime;
   exitDir: string;
+  /** The handler's cgroup driver: its `SystemdCgroup` option, else the config's `cgroup_driver`. */
+  cgroupDriver: "cgroupfs" | "systemd";
 }
 
 interface SandboxExtra {
@@ -264,7 +274,8 @@ interface SandboxExtra {
   hostNetwork: boolean;
   netnsPath: string;
   networkDown: boolean;
-  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
+  /** The pod files containers bind-mount; `shmPath` is the pod's shm tmpfs (absent with host IPC). */
+  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string; shmPath?: string };
   /** Set while the sandbox is a parked late result (survives a restart). */
   parked?: { key: string; fp: string } | undefined;
   /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
@@ -277,7 +288,10 @@ interface ContainerExtra {
   rwDir: string;
   /** The file conmon writes. */
   logFile: string;
+  /** The image's name ContainerStatus reports (`containerImageNames`). */
   imageName: string;
+  /** The repo digest ContainerStatus reports as image_ref; absent in records written before it existed (then the ID). */
+  imageRepoDigest?: string | undefined;
   stopSignal: string;
   user?: { uid: number; gid: number; additionalGids: number[] } | undefined;
   pid: number;
@@ -310,12 +324,50 @@ interface ContainerFileRecord {
 const silent: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
 
+/**
+ * The wall clock in nanoseconds, as CRI timestamps are: a monotonic
+ * high-resolution clock anchored once to the wall clock, so two objects made
+ * in the same millisecond do not tie (the kubelet sorts by `created_at`), and
+ * strictly increasing in this process, even across a step of the wall
+ * clock. {@link observeNs} raises the floor to timestamps restored from
+ * records, so nothing made after a restart sorts before what came before it.
+ */
+const clockAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastNs = 0n;
 function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  let t = clockAnchorNs + process.hrtime.bigint();
+  if (t <= lastNs) t = lastNs + 1n;
+  lastNs = t;
+  return t;
+}
+
+/** Keeps {@link nowNs} above a timestamp restored from a record. */
+function observeNs(...ts: bigint[]): void {
+  for (const t of ts) if (t > lastNs) lastNs = t;
 }
 
 function dateNs(d: Date | undefined): bigint {
   return d === undefined ? 0n : BigInt(d.getTime()) * 1_000_000n;
+}
+
+/**
+ * A container's exit time in nanoseconds: the runtime reports it as a
+ * `Date` (milliseconds) taken from the exit file's mtime, so read that mtime
+ * again in nanoseconds; any other time (a vanished container's) stays as
+ * given; none is now.
+ */
+async function exitTimeNs(oci: OciRuntime | undefined, id: string, at: Date | undefined): Promise<bigint> {
+  if (at === undefined) return nowNs();
+  if (oci === undefined) return dateNs(at);
+  try {
+    const st = await stat(oci.exitFile(id), { bigint: true });
+    // The same time (Node rounds the Date's milliseconds, the division truncates).
+    const skew = st.mtimeNs / 1_000_000n - BigInt(at.getTime());
+    if (skew >= -1n && skew <= 1n) return st.mtimeNs;
+  } catch {
+    // no exit file: the time came from elsewhere
+  }
+  return dateNs(at);
 }
 
 /** A stable JSON text (sorted keys) of a JSON value, for fingerprints. */
@@ -428,6 +480,10 @@ export class CriService {
   readonly #host = createNodeSpecHost();
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
+  /** Whether the host limits swap: then a memory limit without swap gets swap = memory (containerd). */
+  readonly #swapController = swapControllerAvailable();
+  /** Every container's rlimits: `default_ulimits`, clamped to what the OCI runtime may set. */
+  readonly #rlimits: ReadonlyArray<{ type: string; soft: number; hard: number }>;
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   readonly #stats: StatsCollector;
   #podCidr = "";
@@ -446,23 +502,34 @@ export class CriService {
     this.config = c;
     this.#log = options.logger ?? silent;
     this.#version = options.version ?? "0.1.0";
+    const ulimits = grantableRlimits(c.default_ulimits.map((u, i) => parseUlimit(u, `default_ulimits[${i}]`)));
+    this.#rlimits = ulimits.rlimits;
+    if (ulimits.clamped.length > 0) {
+      this.#log.warn({ clamped: ulimits.clamped }, "default_ulimits above the daemon's own hard limits lowered: raising them needs CAP_SYS_RESOURCE");
+    }
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
+      // [runtimes.<name>.options]: applied, or refused here naming the key.
+      const opts = runtimeHandlerSettings(name, rc);
+      const systemdCgroup = opts.systemdCgroup ?? c.cgroup_driver === "systemd";
+      const root = opts.root ?? rc.root;
       const oci =
         options.runtimes?.[name] ??
         new OciRuntime({
           stateDir,
-          runtime: rc.binary,
-          ...(rc.root !== undefined ? { runtimeRoot: rc.root } : {}),
-          systemdCgroup: c.cgroup_driver === "systemd",
+          runtime: opts.binary ?? rc.binary,
+          ...(root !== undefined ? { runtimeRoot: root } : {}),
+          systemdCgroup,
+          ...(opts.noPivotRoot ? { noPivotRoot: true } : {}),
+          ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
           logger: this.#log,
         });
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: systemdCgroup ? "systemd" : "cgroupfs" });
     }
     for (const [name, oci] of Object.entries(options.runtimes ?? {})) {
       if (this.#runtimes.has(name)) continue;
       const rc: RuntimeHandlerConfig = { type: "io.containerd.runc.v2", binary: oci.cli.binary, pod_annotations: [], container_annotations: [], options: {} };
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits") });
+      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: c.cgroup_driver });
     }
     const hosts: Record<string, { insecure?: boolean; mirrors?: string[] }> = {};
     for (const h of c.registry.insecure) hosts[h] = { ...(hosts[h] ?? {}), insecure: true };
@@ -628,6 +695,7 @@ export class CriService {
       try {
         const config = fromJson(PodSandboxConfigSchema, r.config);
         let status = r.status;
+        observeNs(status.createdAt, status.readyAt, status.stoppedAt);
         const extra = r.extra;
         if (sandboxState(status) === "READY") {
           const lost = await this.#sandboxLost(id, extra, oci.get(id));
@@ -635,6 +703,10 @@ export class CriService {
             this.#log.warn({ id, why: lost }, "sandbox is no longer ready");
             status = { ...status, stoppedAt: nowNs() };
           }
+        }
+        // A pod that is not ready holds no shm (released at stop; or it was lost while the daemon was down).
+        if (sandboxState(status) !== "READY" && extra.files.shmPath !== undefined) {
+          await unmountPodShm(extra.files.shmPath).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the pod's shm"));
         }
         this.sandboxes.add(id, { name: r.name, config, runtimeHandler: r.runtimeHandler }, status);
         this.#sx.set(id, extra);
@@ -649,6 +721,7 @@ export class CriService {
       try {
         const config = fromJson(ContainerConfigSchema, r.config);
         const { resources, ...rest } = r.status;
+        observeNs(rest.createdAt, rest.startedAt, rest.finishedAt);
         let status: StoredContainerStatus = {
           ...rest,
           ...(resources !== undefined ? { resources: fromJson(ContainerStatusSchema, { resources } as JsonValue).resources } : {}),
@@ -663,7 +736,7 @@ export class CriService {
             status = {
               ...status,
               startedAt: status.startedAt === 0n && o.startedAt ? dateNs(o.startedAt) : status.startedAt,
-              finishedAt: dateNs(o.finishedAt) || nowNs(),
+              finishedAt: await exitTimeNs(this.#runtimes.get(r.extra.handler)?.oci, id, o.finishedAt),
               exitCode: o.exitCode ?? SpecialExitCode.Unknown,
               reason: o.reason ?? ExitReason.Unknown,
               message: o.message ?? "",
@@ -677,6 +750,12 @@ export class CriService {
         this.containers.add(id, { name: r.name, sandboxId: r.sandboxId, config, imageRef: r.imageRef, logPath: r.logPath }, status);
         this.#cx.set(id, r.extra);
         this.#containerNames.reserve(r.name, id);
+        // An exit while the daemon was down: release its cgroups now (a no-op once done).
+        if (status.finishedAt !== 0n && oci.get(id)?.state === "exited") {
+          await this.#runtime(r.extra.handler)
+            .oci.releaseExited(id)
+            .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+        }
         if (status.finishedAt !== r.status.finishedAt || status.startedAt !== r.status.startedAt) await this.#saveContainer(id);
       } catch (err) {
         this.#log.error({ id, err: errMessage(err) }, "cannot restore container");
@@ -782,7 +861,7 @@ export class CriService {
     this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.sandboxes.find(idOrPrefix);
-    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`pod sandbox ${JSON.stringify(idOrPrefix)} not found`);
+    if (r === undefined || this.#hidden.has(r.id)) throw sandboxNotFound(idOrPrefix);
     return r;
   }
 
@@ -790,7 +869,7 @@ export class CriService {
     this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.containers.find(idOrPrefix);
-    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`container ${JSON.stringify(idOrPrefix)} not found`);
+    if (r === undefined || this.#hidden.has(r.id)) throw containerNotFound(idOrPrefix);
     return r;
   }
 
@@ -798,6 +877,7 @@ export class CriService {
     const x = this.#cx.get(r.id);
     return toCriContainerStatus(r, {
       imageName: x?.imageName ?? r.metadata.config.image?.image ?? "",
+      imageRef: x?.imageRepoDigest,
       logPath: r.metadata.logPath,
       stopSignal: x?.stopSignal ?? "SIGTERM",
       user: x?.user,
@@ -807,13 +887,17 @@ export class CriService {
   #sandboxStatusOf(r: SandboxRecord): SandboxStatusInit {
     const x = this.#sx.get(r.id);
     const ns = r.metadata.config.linux?.securityContext?.namespaceOptions;
-    const ips = r.status.ip !== "" ? r.status.additionalIps : [];
+    // Once the pod's network is torn down its addresses are back in the pool:
+    // report none, as containerd does for a closed netns.
+    const released = x !== undefined && x.networkDown && !x.hostNetwork;
+    const ip = released ? "" : r.status.ip;
+    const ips = ip !== "" ? r.status.additionalIps : [];
     return {
       id: r.id,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
       state: criSandboxState(r),
       createdAt: r.status.createdAt,
-      network: { ip: r.status.ip, additionalIps: ips.map((ip) => ({ ip })) },
+      network: { ip, additionalIps: ips.map((a) => ({ ip: a })) },
       linux: {
         namespaces: {
           options: {
@@ -885,7 +969,7 @@ export class CriService {
     }
     if (st !== undefined && st.state !== "exited") return false;
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? (st === undefined ? "container state is gone" : ""),
@@ -901,6 +985,13 @@ export class CriService {
     await this.#saveContainer(id);
     this.#log.info({ id, exitCode: e.exitCode, reason: e.reason }, "container exited");
     this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, c.metadata.sandboxId);
+    // Its cgroups go now, not at RemoveContainer (containerd deletes the task on exit).
+    const x = this.#cx.get(id);
+    if (x !== undefined) {
+      await this.#runtime(x.handler)
+        .oci.releaseExited(id)
+        .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+    }
   }
 
   // --- RuntimeService: runtime -----------------------------------------------
@@ -938,7 +1029,9 @@ export class CriService {
 
   /** RuntimeConfig: the cgroup driver in use. */
   runtimeConfig(_req: RuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").RuntimeConfigResponseSchema> {
-    return { linux: { cgroupDriver: this.config.cgroup_driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
+    // The default handler's driver (its SystemdCgroup option may set it), as containerd reports it.
+    const driver = this.#runtimes.get(this.config.default_runtime)?.cgroupDriver ?? this.config.cgroup_driver;
+    return { linux: { cgroupDriver: driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
   }
 
   /** UpdateRuntimeConfig: keeps the pod CIDR (passed to CNI plugins as the ipRanges capability). */
@@ -968,6 +1061,17 @@ export class CriService {
     const sc = cfg.linux?.securityContext;
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined) {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user", "config.linux.security_context.run_as_group");
+    }
+    if (Buffer.byteLength(cfg.hostname) > 64) {
+      throw invalidArgument(
+        `config.hostname is ${Buffer.byteLength(cfg.hostname)} bytes long; Linux allows at most 64: shorten it, or leave it empty to use the node's hostname`,
+        "config.hostname",
+      );
+    }
+    // The pod-level profiles are not applied (the infra process has a fixed, minimal one); the forms are checked alike.
+    legacySecurityProfile(sc?.seccompProfilePath ?? "", "config.linux.security_context.seccomp_profile_path");
+    if (cfg.logDirectory !== "" && !cfg.logDirectory.startsWith("/")) {
+      throw invalidArgument(`config.log_directory ${JSON.stringify(cfg.logDirectory)} must be an absolute path (or empty: no pod log directory)`, "config.log_directory");
     }
     const handler = this.#resolveHandler(req.runtimeHandler);
     const name = makeSandboxName(cfg.metadata as NonNullable<typeof cfg.metadata>);
@@ -1045,7 +1149,7 @@ export class CriService {
 
   async #runSandbox(name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string): Promise<string> {
     const id = generateId();
-    this.#sandboxNames.reserve(name, id);
+    reserveName(this.#sandboxNames, name, id, "pod sandbox");
     const undo = new Undo();
     undo.push("release name", async () => this.#sandboxNames.release(name));
     const signal = this.#workSignal();
@@ -1063,7 +1167,9 @@ export class CriService {
         undo.push("remove netns", (s) => this.netns.remove(netnsPath, { signal: s }));
       }
       const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
-      const hostname = hostNetwork ? osHostname() : cfg.hostname || meta.name;
+      // No hostname in the config (crictl's minimal pod.json): the node's, as
+      // containerd and CRI-O do; never the pod name, which may pass 64 bytes.
+      const hostname = hostNetwork ? osHostname() : podHostname(cfg, osHostname());
       await mkdir(dir, { recursive: true });
       undo.push("remove sandbox dir", () => rm(dir, { recursive: true, force: true }));
       if (cfg.logDirectory !== "") await mkdir(cfg.logDirectory, { recursive: true });
@@ -1098,7 +1204,7 @@ export class CriService {
           dir,
           mode,
           ...(hostNetwork ? { netns: "host" } : { netns: netnsPath, hostname }),
-          ...(cfg.linux?.cgroupParent ? { cgroupParent: cfg.linux.cgroupParent } : {}),
+          ...(cfg.linux?.cgroupParent ? { cgroupParent: cfg.linux.cgroupParent, cgroupsPath: cgroupsPath(rt.cgroupDriver, cfg.linux.cgroupParent, id) } : {}),
           catatonitPath: this.config.pause_binary,
           ...(mode === "infra" && cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length > 0 ? { sysctls: cfg.linux.sysctls } : {}),
         },
@@ -1106,16 +1212,26 @@ export class CriService {
       ).then((h) => {
         undo.push("remove sandbox", async (sg) => {
           await stopSandbox(rt.oci, h, { signal: sg }).catch(() => undefined);
+          // The shm lives in the sandbox dir that removeSandbox deletes.
+          await unmountPodShm(join(dir, "shm"), { signal: sg });
           await removeSandbox(rt.oci, h, { signal: sg });
         });
         return h;
       });
-      const [netRes, sbRes] = await Promise.allSettled([network, sandbox]);
+      // The pod's /dev/shm, shared by its containers (containerd's and
+      // CRI-O's behaviour); a pod in the host IPC namespace uses the host's.
+      const shmPath = ns?.ipc === NamespaceMode.NODE ? undefined : join(dir, "shm");
+      const shm =
+        shmPath === undefined
+          ? Promise.resolve()
+          : mountPodShm(shmPath, this.config.shm_size, { signal }).finally(() => undo.push("unmount shm", (sg) => unmountPodShm(shmPath, { signal: sg })));
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, sandbox, shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
       const ips = netRes.value;
       const handle = sbRes.value;
-      const files: SandboxExtra["files"] = {};
+      const files: SandboxExtra["files"] = shmPath !== undefined ? { shmPath } : {};
       const filesDir = join(dir, "files");
       await mkdir(filesDir, { recursive: true });
       files.hostnamePath = join(filesDir, "hostname");
@@ -1180,9 +1296,16 @@ export class CriService {
             if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
             x.networkDown = true;
           })();
-      const [netRes, sbRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {})]);
+      // The pod's shm goes with the pod's processes, as containerd releases it at stop.
+      const shm = x.files.shmPath !== undefined ? unmountPodShm(x.files.shmPath, signal ? { signal } : {}) : Promise.resolve();
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {}), shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
+      // The infra process is gone: its cgroups go now too, as containerd deletes the pause task at stop.
+      if (x.mode === "infra") {
+        await rt.oci.releaseExited(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the infra container's cgroups"));
+      }
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
       await this.#saveSandbox(id);
@@ -1210,6 +1333,7 @@ export class CriService {
       const r = this.sandboxes.find(id);
       const x = this.#sx.get(id);
       if (r === undefined || x === undefined) return;
+      if (x.files.shmPath !== undefined) await unmountPodShm(x.files.shmPath, signal ? { signal } : {});
       await removeSandbox(this.#runtime(x.handler).oci, x.handle, signal ? { signal } : {});
       await rm(x.handle.dir, { recursive: true, force: true });
       await this.#sandboxRecords.delete(id);
@@ -1228,16 +1352,28 @@ export class CriService {
     const r = this.#sandbox(req.podSandboxId);
     const info: Record<string, string> = {};
     if (req.verbose) {
+      // containerd's keys (what `crictl inspectp` users parse), then crikit's own.
       const x = this.#sx.get(r.id);
+      const ready = sandboxState(r.status) === "READY";
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         pid: r.status.pid,
+        processStatus: ready ? "running" : "stopped",
+        netNamespaceClosed: x !== undefined && !x.hostNetwork && x.networkDown,
+        netNamespacePath: x?.netnsPath ?? "",
+        image: x?.mode === "infra" ? this.config.pause_binary : "",
+        snapshotKey: "",
+        snapshotter: "",
         runtimeHandler: x?.handler ?? "",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig, { useProtoFieldName: true }),
+        runtimeSpec: x ? await this.#podRuntimeSpec(r, x) : null,
         sandboxMode: x?.mode ?? "",
-        netnsPath: x?.netnsPath ?? "",
         namespaces: x?.handle.namespaces ?? {},
         hostNetwork: x?.hostNetwork ?? false,
+        shmPath: x?.files.shmPath ?? "",
         podResources: x?.podResources ?? null,
-        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
       });
     }
     return {
@@ -1248,6 +1384,37 @@ export class CriService {
         .filter((c) => !this.#hidden.has(c.id))
         .map((c) => this.#containerStatusOf(c)),
       timestamp: nowNs(),
+    };
+  }
+
+  /**
+   * The OCI spec of a pod for verbose PodSandboxStatus: the infra
+   * container's `config.json`; an infra-less pod runs no process, so its
+   * spec holds only what its containers join (namespaces by path, hostname,
+   * sysctls) and no `process` or `cgroupsPath`.
+   */
+  async #podRuntimeSpec(r: SandboxRecord, x: SandboxExtra): Promise<unknown> {
+    if (x.mode === "infra") {
+      try {
+        return JSON.parse(await readFile(join(x.handle.dir, "infra", "config.json"), "utf8"));
+      } catch {
+        return null;
+      }
+    }
+    const cfg = r.metadata.config;
+    const ns = x.handle.namespaces;
+    const sysctls = cfg.linux?.sysctls ?? {};
+    return {
+      ociVersion: OCI_VERSION,
+      ...(x.hostNetwork ? {} : { hostname: cfg.hostname || (cfg.metadata?.name ?? "") }),
+      linux: {
+        namespaces: [
+          ...(ns.network !== undefined ? [{ type: "network", path: ns.network }] : []),
+          ...(ns.ipc !== "" ? [{ type: "ipc", path: ns.ipc }] : []),
+          ...(ns.uts !== "" ? [{ type: "uts", path: ns.uts }] : []),
+        ],
+        ...(Object.keys(sysctls).length > 0 ? { sysctl: { ...sysctls } } : {}),
+      },
     };
   }
 
@@ -1332,10 +1499,22 @@ export class CriService {
     const cfg = req.config;
     if (cfg === undefined) throw invalidArgument("config is missing", "config");
     validateContainerMetadata(cfg.metadata);
-    if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
+    if (sandboxState(sb.status) !== "READY") throw sandboxNotReady(sb.id);
     const sc = cfg.linux?.securityContext;
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
+    }
+    if (cfg.CDIDevices.length > 0) {
+      throw invalidArgument(
+        `config.CDI_devices names ${cfg.CDIDevices.map((d) => JSON.stringify(d.name)).join(", ")}, but crikit does not resolve CDI devices: pass the device nodes in config.devices instead`,
+        "config.CDI_devices",
+      );
+    }
+    const pidNs = sc?.namespaceOptions;
+    if (pidNs?.pid === NamespaceMode.TARGET) {
+      const field = "config.linux.security_context.namespace_options.target_id";
+      if (pidNs.targetId === "") throw invalidArgument(`namespace_options.pid is TARGET but ${field} is empty: set it to the ID of a running container of the same pod`, field);
+      this.#targetContainer(sb.id, pidNs.targetId);
     }
     const imageRef = cfg.image?.image ?? "";
     if (imageRef === "") throw invalidArgument("config.image.image is empty", "config.image.image");
@@ -1349,9 +1528,17 @@ export class CriService {
     return { containerId: id };
   }
 
+  /** The running container of pod `sandboxId` whose PID namespace a TARGET container joins; throws what to do otherwise. */
+  #targetContainer(sandboxId: string, targetId: string): { id: string; pid: number } {
+    const t = this.containers.find(targetId);
+    const found = t === undefined || this.#hidden.has(t.id) ? undefined : { id: t.id, sandboxId: t.metadata.sandboxId, state: criContainerState(t), pid: this.#cx.get(t.id)?.pid ?? t.status.pid };
+    const ok = validateTargetContainer(sandboxId, found, targetId);
+    return { id: ok.id, pid: ok.pid ?? 0 };
+  }
+
   async #createContainer(name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
     const id = generateId();
-    this.#containerNames.reserve(name, id);
+    reserveName(this.#containerNames, name, id, "container");
     const undo = new Undo();
     undo.push("release name", async () => this.#containerNames.release(name));
     const signal = this.#workSignal();
@@ -1372,11 +1559,7 @@ export class CriService {
       undo.push("unmount rootfs", (s) => this.images.unmountRootfs(rootfs, { signal: s }));
       const ns = cfg.linux?.securityContext?.namespaceOptions;
       let targetPid: number | undefined;
-      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") {
-        const t = this.containers.find(ns.targetId);
-        if (t === undefined || t.metadata.sandboxId !== sb.id) throw notFound(`target container ${JSON.stringify(ns.targetId)} not found in the pod`);
-        targetPid = this.#cx.get(t.id)?.pid ?? t.status.pid;
-      }
+      if (ns?.pid === NamespaceMode.TARGET && ns.targetId !== "") targetPid = this.#targetContainer(sb.id, ns.targetId).pid;
       const hn = sx.handle.namespaces;
       const sbCfg = sb.metadata.config as PodSandboxConfig;
       // A pod without a shared PID namespace has no pod PID namespace to join:
@@ -1394,6 +1577,7 @@ export class CriService {
               },
             } as never)
           : cfg;
+      const names = containerImageNames(cfg.image?.image ?? "", cfg.image?.userSpecifiedImage ?? "", image);
       const spec: OciSpec = generateContainerSpec({
         id,
         sandboxId: sb.id,
@@ -1401,13 +1585,16 @@ export class CriService {
         config: specCfg,
         sandboxConfig: sbCfg,
         imageConfig: (image.config.config ?? {}) as ImageConfigInput,
-        imageName: cfg.image?.image ?? image.id,
+        imageName: names.image,
         rootfs: createDirRootfsReader(rootfs),
         host: this.#host,
-        cgroupDriver: this.config.cgroup_driver,
+        cgroupDriver: rt.cgroupDriver,
         restrictOomScoreAdj: this.config.restrict_oom_score_adj,
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
+        nodeHostname: osHostname(),
+        rlimits: this.#rlimits,
+        features: { swapController: this.#swapController },
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
@@ -1445,7 +1632,8 @@ export class CriService {
         bundle,
         rwDir,
         logFile,
-        imageName: cfg.image?.image ?? "",
+        imageName: names.image,
+        imageRepoDigest: names.imageRef,
         stopSignal: signalName(cfg.stopSignal) ?? (image.config.config?.StopSignal || "SIGTERM"),
         user: u ? { uid: u.uid ?? 0, gid: u.gid ?? 0, additionalGids: [...(u.additionalGids ?? [])] } : undefined,
         pid: created.pid,
@@ -1483,7 +1671,7 @@ export class CriService {
       if (state !== "CREATED") throw failedPrecondition(`container ${JSON.stringify(c.id)} is ${state.toLowerCase()}, not created`);
       if (cur.status.removing) throw failedPrecondition(`container ${JSON.stringify(c.id)} is being removed`);
       const sb = this.sandboxes.find(cur.metadata.sandboxId);
-      if (sb === undefined || sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(cur.metadata.sandboxId)} is not ready`);
+      if (sb === undefined || sandboxState(sb.status) !== "READY") throw sandboxNotReady(cur.metadata.sandboxId);
       const x = this.#cx.get(c.id) as ContainerExtra;
       const rt = this.#runtime(x.handler);
       this.containers.update(c.id, (s) => ({ ...s, starting: true }));
@@ -1537,7 +1725,7 @@ export class CriService {
       if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
     }
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? "",
@@ -1589,14 +1777,23 @@ export class CriService {
       } catch {
         runtimeSpec = undefined;
       }
+      // containerd's keys (what `crictl inspect` users parse), then crikit's own.
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         sandboxID: r.metadata.sandboxId,
         pid: r.status.pid,
+        removing: r.status.removing,
+        snapshotKey: r.id,
+        snapshotter: "overlayfs",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig, { useProtoFieldName: true }),
+        runtimeSpec: runtimeSpec ?? null,
         runtimeHandler: x?.handler ?? "",
         bundle: x?.bundle ?? "",
         logFile: x?.logFile ?? "",
-        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
-        runtimeSpec,
+        rootfs: x ? join(x.bundle, "rootfs") : "",
+        writableLayer: x ? join(x.rwDir, "upper") : "",
       });
     }
     return { status: this.#containerStatusOf(r), info };
@@ -1617,7 +1814,8 @@ export class CriService {
       id: r.id,
       podSandboxId: r.metadata.sandboxId,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
-      image: { image: this.#cx.get(r.id)?.imageName ?? "" },
+      // containerd's list element: the image as requested, image_ref the ID (the kubelet's image GC compares it with image IDs).
+      image: { image: r.metadata.config.image?.image ?? "" },
       imageRef: r.metadata.imageRef,
       imageId: r.metadata.imageRef,
       state: criContainerState(r),
@@ -1657,12 +1855,13 @@ export class CriService {
       const state = containerState(cur.status);
       if (state === "EXITED") throw failedPrecondition(`container ${JSON.stringify(c.id)} has exited`);
       const x = this.#cx.get(c.id) as ContainerExtra;
-      const oci = resourcesToOci(req.linux);
+      const swap = { swapController: this.#swapController };
+      const oci = resourcesToOci(req.linux, {}, swap);
       await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
       // Keep the spec in step, so the status (and a restart) report what applies now.
       const specPath = join(x.bundle, "config.json");
       const spec = JSON.parse(await readFile(specPath, "utf8")) as OciSpec;
-      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}) };
+      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}, swap) };
       await writeFile(specPath, JSON.stringify(spec));
       const resources = resourcesFromSpec(spec as never);
       this.containers.update(c.id, (s) => ({ ...s, resources }));
@@ -1711,7 +1910,7 @@ export class CriService {
   #podSubject(r: SandboxRecord): PodStatsSubject {
     const x = this.#sx.get(r.id);
     const ready = sandboxState(r.status) === "READY";
-    const cgroupPath = podCgroupPath(this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
+    const cgroupPath = podCgroupPath((x && this.#runtimes.get(x.handler)?.cgroupDriver) ?? this.config.cgroup_driver, r.metadata.config.linux?.cgroupParent ?? "");
     return {
       id: r.id,
       attributes: {
@@ -1865,12 +2064,7 @@ export class CriService {
         ...(a.registryToken ? { registryToken: a.registryToken } : {}),
       };
     } else {
-      let domain = "";
-      try {
-        domain = parseReference(ref).domain;
-      } catch (err) {
-        throw invalidArgument(`image.image ${JSON.stringify(ref)} is not a valid reference: ${errMessage(err)}`, "image.image");
-      }
+      const domain = parseReference(ref, "image.image").domain;
       const conf = this.config.registry.auths[domain];
       if (conf !== undefined) {
         auth = {
@@ -1881,7 +2075,9 @@ export class CriService {
         };
       }
     }
-    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) }).catch((err: unknown) => {
+      throw isCrikitError(err) && err.code === "NotFound" ? imageNotInRegistry(ref, err) : err;
+    });
     this.#log.info({ image: ref, id: res.imageRef }, "image pulled");
     return { imageRef: res.imageRef };
   }

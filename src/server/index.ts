@@ -14,7 +14,7 @@ export type { LateResultsOptions } from "./late-results.js";
 export { RecordDir, recordFromJson, recordToJson, writeFileAtomic } from "./records.js";
 export { ExitMonitor } from "./exit-monitor.js";
 export type { ExitMonitorOptions } from "./exit-monitor.js";
-export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, ownOomScoreAdj, grantableRlimits, swapControllerAvailable } from "./node-host.js";
 export {
   matchLabels,
   criSandboxState,
@@ -25,6 +25,7 @@ export {
   containerMatches,
   imageUser,
   criImageOf,
+  containerImageNames,
   toCriContainerStatus,
 } from "./cri-convert.js";
 export type { SandboxFilterInput, ContainerFilterInput, ContainerStatusFacts } from "./cri-convert.js";

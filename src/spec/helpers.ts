@@ -97,8 +97,9 @@ export interface TargetContainerInfo {
  *   `namespace_options.target_id` (`undefined`: nothing)
  * @param targetId - the requested ID, for messages @defaultValue target.id
  * @throws CrikitError NotFound when there is no such container,
- *   InvalidArgument when it is in another sandbox, FailedPrecondition when
- *   it is not running.
+ *   FailedPrecondition when it is in another sandbox or not running; each
+ *   message says what to do (create and start the target in the same pod
+ *   first).
  *
  * @example
  * ```ts
@@ -114,18 +115,23 @@ export function validateTargetContainer(
   targetId: string = target?.id ?? "",
 ): TargetContainerInfo {
   const field = "linux.security_context.namespace_options.target_id";
+  const what = `target container "${targetId}" of the PID namespace (${field})`;
   if (target === undefined) {
-    throw new CrikitError("NotFound", `target container "${targetId}" for the PID namespace does not exist`, { details: { field } });
+    throw new CrikitError("NotFound", `${what} does not exist: create and start that container in the same pod first, then create this one`, {
+      details: { field },
+    });
   }
   if (target.sandboxId !== sandboxId) {
     throw new CrikitError(
-      "InvalidArgument",
-      `target container "${targetId}" belongs to sandbox "${target.sandboxId}", not to sandbox "${sandboxId}"`,
+      "FailedPrecondition",
+      `${what} belongs to sandbox "${target.sandboxId}", not to sandbox "${sandboxId}": a container can only join the PID namespace of a container of its own pod`,
       { details: { field } },
     );
   }
   if (target.state !== ContainerState.CONTAINER_RUNNING) {
-    throw new CrikitError("FailedPrecondition", `target container "${targetId}" is not running`, { details: { field, state: target.state } });
+    throw new CrikitError("FailedPrecondition", `${what} is not running: start it first, then create this container`, {
+      details: { field, state: target.state },
+    });
   }
   return target;
 }

@@ -141,6 +141,7 @@ export {
 } from "./linux-options.js";
 
 export {
+  legacySecurityProfile,
   withContainerSeccomp,
   withSandboxSeccomp,
   withContainerApparmor,

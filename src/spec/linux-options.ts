@@ -9,7 +9,7 @@
 import { CrikitError } from "../errors.js";
 import { NamespaceMode, type LinuxContainerResources, type NamespaceOption, type UserNamespace } from "../cri.js";
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "./defaults.js";
-import type { CgroupDriver, CommonSpecInput, ContainerSpecInput, SandboxSpecInput } from "./input.js";
+import type { CgroupDriver, CommonSpecInput, ContainerSpecInput, SandboxSpecInput, SpecFeatures } from "./input.js";
 import type { OciIdMapping, OciLinuxResources, OciNamespaceType, OciSpec } from "./oci-types.js";
 import { badField, isAbsolute, linuxOf, type SpecOption } from "./spec-option.js";
 
@@ -136,11 +136,13 @@ export const withSandboxNamespaces: SpecOption<SandboxSpecInput> = (spec, input)
 
 /**
  * The OCI `linux.resources` for CRI resources; zero values mean "not set"
- * and are left out.
+ * and are left out. With `options.swapController` (see
+ * {@link SpecFeatures.swapController}) a memory limit without a swap limit
+ * sets `memory.swap` (memory plus swap) to the memory limit.
  *
  * @public
  */
-export function resourcesToOci(r: LinuxContainerResources | undefined, base: OciLinuxResources = {}): OciLinuxResources {
+export function resourcesToOci(r: LinuxContainerResources | undefined, base: OciLinuxResources = {}, options: { swapController?: boolean } = {}): OciLinuxResources {
   const out: OciLinuxResources = { ...base };
   if (r === undefined) return out;
   const cpu = { ...(out.cpu ?? {}) };
@@ -153,6 +155,7 @@ export function resourcesToOci(r: LinuxContainerResources | undefined, base: Oci
   const memory = { ...(out.memory ?? {}) };
   if (r.memoryLimitInBytes !== 0n) memory.limit = Number(r.memoryLimitInBytes);
   if (r.memorySwapLimitInBytes !== 0n) memory.swap = Number(r.memorySwapLimitInBytes);
+  else if (r.memoryLimitInBytes !== 0n && options.swapController) memory.swap = Number(r.memoryLimitInBytes);
   if (Object.keys(memory).length > 0) out.memory = memory;
   if (r.hugepageLimits.length > 0) out.hugepageLimits = r.hugepageLimits.map((h) => ({ pageSize: h.pageSize, limit: Number(h.limit) }));
   if (Object.keys(r.unified).length > 0) out.unified = { ...r.unified };
@@ -166,7 +169,7 @@ export function resourcesToOci(r: LinuxContainerResources | undefined, base: Oci
  */
 export const withResources: SpecOption<ContainerSpecInput> = (spec, input) => {
   const linux = linuxOf(spec);
-  linux.resources = resourcesToOci(input.config.linux?.resources, linux.resources);
+  linux.resources = resourcesToOci(input.config.linux?.resources, linux.resources, { swapController: input.features?.swapController ?? false });
 };
 
 /**

@@ -7,7 +7,6 @@
 import { SupplementalGroupsPolicy } from "../cri.js";
 import { computeCapabilities } from "./capabilities.js";
 import { DEFAULT_RLIMITS } from "./defaults.js";
-import { isHostNetwork } from "./helpers.js";
 import type { CommonSpecInput, ContainerSpecInput } from "./input.js";
 import { badField, isAbsolute, processOf, type SpecOption } from "./spec-option.js";
 import { resolveUser } from "./user.js";
@@ -120,13 +119,19 @@ export function mergeEnv(base: readonly string[], add: readonly string[]): strin
 
 /**
  * The hostname a pod's processes see: the sandbox config's, or the node's
- * for a host-network pod that names none.
+ * when the config names none (containerd and CRI-O do the same; crictl's
+ * minimal `pod.json` has no hostname). A host-network pod that names none
+ * shares the node's UTS namespace, so it is the node's hostname there too.
+ *
+ * @param nodeHostname - the node's hostname (`os.hostname()`); without it a
+ *   pod that names no hostname gets `""`, which leaves the UTS namespace's
+ *   own (inherited from the node) in place.
  *
  * @public
  */
-export function podHostname(sandboxConfig: ContainerSpecInput["sandboxConfig"], nodeHostname: string | undefined): string {
+export function podHostname(sandboxConfig: Pick<ContainerSpecInput["sandboxConfig"], "hostname">, nodeHostname: string | undefined): string {
   if (sandboxConfig.hostname !== "") return sandboxConfig.hostname;
-  return isHostNetwork(sandboxConfig) ? (nodeHostname ?? "") : "";
+  return nodeHostname ?? "";
 }
 
 /**
@@ -216,10 +221,14 @@ export const withOomScoreAdj: SpecOption<ContainerSpecInput> = (spec, input) => 
 };
 
 /**
- * Set `process.rlimits` to the defaults (1024 open files).
+ * Set `process.rlimits` to {@link CommonSpecInput.rlimits}, by default
+ * {@link DEFAULT_RLIMITS} (none: the runtime's limits are inherited).
  *
  * @public
  */
-export const withDefaultRlimits: SpecOption<CommonSpecInput> = (spec) => {
-  processOf(spec).rlimits = DEFAULT_RLIMITS.map((r) => ({ ...r }));
+export const withDefaultRlimits: SpecOption<CommonSpecInput> = (spec, input) => {
+  const list = input.rlimits ?? DEFAULT_RLIMITS;
+  const p = processOf(spec);
+  if (list.length === 0) delete p.rlimits;
+  else p.rlimits = list.map((r) => ({ type: r.type, soft: r.soft, hard: r.hard }));
 };

@@ -10,7 +10,7 @@ import { NamespaceMode, SupplementalGroupsPolicy } from "../cri.js";
 import { computeCapabilities } from "./capabilities.js";
 import { DEFAULT_PATH_ENV } from "./defaults.js";
 import type { SandboxSpecInput } from "./input.js";
-import { effectiveOomScoreAdj, mergeEnv } from "./process-options.js";
+import { effectiveOomScoreAdj, mergeEnv, podHostname } from "./process-options.js";
 import { processOf, type SpecOption } from "./spec-option.js";
 import { resolveUser } from "./user.js";
 
@@ -44,14 +44,19 @@ export const withSandboxProcess: SpecOption<SandboxSpecInput> = (spec, input) =>
 };
 
 /**
- * Set `hostname` to the pod's hostname, unless the pod uses the host
+ * Set `hostname` to the pod's hostname (the config's, else
+ * `nodeHostname`: see {@link podHostname}), unless the pod uses the host
  * network (and so the host's UTS namespace).
  *
  * @public
  */
 export const withSandboxHostname: SpecOption<SandboxSpecInput> = (spec, input) => {
-  if (input.config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE) delete spec.hostname;
-  else if (input.config.hostname !== "") spec.hostname = input.config.hostname;
+  if (input.config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE) {
+    delete spec.hostname;
+    return;
+  }
+  const hostname = podHostname(input.config, input.nodeHostname);
+  if (hostname !== "") spec.hostname = hostname;
 };
 
 /**

@@ -9,7 +9,9 @@
  * {@link SpecHost.readFile}. A request with no seccomp profile gets
  * `unsetSeccompProfile` (Unconfined by default, as containerd). The
  * deprecated string forms (`runtime/default`, `docker/default`,
- * `unconfined`, `localhost/<path>`) are understood too.
+ * `unconfined`, `localhost/<path>`) are understood too; any other string
+ * (a bare path, say) is InvalidArgument, as in containerd and CRI-O. The
+ * deprecated `apparmor_profile` follows the same rules.
  *
  * @packageDocumentation
  */
@@ -21,22 +23,53 @@ import { badField, isAbsolute, linuxOf, processOf, type SpecOption } from "./spe
 
 type Profile = { kind: "RuntimeDefault" | "Unconfined" } | { kind: "Localhost"; ref: string } | { kind: "unset" };
 
-function profileOf(p: SecurityProfile | undefined, legacy: string): Profile {
-  if (p !== undefined) {
-    switch (p.profileType) {
-      case SecurityProfile_ProfileType.Unconfined:
-        return { kind: "Unconfined" };
-      case SecurityProfile_ProfileType.Localhost:
-        return { kind: "Localhost", ref: p.localhostRef };
-      default:
-        return { kind: "RuntimeDefault" };
-    }
+/**
+ * The security profile a deprecated string field (`seccomp_profile_path`,
+ * `apparmor_profile`) names: `""` none (`undefined`), `unconfined`,
+ * `runtime/default` or `docker/default` (the runtime's default),
+ * `localhost/<ref>`. Anything else, a bare path included, is refused, as
+ * containerd and CRI-O refuse it.
+ *
+ * @param value - the field's value
+ * @param field - the field's path, for the error, such as
+ *   `linux.security_context.seccomp_profile_path`
+ * @throws CrikitError InvalidArgument naming `field`, listing the valid forms.
+ *
+ * @example
+ * ```ts
+ * legacySecurityProfile("localhost//var/lib/kubelet/seccomp/audit.json", "seccomp_profile_path");
+ * // { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: "/var/lib/kubelet/seccomp/audit.json" }
+ * ```
+ *
+ * @public
+ */
+export function legacySecurityProfile(value: string, field: string): { profileType: SecurityProfile_ProfileType; localhostRef: string } | undefined {
+  if (value === "") return undefined;
+  if (value === "unconfined") return { profileType: SecurityProfile_ProfileType.Unconfined, localhostRef: "" };
+  if (value === "runtime/default" || value === "docker/default") return { profileType: SecurityProfile_ProfileType.RuntimeDefault, localhostRef: "" };
+  if (value.startsWith("localhost/")) return { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: value.slice("localhost/".length) };
+  throw badField(
+    field,
+    `${field} "${value}" is not a valid profile: use "unconfined", "runtime/default", "docker/default" or "localhost/<profile>" ` +
+      `(for example "localhost/${value}"), or better the ${field.replace(/_profile(_path)?$/, "")} field`,
+  );
+}
+
+/**
+ * The profile a request asks for: the `SecurityProfile` message, else the
+ * deprecated string field `legacyField` holds (see {@link legacySecurityProfile}).
+ */
+function profileOf(p: SecurityProfile | undefined, legacy: string, legacyField: string): Profile {
+  const asked = p ?? legacySecurityProfile(legacy, legacyField);
+  if (asked === undefined) return { kind: "unset" };
+  switch (asked.profileType) {
+    case SecurityProfile_ProfileType.Unconfined:
+      return { kind: "Unconfined" };
+    case SecurityProfile_ProfileType.Localhost:
+      return { kind: "Localhost", ref: asked.localhostRef };
+    default:
+      return { kind: "RuntimeDefault" };
   }
-  if (legacy === "") return { kind: "unset" };
-  if (legacy === "unconfined") return { kind: "Unconfined" };
-  if (legacy === "runtime/default" || legacy === "docker/default") return { kind: "RuntimeDefault" };
-  if (legacy.startsWith("localhost/")) return { kind: "Localhost", ref: legacy.slice("localhost/".length) };
-  return { kind: "Localhost", ref: legacy };
 }
 
 const utf8 = new TextDecoder();
@@ -81,7 +114,13 @@ function applySeccomp(spec: OciSpec, input: CommonSpecInput, privileged: boolean
  */
 export const withContainerSeccomp: SpecOption<ContainerSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applySeccomp(spec, input, sc?.privileged ?? false, profileOf(sc?.seccomp, sc?.seccompProfilePath ?? ""), "linux.security_context.seccomp.localhost_ref");
+  applySeccomp(
+    spec,
+    input,
+    sc?.privileged ?? false,
+    profileOf(sc?.seccomp, sc?.seccompProfilePath ?? "", "linux.security_context.seccomp_profile_path"),
+    "linux.security_context.seccomp.localhost_ref",
+  );
 };
 
 /**
@@ -91,7 +130,13 @@ export const withContainerSeccomp: SpecOption<ContainerSpecInput> = (spec, input
  */
 export const withSandboxSeccomp: SpecOption<SandboxSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applySeccomp(spec, input, sc?.privileged ?? false, profileOf(sc?.seccomp, sc?.seccompProfilePath ?? ""), "linux.security_context.seccomp.localhost_ref");
+  applySeccomp(
+    spec,
+    input,
+    sc?.privileged ?? false,
+    profileOf(sc?.seccomp, sc?.seccompProfilePath ?? "", "linux.security_context.seccomp_profile_path"),
+    "linux.security_context.seccomp.localhost_ref",
+  );
 };
 
 function applyApparmor(spec: OciSpec, input: CommonSpecInput, privileged: boolean, profile: Profile): void {
@@ -118,7 +163,7 @@ function applyApparmor(spec: OciSpec, input: CommonSpecInput, privileged: boolea
  */
 export const withContainerApparmor: SpecOption<ContainerSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, sc?.apparmorProfile ?? ""));
+  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, sc?.apparmorProfile ?? "", "linux.security_context.apparmor_profile"));
 };
 
 /**
@@ -128,7 +173,7 @@ export const withContainerApparmor: SpecOption<ContainerSpecInput> = (spec, inpu
  */
 export const withSandboxApparmor: SpecOption<SandboxSpecInput> = (spec, input) => {
   const sc = input.config.linux?.securityContext;
-  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, ""));
+  applyApparmor(spec, input, sc?.privileged ?? false, profileOf(sc?.apparmor, "", "linux.security_context.apparmor"));
 };
 
 /**

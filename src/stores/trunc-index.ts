@@ -244,7 +244,7 @@ export class TruncIndex {
     if (node.size === 1) return onlyId(node);
     throw new CrikitError(
       "InvalidArgument",
-      `${this.#noun} ID prefix ${JSON.stringify(prefix)} is ambiguous: it matches ${node.size} ${this.#noun}s; give more digits`,
+      `${this.#noun} ID prefix ${JSON.stringify(prefix)} is ambiguous: it matches ${node.size} IDs; give more digits`,
       { details: { field: "id", reason: "AmbiguousPrefix", prefix, matches: node.size } },
     );
   }

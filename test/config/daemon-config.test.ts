@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { defaultDaemonConfig, parseDaemonConfig } from "../../src/config/index.js";
+import { defaultDaemonConfig, parseDaemonConfig, parseUlimit } from "../../src/config/index.js";
 import { hasErrorCode } from "../../src/errors.js";
 
 describe("daemon configuration", () => {
@@ -22,6 +22,16 @@ describe("daemon configuration", () => {
     assert.deepEqual(c.cni.bin_dirs, ["/usr/lib/cni", "/opt/cni/bin"]);
     assert.equal(c.max_message_bytes, 16 * 1024 * 1024);
     assert.equal(c.image.platform.os, "linux");
+    assert.equal(c.shm_size, 64 * 1024 * 1024);
+    assert.deepEqual(c.default_ulimits, ["nofile=1048576:1048576"]);
+  });
+
+  it("reads default_ulimits as CRI-O writes them, and parses each entry into an OCI rlimit", () => {
+    const c = parseDaemonConfig(`default_ulimits = ["nofile=4096:8192", "nproc=512"]\nshm_size = 1048576`);
+    assert.deepEqual(c.default_ulimits, ["nofile=4096:8192", "nproc=512"]);
+    assert.equal(c.shm_size, 1048576);
+    assert.deepEqual(parseUlimit("nofile=4096:8192"), { type: "RLIMIT_NOFILE", soft: 4096, hard: 8192 });
+    assert.deepEqual(parseUlimit("nproc=512"), { type: "RLIMIT_NPROC", soft: 512, hard: 512 });
   });
 
   it("reads a full file and keeps what it sets", () => {
@@ -35,7 +45,7 @@ binary = "/usr/bin/crun"
 pod_annotations = ["example.com/*"]
 [runtimes.crun.options]
 SystemdCgroup = false
-BinaryName = "crun"
+BinaryName = "/usr/bin/crun"
 [registry]
 insecure = ["127.0.0.1:5000"]
 [registry.mirrors."docker.io"]
@@ -48,11 +58,17 @@ password = "p"
     assert.equal(c.sandbox_mode, "infra");
     assert.equal(c.runtimes["crun"]?.binary, "/usr/bin/crun");
     assert.equal(c.runtimes["crun"]?.root, "/run/x/runtimes/crun");
-    assert.deepEqual(c.runtimes["crun"]?.options, { SystemdCgroup: false, BinaryName: "crun" });
+    assert.deepEqual(c.runtimes["crun"]?.options, { SystemdCgroup: false, BinaryName: "/usr/bin/crun" });
     assert.deepEqual(c.runtimes["crun"]?.pod_annotations, ["example.com/*"]);
     assert.equal(c.runtimes["runc"], undefined);
     assert.deepEqual(c.registry.mirrors["docker.io"]?.endpoints, ["http://127.0.0.1:5000"]);
     assert.equal(c.registry.auths["127.0.0.1:5000"]?.username, "u");
+  });
+
+  it("makes BinaryName and Root the handler's binary and root", () => {
+    const c = parseDaemonConfig(`[runtimes.runc.options]\nBinaryName = "/usr/local/bin/runc"\nRoot = "/run/my-runc"`);
+    assert.equal(c.runtimes["runc"]?.binary, "/usr/local/bin/runc");
+    assert.equal(c.runtimes["runc"]?.root, "/run/my-runc");
   });
 
   const bad: Array<{ desc: string; toml: string; want: RegExp }> = [
@@ -63,7 +79,22 @@ password = "p"
     { desc: "a relative root is refused", toml: `root = "var/lib/crikit"`, want: /root must be an absolute path/ },
     { desc: "equal root and state are refused", toml: `root = "/x"\nstate = "/x/"`, want: /root and state must be different/ },
     { desc: "a default runtime that is not configured is refused", toml: `default_runtime = "kata"`, want: /default_runtime "kata" is not among runtimes/ },
+    { desc: "a malformed ulimit is named", toml: `default_ulimits = ["nofile:1024"]`, want: /default_ulimits\[0\]: "nofile:1024" is not NAME=SOFT:HARD/ },
+    { desc: "an unknown ulimit is named", toml: `default_ulimits = ["files=1:2"]`, want: /default_ulimits\[0\]: unknown limit "files"/ },
+    { desc: "a soft ulimit above the hard one is refused", toml: `default_ulimits = ["nofile=10:5"]`, want: /soft limit 10 is above the hard limit 5/ },
     { desc: "a TOML syntax error is reported", toml: `root = `, want: /not valid TOML/ },
+    {
+      desc: "a runtime option that cannot be honoured is named",
+      toml: `[runtimes.runc.options]\nShimCgroup = "/crikit"`,
+      want: /runtimes\.runc\.options\.ShimCgroup cannot be honoured: .*; remove it from \[runtimes\.runc\.options\]/,
+    },
+    { desc: "an unknown runtime option is named", toml: `[runtimes.runc.options]\nBinaryNmae = "crun"`, want: /runtimes\.runc\.options: .*BinaryNmae/ },
+    {
+      desc: "a binary that BinaryName contradicts is refused",
+      toml: `[runtimes.runc]\nbinary = "runc"\n[runtimes.runc.options]\nBinaryName = "crun"`,
+      want: /runtimes\.runc\.binary \("runc"\) and runtimes\.runc\.options\.BinaryName \("crun"\) disagree: keep one of them/,
+    },
+    { desc: "a relative Root is refused", toml: `[runtimes.runc.options]\nRoot = "run/x"`, want: /runtimes\.runc\.options\.Root must be an absolute path/ },
   ];
   for (const c of bad) {
     it(`refuses bad input: ${c.desc}`, () => {

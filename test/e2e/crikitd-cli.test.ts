@@ -34,6 +34,12 @@ describe("crikitd command line", () => {
     { desc: "an unknown key", args: [], toml: 'nope = 1\n', match: /unknown key "nope"/ },
     { desc: "equal root and state", args: [], toml: 'root = "/tmp/x"\nstate = "/tmp/x"\n', match: /root and state must be different/ },
     { desc: "a bad log level on the command line", args: ["--log-level", "loud"], toml: "", match: /log_level: must be one of/ },
+    {
+      desc: "a runtime option it cannot honour",
+      args: [],
+      toml: '[runtimes.runc.options]\nIoUid = 1000\n',
+      match: /runtimes\.runc\.options\.IoUid cannot be honoured: .*remove it from \[runtimes\.runc\.options\]/,
+    },
   ];
   for (const c of cases) {
     it(`refuses ${c.desc} with exit code 2`, async (t) => {

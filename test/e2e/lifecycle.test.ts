@@ -122,7 +122,7 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     assert.match(log, /^\S+ stdout F hello from crikit e2e$/m, "the page fetched over the pod's loopback is in the CRI log");
     assert.match(log, /^\S+ stderr F to-stderr$/m);
     assert.equal(st["status"]["state"], "CONTAINER_RUNNING");
-    assert.equal(st["status"]["image_ref"], imageId);
+    assert.match(st["status"]["image_ref"], new RegExp(`^${env.image.replace(/:1$/, "").replace(/\./g, "\\.")}@sha256:[0-9a-f]{64}$`), "image_ref is the pullable repo digest");
     assert.equal(st["status"]["image_id"], imageId);
     assert.equal(st["status"]["image"]["image"], env.image);
     assert.deepEqual(st["status"]["annotations"], { "e2e.crikit/container": "fetcher" });

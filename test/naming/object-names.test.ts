@@ -45,6 +45,8 @@ describe("makeSandboxName", () => {
     { desc: "refuses an underscore in the name", meta: { ...pod, name: "a_b" }, field: "metadata.name", message: /"a_b" contains "_"/ },
     { desc: "refuses an underscore in the namespace", meta: { ...pod, namespace: "b_c" }, field: "metadata.namespace", message: /contains "_"/ },
     { desc: "refuses an underscore in the uid", meta: { ...pod, uid: "u_1" }, field: "metadata.uid", message: /contains "_"/ },
+    { desc: "refuses a NUL byte in the name", meta: { ...pod, name: "we\u0000b" }, field: "metadata.name", message: /contains the control character U\+0000; names are printable text/ },
+    { desc: "refuses a newline in the namespace", meta: { ...pod, namespace: "de\nfault" }, field: "metadata.namespace", message: /control character U\+000A/ },
     { desc: "refuses a negative attempt", meta: { ...pod, attempt: -1 }, field: "metadata.attempt", message: /integer from 0 to 4294967295/ },
     { desc: "refuses a fractional attempt", meta: { ...pod, attempt: 1.5 }, field: "metadata.attempt", message: /integer/ },
     { desc: "refuses an attempt beyond uint32", meta: { ...pod, attempt: 2 ** 32 }, field: "metadata.attempt", message: /integer/ },

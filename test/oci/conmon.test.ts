@@ -26,6 +26,13 @@ describe("conmon arguments and sync messages", () => {
     ]);
   });
 
+  it("passes --no-pivot and --no-new-keyring for the runtime's create", () => {
+    const base = { id: "c1", runtimePath: "/usr/bin/runc", bundle: "/b", containerPidFile: "/p", conmonPidFile: "/P", logPath: "/l", exitDir: "/e", socketDir: "/s", persistDir: "/d" };
+    const args = buildConmonArgs({ ...base, noPivot: true, noNewKeyring: true });
+    assert.deepEqual(args.slice(-2), ["--no-pivot", "--no-new-keyring"]);
+    assert.ok(!buildConmonArgs(base).some((a) => a.startsWith("--no-")), "neither by default");
+  });
+
   const messages = [
     { desc: "a pid", line: '{"data": 8835}', want: { data: 8835 } },
     { desc: "an error with its message", line: '{"data": -1, "message": "time=\\"x\\" level=error msg=\\"exec failed: container does not exist\\"\\n"}', want: { data: -1, message: 'time="x" level=error msg="exec failed: container does not exist"\n' } },

@@ -50,6 +50,12 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       config: { envs: [{ key: "IMG", value: bytes("from-request") }, { key: "UNI", value: bytes("ünï") }] },
       check: (s) => assert.deepEqual(s.process?.env, ["PATH=/image/bin", "HOSTNAME=web-0", "IMG=from-request", "UNI=ünï"]),
     },
+    {
+      desc: "a pod that names no hostname gives HOSTNAME the node's hostname",
+      sandbox: podConfig({ hostname: "" }),
+      over: { nodeHostname: "node-1" },
+      check: (s) => assert.ok(s.process?.env?.includes("HOSTNAME=node-1"), String(s.process?.env)),
+    },
     { desc: "readonly_rootfs sets root.readonly", config: sc({ readonlyRootfs: true }), check: (s) => assert.deepEqual(s.root, { path: "/run/crikit/c/rootfs", readonly: true }) },
     {
       desc: "run_as_username resolves against the image",
@@ -78,7 +84,12 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       over: { restrictOomScoreAdj: true, currentOomScoreAdj: 0 },
       check: (s) => assert.equal(s.process?.oomScoreAdj, 0),
     },
-    { desc: "default rlimits are set", check: (s) => assert.deepEqual(s.process?.rlimits, [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 1024 }]) },
+    { desc: "no rlimits by default: the runtime's are inherited, as with containerd", check: (s) => assert.equal(s.process?.rlimits, undefined) },
+    {
+      desc: "the given rlimits are set",
+      over: { rlimits: [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }] },
+      check: (s) => assert.deepEqual(s.process?.rlimits, [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }]),
+    },
     {
       desc: "resources map to linux.resources",
       config: {
@@ -95,6 +106,23 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
         assert.deepEqual(s.linux?.resources?.hugepageLimits, [{ pageSize: "2MB", limit: 4194304 }]);
         assert.deepEqual(s.linux?.resources?.unified, { "memory.high": "200000000" });
       },
+    },
+    {
+      desc: "a memory limit without swap leaves swap alone where the host cannot limit it",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n } } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456 }),
+    },
+    {
+      desc: "a memory limit without swap sets swap to the memory limit where the host limits swap (containerd)",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n } } },
+      over: { features: { swapController: true } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456, swap: 268435456 }),
+    },
+    {
+      desc: "a swap limit asked for wins over the memory limit",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n, memorySwapLimitInBytes: 536870912n } } },
+      over: { features: { swapController: true } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456, swap: 536870912 }),
     },
     {
       desc: "cgroup_parent gives a cgroupfs path",
@@ -278,6 +306,13 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
     { desc: "seccomp Unconfined gives no filter", config: sc({ seccomp: { profileType: SecurityProfile_ProfileType.Unconfined } }), check: (s) => assert.equal(s.linux?.seccomp, undefined) },
     { desc: "an unset seccomp profile follows unsetSeccompProfile", over: { unsetSeccompProfile: "RuntimeDefault" }, check: (s) => assert.equal(s.linux?.seccomp?.defaultAction, "SCMP_ACT_ERRNO") },
     { desc: "the deprecated seccomp string form is understood", config: sc({ seccompProfilePath: "runtime/default" }), check: (s) => assert.equal(s.linux?.seccomp?.defaultAction, "SCMP_ACT_ERRNO") },
+    { desc: "the deprecated docker/default is the runtime default", config: sc({ seccompProfilePath: "docker/default" }), check: (s) => assert.equal(s.linux?.seccomp?.defaultAction, "SCMP_ACT_ERRNO") },
+    { desc: "the deprecated unconfined sets no filter", config: sc({ seccompProfilePath: "unconfined" }), check: (s) => assert.equal(s.linux?.seccomp, undefined) },
+    {
+      desc: "the deprecated localhost/<path> form loads the local profile",
+      config: sc({ seccompProfilePath: "localhost//var/lib/kubelet/seccomp/profile.json" }),
+      check: (s) => assert.equal(s.linux?.seccomp?.defaultAction, "SCMP_ACT_ALLOW"),
+    },
     {
       desc: "AppArmor RuntimeDefault gives the default profile when enabled",
       config: sc({ apparmor: { profileType: SecurityProfile_ProfileType.RuntimeDefault } }),
@@ -332,6 +367,18 @@ describe("generateContainerSpec: bad input", () => {
       config: sc({ seccomp: { profileType: SecurityProfile_ProfileType.Localhost, localhostRef: "/var/lib/kubelet/seccomp/broken.json" } }),
       field: "linux.security_context.seccomp.localhost_ref",
     },
+    {
+      desc: "a deprecated seccomp_profile_path without the localhost/ prefix",
+      config: sc({ seccompProfilePath: "/var/lib/kubelet/seccomp/profile.json" }),
+      field: "linux.security_context.seccomp_profile_path",
+    },
+    { desc: "a deprecated seccomp_profile_path that names no profile", config: sc({ seccompProfilePath: "default" }), field: "linux.security_context.seccomp_profile_path" },
+    {
+      desc: "a deprecated apparmor_profile without the localhost/ prefix",
+      config: sc({ apparmorProfile: "my-profile" }),
+      over: { features: { apparmor: true } },
+      field: "linux.security_context.apparmor_profile",
+    },
     { desc: "a run_as_username absent from the image", config: sc({ runAsUsername: "mallory" }), field: "linux.security_context.run_as_username" },
     { desc: "a mount onto /proc", config: { mounts: [{ containerPath: "/proc", hostPath: "/data" }] }, field: "mounts[0].container_path" },
     { desc: "a mount under /proc", config: { mounts: [{ containerPath: "/proc/sys/../self", hostPath: "/data" }] }, field: "mounts[0].container_path" },
@@ -369,6 +416,15 @@ describe("generateContainerSpec: bad input", () => {
       );
     });
   }
+
+  it("says which deprecated seccomp strings are valid", () => {
+    assert.throws(
+      () => generateContainerSpec(containerInit({}, sc({ seccompProfilePath: "/p.json" }))),
+      (e: unknown) =>
+        hasErrorCode(e, "InvalidArgument") &&
+        /"\/p\.json" is not a valid profile: use "unconfined", "runtime\/default", "docker\/default" or "localhost\/<profile>" \(for example "localhost\/\/p\.json"\)/.test(e.message),
+    );
+  });
 
   it("creates a missing host path when the policy says create", () => {
     const host = fakeHost();

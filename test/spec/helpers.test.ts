@@ -47,10 +47,10 @@ describe("validateTargetContainer", () => {
     assert.deepEqual(validateTargetContainer("s1", running), running);
   });
   const bad = [
-    { desc: "a missing target is NotFound", target: undefined, code: "NotFound" as const, re: /does not exist/ },
-    { desc: "a target in another sandbox is InvalidArgument", target: { ...running, sandboxId: "s2" }, code: "InvalidArgument" as const, re: /belongs to sandbox "s2"/ },
-    { desc: "a stopped target is FailedPrecondition", target: { ...running, state: ContainerState.CONTAINER_EXITED }, code: "FailedPrecondition" as const, re: /not running/ },
-    { desc: "a created target is FailedPrecondition", target: { ...running, state: ContainerState.CONTAINER_CREATED }, code: "FailedPrecondition" as const, re: /not running/ },
+    { desc: "a missing target is NotFound", target: undefined, code: "NotFound" as const, re: /does not exist: create and start that container in the same pod first/ },
+    { desc: "a target in another sandbox is FailedPrecondition", target: { ...running, sandboxId: "s2" }, code: "FailedPrecondition" as const, re: /belongs to sandbox "s2".*of its own pod/ },
+    { desc: "a stopped target is FailedPrecondition", target: { ...running, state: ContainerState.CONTAINER_EXITED }, code: "FailedPrecondition" as const, re: /not running: start it first/ },
+    { desc: "a created target is FailedPrecondition", target: { ...running, state: ContainerState.CONTAINER_CREATED }, code: "FailedPrecondition" as const, re: /not running: start it first/ },
   ];
   for (const c of bad) {
     it(`rejects it so that ${c.desc}`, () => {

@@ -24,6 +24,17 @@ describe("generateSandboxSpec", () => {
         assert.equal(s.process?.noNewPrivileges, true);
       },
     },
+    {
+      desc: "a pod that names no hostname gets the node's hostname, even with a name longer than 64 bytes",
+      config: podConfig({ hostname: "", metadata: { name: "n".repeat(100), namespace: "default", uid: "u", attempt: 0 } as never }),
+      over: { nodeHostname: "node-1" },
+      check: (s) => assert.equal(s.hostname, "node-1"),
+    },
+    {
+      desc: "a pod that names no hostname, without a node hostname, keeps the UTS namespace's own",
+      config: podConfig({ hostname: "" }),
+      check: (s) => assert.equal(s.hostname, undefined),
+    },
     { desc: "the pause argv is configurable", over: { pauseArgs: ["/pause"] }, check: (s) => assert.deepEqual(s.process?.args, ["/pause"]) },
     { desc: "the pause process gets oom_score_adj -998", check: (s) => assert.equal(s.process?.oomScoreAdj, -998) },
     { desc: "restrictOomScoreAdj clamps it to the runtime's own", over: { restrictOomScoreAdj: true, currentOomScoreAdj: 0 }, check: (s) => assert.equal(s.process?.oomScoreAdj, 0) },

@@ -57,7 +57,7 @@ describe("ImageStore.resolve", () => {
   const bad: Array<{ desc: string; ref: string; code: string; message: RegExp }> = [
     { desc: "an empty reference", ref: "", code: "InvalidArgument", message: /^image reference is empty$/ },
     { desc: "sha256: with no digits", ref: "sha256:", code: "InvalidArgument", message: /has no digits/ },
-    { desc: "an ambiguous prefix", ref: "3f2", code: "InvalidArgument", message: /ambiguous: it matches 2 images/ },
+    { desc: "an ambiguous prefix", ref: "3f2", code: "InvalidArgument", message: /ambiguous: it matches 2 IDs/ },
     { desc: "an unknown tag", ref: "docker.io/library/alpine:3", code: "NotFound", message: /^image "docker.io\/library\/alpine:3" not found$/ },
     { desc: "an unknown prefix", ref: "sha256:77", code: "NotFound", message: /^image "sha256:77" not found$/ },
     { desc: "an unnormalized tag", ref: "busybox:1.36", code: "NotFound", message: /not found/ },

@@ -35,7 +35,7 @@ describe("TruncIndex.get", () => {
   }
 
   const bad: Array<{ desc: string; prefix: string; code: string; message: RegExp }> = [
-    { desc: "an ambiguous prefix", prefix: "3f2", code: "InvalidArgument", message: /^container ID prefix "3f2" is ambiguous: it matches 2 containers/ },
+    { desc: "an ambiguous prefix", prefix: "3f2", code: "InvalidArgument", message: /^container ID prefix "3f2" is ambiguous: it matches 2 IDs; give more digits$/ },
     { desc: "an unknown prefix", prefix: "3f2c", code: "NotFound", message: /^container "3f2c" not found$/ },
     { desc: "a prefix that diverges inside a leaf", prefix: "9c01", code: "NotFound", message: /not found/ },
     { desc: "a prefix longer than any ID", prefix: A + "0", code: "NotFound", message: /not found/ },
