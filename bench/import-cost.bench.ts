@@ -5,7 +5,7 @@
  * importing the compiled entry point (dist/) the way a user's code does.
  *
  * Targets: the pure building blocks that need no CRI message (naming,
- * stores, reference, errors, config) under 30 ms and 5 MiB. Entry points that
+ * stores, reference, errors) under 30 ms and 5 MiB. Entry points that
  * handle CRI messages load @bufbuild/protobuf and the CRI descriptor
  * (crikit/cri), which is their floor.
  */
@@ -22,7 +22,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const execFileP = promisify(execFile);
 
 /** The entry points targeted at 30 ms and 5 MiB. */
-export const pureEntries = new Set(["crikit/naming", "crikit/stores", "crikit/reference", "crikit/errors", "crikit/config"]);
+export const pureEntries = new Set(["crikit/naming", "crikit/stores", "crikit/reference", "crikit/errors"]);
 const targetMs = 30;
 const targetMiB = 5;
 
