@@ -12,7 +12,7 @@ describe("createDaemonConfig", () => {
       state: "/tmp/crikit/state",
       logLevel: "debug",
       restrictOomScoreAdj: false,
-      runtimes: { runc: {}, "my-crun": { binary: "crun", podAnnotations: ["example.com/*"], options: { SystemdCgroup: true, some_key: 1 } } },
+      runtimes: { runc: {}, "my-crun": { binary: "crun", podAnnotations: ["example.com/*"], options: { SystemdCgroup: true, NoPivotRoot: true } } },
       cni: { binDirs: ["/opt/cni/bin"], pluginTimeoutMs: 5000 },
       registry: { insecure: ["127.0.0.1:5000"], mirrors: { "docker.io": { endpoints: ["http://127.0.0.1:5000"] } }, auths: { "r.example.com": { identityToken: "t" } } },
       image: { platform: { architecture: "arm64" } },
@@ -26,7 +26,7 @@ restrict_oom_score_adj = false
 [runtimes.my-crun]
 binary = "crun"
 pod_annotations = ["example.com/*"]
-options = { SystemdCgroup = true, some_key = 1 }
+options = { SystemdCgroup = true, NoPivotRoot = true }
 [cni]
 bin_dirs = ["/opt/cni/bin"]
 plugin_timeout_ms = 5000
