@@ -146,7 +146,8 @@ import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFou
 import { parseUlimit, runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
-import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { CniConfDir, CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { networkHostState, presentHostState, removeHostState, type NetworkHostState } from "./host-state.js";
 import { OciRuntime } from "../oci/index.js";
 import { loadSandbox, mountPodShm, removeSandbox, startSandbox, stopSandbox, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
 import {
@@ -198,7 +199,7 @@ import { RecordDir } from "./records.js";
 import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
 import { createOciStreamingRuntime } from "./streaming-runtime.js";
 import type { StreamingRuntime } from "../streaming/runtime.js";
-import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
+import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/service-impl.js";
 
 /** A pino-compatible logger subset. @public */
 export interface ServiceLogger {
@@ -417,7 +418,29 @@ function errMessage(err: unknown): string {
 }
 
 /**
- * The CRI service (see the file header).
+ * The CRI service: every RPC of `runtime.v1` RuntimeService and ImageService,
+ * callable in-process (request message and an optional `{ signal }` in, the
+ * response init shape out).
+ *
+ * - Lifetime: every call except Version, Status and RuntimeConfig answers
+ *   `Unavailable` until {@link CriService.recover} has resolved, and after
+ *   {@link CriService.close}. Containers keep running under conmon across a
+ *   close; the next service recovers them from `<root>/records`.
+ * - Directories: records under `<root>/records/{sandboxes,containers}`,
+ *   images under `<root>/images`, writable layers under `<root>/containers`;
+ *   sandbox dirs, OCI bundles and the runtimes' state under `<state>`.
+ * - RunPodSandbox reserves the name, pins the netns, runs CNI ADD, starts the
+ *   sandbox in its mode (`auto`: infra-less unless the pod shares one PID
+ *   namespace), writes hostname, hosts and resolv.conf, then the record; a
+ *   failed step undoes the earlier ones, newest first.
+ * - Late results: a RunPodSandbox or CreateContainer that finishes after the
+ *   client's deadline is kept, hidden, for the TTL; the same request again
+ *   gets the same ID, a changed one removes it.
+ * - Idempotence: StopPodSandbox, RemovePodSandbox and RemoveContainer of an
+ *   unknown ID succeed; StopContainer of an unknown ID is `NotFound`, of an
+ *   exited one OK; Status calls of unknown IDs are `NotFound`.
+ * - Events: CREATED, STARTED, STOPPED and DELETED events of pods and
+ *   containers go to {@link CriService.events}, container exits included.
  *
  * @example
  * ```ts
@@ -477,6 +500,12 @@ export class CriService {
   #recovered: Promise<void> | undefined;
   #ready = false;
   #closed = false;
+  /** Whether the service built its CNI manager and netns manager (and so owns what they leave on the host). */
+  readonly #ownsCni: boolean;
+  readonly #ownsNetns: boolean;
+  /** Per pod network: what its plugins create on the host, and the part that existed before the service's first ADD. */
+  readonly #networkHostState = new Map<string, { state: NetworkHostState; before: NetworkHostState }>();
+  #confDirView: CniConfDir | undefined;
 
   constructor(options: CriServiceOptions) {
     const c = options.config;
@@ -537,6 +566,8 @@ export class CriService {
     // The real path: /var/run is a symlink to /run, and mountinfo names mount points by real path.
     mkdirSync(c.cni.netns_dir, { recursive: true });
     this.netns = options.netns ?? createNetnsManager({ dir: realpathSync(c.cni.netns_dir) });
+    this.#ownsCni = options.cni === undefined;
+    this.#ownsNetns = options.netns === undefined;
     this.#sandboxRecords = new RecordDir(join(c.root, "records", "sandboxes"));
     this.#containerRecords = new RecordDir(join(c.root, "records", "containers"));
     const ttl = options.lateResultTtlMs ?? 600_000;
@@ -580,7 +611,11 @@ export class CriService {
   // --- lifetime -------------------------------------------------------------
 
   /**
-   * Restores state after a (re)start; see the file header. Idempotent: later
+   * Restores state after a (re)start: the exit monitor starts, records are
+ * loaded and their names reserved, each OCI runtime is reconciled (running,
+ * exited meanwhile, or vanished and reported exited with reason `Unknown`),
+ * a sandbox that lost its infra process or a pinned namespace is NOTREADY,
+ * runtime containers with no record are removed, images are loaded. Idempotent: later
    * calls return the first call's promise.
    */
   recover(): Promise<void> {
@@ -599,6 +634,37 @@ export class CriService {
     this.#stats.close();
     this.#lifetime.abort(new CrikitError("Unavailable", "runtime is shutting down"));
     await this.cni.close().catch(() => undefined);
+    if (this.sandboxes.list().length === 0) await this.#removeHostState();
+  }
+
+  /**
+   * Before the first ADD on the pod network: notes which of the bridges and
+   * host-local directories its plugins create exist already, so that close()
+   * removes only the ones the service made.
+   */
+  async #noteNetworkHostState(): Promise<void> {
+    if (!this.#ownsCni) return;
+    this.#confDirView ??= new CniConfDir(this.cni.confDir);
+    const list = (await this.#confDirView.load()).defaultNetwork;
+    if (list === undefined || this.#networkHostState.has(list.name)) return;
+    const state = networkHostState(list);
+    this.#networkHostState.set(list.name, { state, before: await presentHostState(state) });
+  }
+
+  /** With no pod left: removes the unused bridges, IPAM directories and netns-dir mount the service made. */
+  async #removeHostState(): Promise<void> {
+    for (const [network, { state, before }] of this.#networkHostState) {
+      const present = await presentHostState(state);
+      const made = {
+        bridges: present.bridges.filter((b) => !before.bridges.includes(b)),
+        ipamDirs: present.ipamDirs.filter((d) => !before.ipamDirs.includes(d)),
+      };
+      const { removed, failed } = await removeHostState(made);
+      if (removed.length > 0) this.#log.info({ network, removed }, "removed the pod network's host state");
+      for (const f of failed) this.#log.warn({ network, what: f.what, err: errMessage(f.err) }, "cannot remove the pod network's host state");
+    }
+    this.#networkHostState.clear();
+    if (this.#ownsNetns) await this.netns.close?.().catch(() => undefined);
   }
 
   /** Same as {@link CriService.close}, for `await using`. */
@@ -996,7 +1062,7 @@ export class CriService {
 
   // --- RuntimeService: sandboxes ---------------------------------------------
 
-  /** RunPodSandbox (see the file header for the steps). */
+  /** RunPodSandbox (see {@link CriService} for the steps and their undo). */
   async runPodSandbox(req: RunPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RunPodSandboxResponseSchema>> {
     this.#check();
     const cfg = req.config;
@@ -1120,6 +1186,7 @@ export class CriService {
       // The pod network (CNI ADD into the pinned netns) and the sandbox (pinned
       // IPC/UTS namespaces, or the infra process joining the netns by path) do
       // not depend on each other: set them up at the same time.
+      if (!hostNetwork) await this.#noteNetworkHostState().catch((err: unknown) => this.#log.debug({ err: errMessage(err) }, "cannot read the pod network's host state"));
       const network = hostNetwork
         ? Promise.resolve<readonly string[]>([])
         : this.cni
@@ -1209,7 +1276,7 @@ export class CriService {
     }
   }
 
-  /** StopPodSandbox: idempotent; an unknown ID succeeds (see the file header). */
+  /** StopPodSandbox: idempotent; an unknown ID succeeds, as containerd and CRI-O answer (the kubelet repeats it). */
   async stopPodSandbox(req: StopPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopPodSandboxResponseSchema>> {
     this.#check();
     if (req.podSandboxId === "") throw invalidArgument("pod_sandbox_id is empty", "pod_sandbox_id");
