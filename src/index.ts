@@ -72,7 +72,7 @@ export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHan
 export type { StreamingRuntime, StreamingIO, TerminalSize } from "./streaming/runtime.js";
 // --- end streaming contract ---
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
-export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";
+export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/service-impl.js";
 // --- end server ---
 
 // --- stats ---
@@ -84,3 +84,11 @@ export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, Con
 export { runStep, stepChannelName } from "./telemetry/index.js";
 export type { StepMessage, StepName } from "./telemetry/index.js";
 // --- end telemetry ---
+// --- handler context (crikit's own types, assignable from connect's) ---
+export type { CriContextKey, CriContextValues, CriHandlerContext, CriMethodImpl } from "./transport/service-impl.js";
+// --- end handler context ---
+
+// --- daemon configuration in code (camelCase over the TOML keys) ---
+export { createDaemonConfig, daemonConfigTable } from "./config/index.js";
+export type { CamelCase, CamelCaseInput, DaemonConfigInput } from "./config/index.js";
+// --- end daemon configuration in code ---

@@ -32,8 +32,9 @@
  *
  * @packageDocumentation
  */
-import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseToml } from "smol-toml";
+import type { Ajv as AjvClass, ErrorObject } from "ajv";
+import type * as SmolToml from "smol-toml";
+import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
 import { invalidArgument } from "../errors.js";
 import { runtimeHandlerSettings } from "./runtime-handler.js";
@@ -326,7 +327,11 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-let validate: ReturnType<Ajv["compile"]> | undefined;
+// Loaded by the first configuration resolved or parsed.
+const ajv = lazyRequire<{ Ajv: typeof AjvClass }>("ajv");
+const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
+
+let validate: ReturnType<AjvClass["compile"]> | undefined;
 
 function describeError(e: ErrorObject): string {
   const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
@@ -347,7 +352,7 @@ function describeError(e: ErrorObject): string {
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
   const cfg = structuredClone(input);
-  validate ??= new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
+  validate ??= new (ajv().Ajv)({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
   if (!validate(cfg)) {
     throw invalidArgument(`invalid configuration: ${(validate.errors ?? []).map(describeError).join("; ")}`, "config");
   }
@@ -412,7 +417,7 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
 export function parseDaemonConfig(toml: string): DaemonConfig {
   let raw: Record<string, unknown>;
   try {
-    raw = parseToml(toml) as Record<string, unknown>;
+    raw = smolToml().parse(toml) as Record<string, unknown>;
   } catch (err) {
     throw invalidArgument(`configuration is not valid TOML: ${(err as Error).message.split("\n")[0]}`, "config");
   }

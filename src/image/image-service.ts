@@ -37,7 +37,7 @@
  * @packageDocumentation
  */
 import { channel } from "node:diagnostics_channel";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { CrikitError } from "../errors.js";
@@ -636,8 +636,8 @@ export class ImageService {
     await this.init();
     if (this.#fsCache !== undefined && Date.now() - this.#fsCache.timestamp < this.#fsCacheMs) return { ...this.#fsCache };
     const opts = { cwd: this.root, ...(options.signal ? { cancelSignal: options.signal } : {}) };
-    const bytes = await execa("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
-    const inodes = await execa("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
+    const bytes = await (await loadExeca())("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
+    const inodes = await (await loadExeca())("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
     const sum = (out: string): number => out.split("\n").reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
     this.#fsCache = { mountpoint: this.root, usedBytes: sum(String(bytes.stdout)), inodesUsed: sum(String(inodes.stdout)), timestamp: Date.now() };
     return { ...this.#fsCache };

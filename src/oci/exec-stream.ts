@@ -48,12 +48,16 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
-import { spawn as spawnPty } from "@lydell/node-pty";
+import type * as NodePty from "@lydell/node-pty";
+import { lazyRequire } from "../lazy.js";
 import type { IPty } from "@lydell/node-pty";
 import { CrikitError } from "../errors.js";
 import type { StreamingIO, TerminalSize } from "../streaming/runtime.js";
 import { RuntimeCommandError, classifyRuntimeError } from "./runtime-command-error.js";
 import { descendants, killQuietly } from "./proc.js";
+
+/** node-pty, a native addon, loaded by the first exec with a terminal. */
+const nodePty = lazyRequire<typeof NodePty>("@lydell/node-pty");
 
 /**
  * Input of {@link runExecStream}.
@@ -291,7 +295,7 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
       next = first.done === true ? undefined : resizes?.next();
     }
   }
-  const term: IPty = spawnPty(input.binary, args, {
+  const term: IPty = nodePty().spawn(input.binary, args, {
     name: "xterm",
     cols: initial.width,
     rows: initial.height,

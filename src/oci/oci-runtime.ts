@@ -98,7 +98,7 @@ export interface OciLogger {
  * @public
  */
 export interface OciRuntimeOptions {
-  /** Where the adapter keeps its per-container state (see the file header). Must survive daemon restarts. */
+  /** Where the adapter keeps its per-container state (see {@link OciRuntime}). Must survive daemon restarts. */
   stateDir: string;
   /**
    * The OCI runtime binary, a name in PATH or a path (runc and crun work).
@@ -203,7 +203,7 @@ export interface OciCallOptions {
 export interface OciContainerStatus {
   /** Container ID. */
   id: string;
-  /** Lifecycle state (see the file header); `exited` is decided by the exit file alone. */
+  /** Lifecycle state (see {@link OciRuntime}); `exited` is decided by the exit file alone. */
   state: "created" | "running" | "paused" | "exited";
   /** Host pid of the init process (0 when unknown). */
   pid: number;
@@ -273,8 +273,23 @@ const idRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const capSysResource = 24;
 
 /**
- * The OCI runtime adapter (see the file header for the state directory and
- * the lifecycle).
+ * The OCI runtime adapter: runc or crun driven through conmon, with
+ * containers that outlive the daemon.
+ *
+ * Lifecycle (the `state` of {@link OciContainerStatus}): `create` →
+ * created → `start` → running (⇄ paused) → exit or `stop` → exited →
+ * `remove` → gone; a created container can be stopped too. `exited` is
+ * decided by the exit file conmon writes when the init exits, whether or
+ * not the daemon runs (its mtime is the finish time); the reason is
+ * `OOMKilled` when conmon left an `oom` file, `Completed` for code 0, `Error`
+ * otherwise. A container with no exit file that the runtime no longer knows
+ * has vanished: exited with code 255 and reason `Unknown`.
+ *
+ * `stateDir` holds, per container, `containers/<id>/` (meta.json, conmon.pid,
+ * pid, exit, oom), plus `exits/<id>` and `sockets/<id>`; it must survive
+ * daemon restarts, not host crashes. Stop sends the stop signal, waits the
+ * grace period, then SIGKILLs every process of the container; removing a
+ * running container stops it first.
  *
  * @remarks
  * A new instance over the same `stateDir`, `runtime` and `runtimeRoot` picks
@@ -445,7 +460,7 @@ export class OciRuntime implements ContainerRuntime {
     this.#log?.info({ id }, "container started");
   }
 
-  /** The container's current status (see the file header for how it is decided). */
+  /** The container's current status (see {@link OciRuntime} for how it is decided). */
   async status(id: string, options: OciCallOptions = {}): Promise<OciContainerStatus> {
     this.#check();
     const meta = await this.#meta(id);

@@ -25,7 +25,8 @@ import { StatsCollector, type CgroupReader } from "../stats/index.js";
 import { CriService } from "./cri-service.js";
 import { boundingCapabilities, createDirRootfsReader, createNodeSpecHost, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
-import type { PodNetwork, ResolvedHandler, SpecEnvironment } from "./service-context.js";
+import { createOwnedPodNetwork } from "./owned-network.js";
+import type { ResolvedHandler, SpecEnvironment } from "./service-context.js";
 import { errMessage } from "./undo.js";
 
 /**
@@ -82,24 +83,6 @@ export interface CriServiceOptions {
   cgroupReader?: CgroupReader;
   /** How long a container's writable-layer usage stays fresh in the stats RPCs, in ms. @defaultValue 10000 */
   statsCollectionPeriodMs?: number;
-}
-
-/**
- * crikit's {@link PodNetwork}: CNI plugins through `cni`, pods' network
- * namespaces pinned by `netns`.
- *
- * @public
- */
-export function createCniPodNetwork(cni: CniManager, netns: NetnsManager): PodNetwork {
-  return {
-    status: (o) => cni.status(o),
-    setPodCidrs: (cidrs) => cni.setPodCidrs(cidrs),
-    createNetns: (name, o) => netns.create(name, o),
-    removeNetns: (path, o) => netns.remove(path, o),
-    netnsExists: (path) => netns.exists(path),
-    setUpPod: (req, o) => cni.setUpPod(req, o),
-    tearDownPod: (req, o) => cni.tearDownPod(req, o),
-  };
 }
 
 /** The handlers: configured ones (an `OciRuntime` each unless given), then given ones the config does not name. */
@@ -200,10 +183,16 @@ export function createCriService(options: CriServiceOptions): CriService {
   const cni =
     options.cni ??
     new CniManager({ confDir: c.cni.conf_dir, binDirs: c.cni.bin_dirs, cacheDir: join(c.root, "cni-cache"), pluginTimeoutMs: c.cni.plugin_timeout_ms, logger: log });
-  if (options.cni === undefined) owned.push(cni);
   // The real path: /var/run is a symlink to /run, and mountinfo names mount points by real path.
   mkdirSync(c.cni.netns_dir, { recursive: true });
   const netns = options.netns ?? createNetnsManager({ dir: realpathSync(c.cni.netns_dir) });
+  const network = createOwnedPodNetwork(cni, netns, {
+    ownsCni: options.cni === undefined,
+    ownsNetns: options.netns === undefined,
+    log,
+    podsLeft: () => service?.sandboxes.size ?? 0,
+  });
+  owned.push(network);
   const legacy = options.containerSpecHook;
   const hooks: LifecycleHooks | undefined =
     legacy === undefined
@@ -218,7 +207,7 @@ export function createCriService(options: CriServiceOptions): CriService {
   service = new CriService({
     config: c,
     handlers,
-    network: createCniPodNetwork(cni, netns),
+    network,
     images,
     dirs: createObjectDirs({ rootDir: c.root, stateDir: c.state }),
     records: { sandboxes: new RecordDir(join(c.root, "records", "sandboxes")), containers: new RecordDir(join(c.root, "records", "containers")) },

@@ -62,7 +62,7 @@ import { createRandomIdGenerator, type IdGenerator, type ObjectDirs } from "../n
 import type { ExitWatch, LifecycleHooks } from "../runtime/index.js";
 import type { StatsCollector } from "../stats/index.js";
 import { ContainerStore, Registrar, SandboxStore } from "../stores/index.js";
-import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
+import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/service-impl.js";
 import { createMonotonicClock, type Clock } from "./clock.js";
 import * as create from "./container-create.js";
 import * as exec from "./container-exec.js";

@@ -7,7 +7,8 @@
  */
 export { CriService } from "./cri-service.js";
 export type { CriServiceDeps } from "./cri-service.js";
-export { createCriService, createCniPodNetwork } from "./create-cri-service.js";
+export { createCriService } from "./create-cri-service.js";
+export { createCniPodNetwork } from "./cni-pod-network.js";
 export type { CriServiceOptions, ServiceLogger } from "./create-cri-service.js";
 export type { CallContext, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment } from "./service-context.js";
 export type { RecordStore, SandboxFileRecord, ContainerFileRecord } from "./record-codec.js";

@@ -2,22 +2,7 @@
  * Container and pod stats for the CRI stats RPCs, from cgroup readings,
  * network counters and the writable layer's usage.
  *
- * ## What a subject gets
- *
- * - container: attributes always; cpu, memory and swap while its init
- *   process runs and its cgroup is readable; the writable layer always
- *   (walked at most once per period, see {@link DirUsageCache});
- * - pod: attributes; cpu, memory and process count from the pod's own
- *   cgroup (its `cgroup_parent`, as the kubelet sets it) or, without one,
- *   the sum of its running members' cgroups (containers and infra
- *   process); network from `/proc/<pid>/net/dev` of any running process in
- *   the pod's network namespace; the containers' stats.
- *
- * `usage_nano_cores` comes from the previous reading of the same object
- * ({@link CpuRateTracker}); the first reading has none.
- *
- * A process's cgroup location is cached per (object, pid): a container's
- * cgroup does not move while its init process lives.
+ * The rules are in the TSDoc of {@link StatsCollector}.
  *
  * @packageDocumentation
  */
@@ -138,7 +123,24 @@ interface ContainerReading {
 }
 
 /**
- * Collects CRI container and pod stats (see the file header). State (CPU
+ * Collects CRI container and pod stats. State (CPU
+ *
+ * ## What a subject gets
+ *
+ * - container: attributes always; cpu, memory and swap while its init
+ *   process runs and its cgroup is readable; the writable layer always
+ *   (walked at most once per period, see {@link DirUsageCache});
+ * - pod: attributes; cpu, memory and process count from the pod's own
+ *   cgroup (its `cgroup_parent`, as the kubelet sets it) or, without one,
+ *   the sum of its running members' cgroups (containers and infra
+ *   process); network from `/proc/<pid>/net/dev` of any running process in
+ *   the pod's network namespace; the containers' stats.
+ *
+ * `usage_nano_cores` comes from the previous reading of the same object
+ * ({@link CpuRateTracker}); the first reading has none.
+ *
+ * A process's cgroup location is cached per (object, pid): a container's
+ * cgroup does not move while its init process lives.
  * baselines, writable-layer cache, cgroup locations) lives as long as the
  * collector; call {@link StatsCollector.forget} when an object is removed.
  *

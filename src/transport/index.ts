@@ -14,6 +14,7 @@ export { CriServer, defaultMaxMessageBytes } from "./cri-server.js";
 export type { CriServerOptions, CriServerTcpOptions, CriServerCloseOptions } from "./cri-server.js";
 export { createCriRoutes } from "./cri-routes.js";
 export type { CriServices, RuntimeServiceImpl, ImageServiceImpl } from "./cri-routes.js";
+export type { CriContextKey, CriContextValues, CriHandlerContext, CriMethodImpl } from "./service-impl.js";
 
 // Errors.
 export { grpcCodeOf, toConnectError } from "./codes.js";
