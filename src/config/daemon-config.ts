@@ -3,36 +3,12 @@
  * (with ajv, which also fills in the defaults, so the schema below is the one
  * place where each default lives and is documented).
  *
- * ```toml
- * root = "/var/lib/crikit"          # persistent: images, records
- * state = "/run/crikit"             # volatile: bundles, sockets, exit files
- * socket = "/run/crikit/crikit.sock"
- * log_level = "info"
- * cgroup_driver = "cgroupfs"        # or "systemd"
- * sandbox_mode = "auto"             # "infra", "infra-less" or "auto"
- * default_runtime = "runc"
- *
- * [runtimes.runc]
- * type = "io.containerd.runc.v2"
- * binary = "runc"
- * pod_annotations = ["io.kubernetes.cri.*"]
- * [runtimes.runc.options]
- * SystemdCgroup = false
- *
- * [cni]
- * bin_dirs = ["/usr/lib/cni", "/opt/cni/bin"]
- * conf_dir = "/etc/crikit/net.d"
- *
- * [registry.mirrors."docker.io"]
- * endpoints = ["http://127.0.0.1:5000"]
- * [registry.auths."127.0.0.1:5000"]
- * username = "u"
- * password = "p"
- * ```
+ * The README's Configuration section shows every key with its default.
  *
  * @packageDocumentation
  */
 import type { Ajv as AjvClass, ErrorObject } from "ajv";
+import { isLoopback, parseHostPort, parseUlimit } from "./config-values.js";
 import type * as SmolToml from "smol-toml";
 import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
@@ -309,24 +285,6 @@ export const daemonConfigSchema = {
   },
 } as const;
 
-/**
- * Splits a `host:port` address (`127.0.0.1:9090`, `[::1]:9090`); undefined
- * when it is not one.
- *
- * @public
- */
-export function parseHostPort(address: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
-  if (m === null) return undefined;
-  const port = Number(m[3]);
-  if (port > 65535) return undefined;
-  return { host: m[1] ?? m[2] ?? "", port };
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
 // Loaded by the first configuration resolved or parsed.
 const ajv = lazyRequire<{ Ajv: typeof AjvClass }>("ajv");
 const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
@@ -427,26 +385,4 @@ export function parseDaemonConfig(toml: string): DaemonConfig {
 /** The configuration with every default. @public */
 export function defaultDaemonConfig(): DaemonConfig {
   return resolveDaemonConfig({});
-}
-
-const ULIMIT_NAMES = ["as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
-
-/**
- * Parses one `default_ulimits` entry, `NAME=SOFT:HARD` (or `NAME=LIMIT` for
- * both), into an OCI rlimit such as `{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }`.
- *
- * @throws `InvalidArgument` naming `field` for an unknown name, a value that
- *   is not a non-negative integer, or a soft limit above the hard one.
- * @public
- */
-export function parseUlimit(text: string, field = "default_ulimits"): { type: string; soft: number; hard: number } {
-  const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(text.trim());
-  if (m === null) throw invalidArgument(`${field}: ${JSON.stringify(text)} is not NAME=SOFT:HARD (for instance "nofile=1048576:1048576")`, field);
-  const [, name = "", softText = "", hardText] = m;
-  if (!ULIMIT_NAMES.includes(name)) throw invalidArgument(`${field}: unknown limit ${JSON.stringify(name)} (known: ${ULIMIT_NAMES.join(", ")})`, field);
-  const soft = Number(softText);
-  const hard = hardText === undefined ? soft : Number(hardText);
-  if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw invalidArgument(`${field}: ${JSON.stringify(text)} is out of range`, field);
-  if (soft > hard) throw invalidArgument(`${field}: soft limit ${soft} is above the hard limit ${hard}`, field);
-  return { type: `RLIMIT_${name.toUpperCase()}`, soft, hard };
 }
