@@ -63,6 +63,11 @@ export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHan
 export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";
 // --- end server ---
 
+// --- streaming ---
+export { StreamingServer, SPDY_REMOTE_COMMAND_PROTOCOLS, SPDY_PORT_FORWARD_PROTOCOL, WEBSOCKET_REMOTE_COMMAND_PROTOCOLS, WEBSOCKET_PORT_FORWARD_PROTOCOLS } from "./streaming/index.js";
+export type { StreamingServerOptions, StreamingTlsOptions, ExecInit, AttachInit, PortForwardInit, StreamingRuntime, StreamingIO, TerminalSize, StreamingLogger, StreamRequest, StreamExecRequest, StreamAttachRequest, StreamPortForwardRequest } from "./streaming/index.js";
+// --- end streaming ---
+
 // --- stats ---
 export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage } from "./stats/index.js";
 export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit } from "./stats/index.js";

@@ -136,7 +136,14 @@ export class SpdyStream extends Duplex {
   /** @internal the session is gone */
   _onSessionClosed(err: Error | undefined): void {
     this.#reset = true;
-    if (!this.destroyed) this.destroy(this.#localFin && this.#remoteFin ? undefined : (err ?? Object.assign(new Error("SPDY session closed"), { code: "ECONNRESET" })));
+    if (this.destroyed) return;
+    // A stream whose peer had finished sending loses nothing: what it sent
+    // can still be read, and the writable side just ends. Others were cut off.
+    if (this.#remoteFin) {
+      if (!this.writableEnded) this.end();
+      return;
+    }
+    this.destroy(err ?? Object.assign(new Error(`SPDY session closed before stream ${this.id} ended`), { code: "ECONNRESET" }));
   }
 
   /** Whether the stream still waits for a read to resume the socket. */
@@ -198,6 +205,7 @@ export class SpdySession extends EventEmitter {
   readonly #streams = new Map<number, SpdyStream>();
   readonly #inbox: SpdyFrame[] = [];
   #pumping = false;
+  #peerEnded = false;
   #outTail: Promise<void> | null = null;
   #drainWaiters: Array<(err?: Error) => void> = [];
   #lastPeerStreamId = 0;
@@ -226,9 +234,15 @@ export class SpdySession extends EventEmitter {
     socket.on("data", (chunk: Buffer) => this.#onBytes(chunk));
     socket.on("drain", () => this.#flushDrain());
     socket.on("error", (err: Error) => this.#teardown(err));
-    socket.on("close", () => this.#teardown(undefined));
-    // Kubernetes peers never half-close: the end of their bytes is the end of the session.
-    socket.on("end", () => this.destroy());
+    // Kubernetes peers never half-close: the end of their bytes is the end
+    // of the session, once the frames read before it are handled (a header
+    // block may still be in zlib's thread pool).
+    const onEnd = (): void => {
+      this.#peerEnded = true;
+      void this.#pump();
+    };
+    socket.on("end", onEnd);
+    socket.on("close", onEnd);
   }
 
   /** Whether the session has closed. */
@@ -389,13 +403,15 @@ export class SpdySession extends EventEmitter {
     try {
       while (this.#inbox.length > 0 && !this.#closed) {
         const f = this.#inbox.shift() as SpdyFrame;
-        await this.#handle(f);
+        const pending = this.#handle(f);
+        if (pending !== undefined) await pending;
       }
     } catch (err) {
       this.#protocolError(err as Error);
     } finally {
       this.#pumping = false;
     }
+    if (this.#peerEnded && this.#inbox.length === 0 && !this.#closed) this.destroy();
   }
 
   #protocolError(err: Error): void {
@@ -409,7 +425,8 @@ export class SpdySession extends EventEmitter {
     this.destroy(err);
   }
 
-  async #handle(f: SpdyFrame): Promise<void> {
+  /** Handles a frame; a promise only for frames with a header block. */
+  #handle(f: SpdyFrame): Promise<void> | undefined {
     switch (f.type) {
       case "data": {
         const s = this.#streams.get(f.streamId);
@@ -420,36 +437,11 @@ export class SpdySession extends EventEmitter {
         s._onData(f.data, f.fin);
         return;
       }
-      case "syn_stream": {
-        const headers = await this.#decompressor.decompress(f.block);
-        const peerParity = this.#isServer ? 1 : 0;
-        if (f.streamId === 0 || f.streamId % 2 !== peerParity || f.streamId <= this.#lastPeerStreamId) {
-          this._send({ type: "rst_stream", streamId: f.streamId, status: RstStatus.PROTOCOL_ERROR });
-          return;
-        }
-        this.#lastPeerStreamId = f.streamId;
-        if (this.#goneAway) {
-          this._send({ type: "rst_stream", streamId: f.streamId, status: RstStatus.REFUSED_STREAM });
-          return;
-        }
-        const stream = new SpdyStream(this, f.streamId, headers, true);
-        this.#streams.set(f.streamId, stream);
-        this.#sendHeaders((block) => ({ type: "syn_reply", streamId: f.streamId, fin: false, block }), {});
-        if (f.fin) stream._onData(Buffer.alloc(0), true);
-        if (f.unidirectional) stream.end();
-        if (this.#onStream) this.#onStream(stream);
-        else this.emit("stream", stream);
-        return;
-      }
+      case "syn_stream":
+        return this.#onSynStream(f);
       case "syn_reply":
-      case "headers": {
-        const headers = await this.#decompressor.decompress(f.block);
-        const s = this.#streams.get(f.streamId);
-        if (s === undefined) return;
-        if (f.type === "syn_reply") s._onReply(headers);
-        if (f.fin) s._onData(Buffer.alloc(0), true);
-        return;
-      }
+      case "headers":
+        return this.#onReplyOrHeaders(f);
       case "rst_stream":
         this.#streams.get(f.streamId)?._onReset();
         return;
@@ -473,6 +465,35 @@ export class SpdySession extends EventEmitter {
         // Unknown control frames are ignored (draft 3.1, section 2.2.1).
         return;
     }
+  }
+
+  async #onSynStream(f: Extract<SpdyFrame, { type: "syn_stream" }>): Promise<void> {
+    const headers = await this.#decompressor.decompress(f.block);
+    const peerParity = this.#isServer ? 1 : 0;
+    if (f.streamId === 0 || f.streamId % 2 !== peerParity || f.streamId <= this.#lastPeerStreamId) {
+      this._send({ type: "rst_stream", streamId: f.streamId, status: RstStatus.PROTOCOL_ERROR });
+      return;
+    }
+    this.#lastPeerStreamId = f.streamId;
+    if (this.#goneAway) {
+      this._send({ type: "rst_stream", streamId: f.streamId, status: RstStatus.REFUSED_STREAM });
+      return;
+    }
+    const stream = new SpdyStream(this, f.streamId, headers, true);
+    this.#streams.set(f.streamId, stream);
+    this.#sendHeaders((block) => ({ type: "syn_reply", streamId: f.streamId, fin: false, block }), {});
+    if (f.fin) stream._onData(Buffer.alloc(0), true);
+    if (f.unidirectional) stream.end();
+    if (this.#onStream) this.#onStream(stream);
+    else this.emit("stream", stream);
+  }
+
+  async #onReplyOrHeaders(f: Extract<SpdyFrame, { type: "syn_reply" | "headers" }>): Promise<void> {
+    const headers = await this.#decompressor.decompress(f.block);
+    const s = this.#streams.get(f.streamId);
+    if (s === undefined) return;
+    if (f.type === "syn_reply") s._onReply(headers);
+    if (f.fin) s._onData(Buffer.alloc(0), true);
   }
 
   #teardown(err: Error | undefined): void {

@@ -112,7 +112,7 @@ test("header blocks share one compression context per direction and round-trip",
   const c = new HeaderCompressor();
   const d = new HeaderDecompressor();
   const blocks = [{ streamtype: "error" }, { streamtype: "stdout" }, { streamtype: "data", port: "8080", requestid: "0" }, {}];
-  const compressed = [];
+  const compressed: Buffer[] = [];
   for (const h of blocks) compressed.push(await c.compress(h));
   // Later blocks refer back to earlier ones: they cannot be inflated alone.
   assert.throws(() => inflateSync(compressed[1]!, { dictionary: SPDY3_DICTIONARY, finishFlush: zlibConstants.Z_SYNC_FLUSH }));
