@@ -5,7 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
@@ -83,4 +86,33 @@ test("crictl attach shows a running container's output until it is interrupted",
   for (let i = 0; i < 100 && h.rt.live > 0; i++) await delay(20);
   assert.equal(h.rt.live, 0);
   assert.equal(ctr.exitCode, null);
+});
+
+test("over TLS: crictl execs against an HTTPS streaming server", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "crikit-stream-tls-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  const h = await startHarness(t, { tls: { cert: await readFile(join(dir, "cert.pem")), key: await readFile(join(dir, "key.pem")) } });
+  assert.match(h.streaming.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const r = await h.crictl(["exec", "-i", "ctr", "cat"], { input: "over tls\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "over tls\n");
+});
+
+test("two crictl attach sessions to one container at once both see its output", async (t) => {
+  const h = await startHarness(t);
+  const ctr = spawn("sh", ["-c", "while :; do echo tock; sleep 0.1; done"], { stdio: ["pipe", "pipe", "ignore"] });
+  t.after(() => {
+    ctr.kill("SIGKILL");
+  });
+  h.rt.addContainer("ctr", ctr);
+  const clients = [0, 1].map(() => spawn(CRICTL, ["--runtime-endpoint", `unix://${h.socket}`, "attach", "ctr"], { stdio: ["ignore", "pipe", "pipe"] }));
+  const outs = ["", ""];
+  clients.forEach((c, i) => c.stdout.on("data", (d: Buffer) => (outs[i] += d.toString())));
+  for (let i = 0; i < 100 && !outs.every((o) => o.includes("tock\ntock")); i++) await delay(50);
+  assert.ok(outs.every((o) => o.includes("tock\ntock")), JSON.stringify(outs));
+  for (const c of clients) c.kill("SIGKILL");
+  await Promise.all(clients.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("close", r)))));
+  for (let i = 0; i < 100 && h.rt.live > 0; i++) await delay(20);
+  assert.equal(h.rt.live, 0);
 });

@@ -176,3 +176,79 @@ test("1,000 short exec sessions leave no process, descriptor, connection, sessio
   assert.ok(fds() <= fdsBefore, `descriptors: ${fdsBefore} before, ${fds()} after`);
   assert.ok(handles().length <= handlesBefore, `handles: ${handlesBefore} before, ${handles().join(",")} after`);
 });
+
+test("a client that vanishes mid-stream ends its own session and nothing else", async (t) => {
+  const h = await startHarness(t);
+  const open = async (): Promise<{ c: Awaited<ReturnType<typeof spdyConnect>>; ch: Record<string, SpdyStream> }> => {
+    const url = h.streaming.getExec({ containerId: "c", cmd: ["cat"], stdin: true, stdout: true }).url;
+    const c = await spdyConnect(url, ["v4.channel.k8s.io"]);
+    return { c, ch: await openChannels(c.session, ["stdin", "stdout"]) };
+  };
+  const a = await open();
+  const b = await open();
+  for (let i = 0; i < 100 && h.rt.live < 2; i++) await delay(10);
+  assert.equal(h.rt.live, 2);
+  a.c.socket.destroy();
+  for (let i = 0; i < 100 && h.rt.live > 1; i++) await delay(10);
+  assert.equal(h.rt.live, 1);
+  b.ch["stdin"]!.write("still here\n");
+  const got = await new Promise<string>((r) => b.ch["stdout"]!.once("data", (d: Buffer) => r(d.toString())));
+  assert.equal(got, "still here\n");
+  b.ch["stdin"]!.end();
+  const status = await readAll(b.ch["error"]!);
+  assert.equal(JSON.parse(status).status, "Success");
+  await b.c.session.done;
+});
+
+test("a connection idle past the idle timeout is closed and its session aborted", async (t) => {
+  const h = await startHarness(t, { idleTimeoutMs: 200 });
+  const url = h.streaming.getExec({ containerId: "c", cmd: ["sleep", "30"], stdout: true }).url;
+  const c = await spdyConnect(url, ["v4.channel.k8s.io"]);
+  await openChannels(c.session, ["stdout"]);
+  const started = Date.now();
+  await c.session.done;
+  assert.ok(Date.now() - started < 3000);
+  for (let i = 0; i < 100 && h.rt.live > 0; i++) await delay(10);
+  assert.equal(h.rt.live, 0);
+  assert.equal(h.rt.pids.size, 0);
+});
+
+test("SPDY port-forward: concurrent connections pair by requestid; a refused port is reported on the error stream", async (t) => {
+  const h = await startHarness(t);
+  const { createServer } = await import("node:net");
+  const echo = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+  t.after(() => echo.close());
+  const port = String((echo.address() as import("node:net").AddressInfo).port);
+  const url = h.streaming.getPortForward({ podSandboxId: "pod" }).url;
+  const { session, protocol } = await spdyConnect(url, ["portforward.k8s.io"]);
+  assert.equal(protocol, "portforward.k8s.io");
+  const pair = async (id: string, p: string): Promise<{ error: SpdyStream; data: SpdyStream }> => {
+    const error = session.openStream({ streamtype: "error", port: p, requestid: id });
+    error.on("error", () => {});
+    await error.replied;
+    error.end();
+    const data = session.openStream({ streamtype: "data", port: p, requestid: id });
+    data.on("error", () => {});
+    await data.replied;
+    return { error, data };
+  };
+  const conns = await Promise.all(["0", "1", "2"].map((id) => pair(id, port)));
+  const answers = await Promise.all(
+    conns.map(async ({ data }, i) => {
+      data.end(`conn ${i}`);
+      return readAll(data);
+    }),
+  );
+  assert.deepEqual(answers, ["conn 0", "conn 1", "conn 2"]);
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const closedPort = String((probe.address() as import("node:net").AddressInfo).port);
+  await new Promise((r) => probe.close(r));
+  const bad = await pair("3", closedPort);
+  assert.match(await readAll(bad.error), new RegExp(`error forwarding port ${closedPort} to pod pod: .*ECONNREFUSED`));
+  session.destroy();
+  for (let i = 0; i < 100 && h.streaming.sessionCount > 0; i++) await delay(10);
+  assert.equal(h.streaming.sessionCount, 0);
+  assert.equal(h.rt.live, 0);
+});
