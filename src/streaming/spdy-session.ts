@@ -17,13 +17,14 @@
  * - PING from the peer is echoed; GOAWAY stops new streams; SETTINGS are
  *   read for the initial window size. The peer ending its side of the
  *   socket ends the session (Kubernetes peers never half-close).
- * - Flow control, receiving side: WINDOW_UPDATE for the stream and (3.1)
- *   the session once half a window has been delivered, so a peer that
- *   honours windows never stalls. Sending side: moby/spdystream, the SPDY
- *   stack of client-go, crictl and the kubelet, never sends WINDOW_UPDATE
- *   and ignores windows (as does the kubelet's own streaming server), so
- *   windows are not enforced on what this session sends; backpressure
- *   comes from the socket instead.
+ * - Flow control, receiving side: WINDOW_UPDATE for a stream once half a
+ *   window has been delivered to it, and (3.1) for the session once half a
+ *   window has been delivered in all. Sending side: the stream and session
+ *   windows are counted always and kept once the peer has sent one
+ *   WINDOW_UPDATE. moby/spdystream, the SPDY stack of client-go, crictl and
+ *   the kubelet, never sends one and ignores windows (as does the
+ *   kubelet's own streaming server), so with it nothing waits for window;
+ *   backpressure comes from the socket.
  *
  * @packageDocumentation
  */
@@ -72,6 +73,10 @@ export class SpdyStream extends Duplex {
   #remoteFin = false;
   #reset = false;
   #delivered = 0;
+  /** What the peer lets this stream send (may go negative before enforcement starts). */
+  #sendWindow: number;
+  /** Writes waiting for window; `null` data is the FIN. */
+  readonly #queued: Array<{ data: Buffer | null; cb: (err?: Error | null) => void }> = [];
   #wantsMore = false;
   #replied: Promise<void>;
   #onReply: (() => void) | undefined;
@@ -82,6 +87,7 @@ export class SpdyStream extends Duplex {
     this.id = id;
     this.headers = headers;
     this.#session = session;
+    this.#sendWindow = session.peerInitialWindow;
     this.#replied = replied ? Promise.resolve() : new Promise<void>((resolve) => (this.#onReply = resolve));
     this.#replied.catch(() => {});
   }
@@ -113,9 +119,10 @@ export class SpdyStream extends Duplex {
     if (data.length > 0) {
       this.#delivered += data.length;
       if (this.#delivered >= DEFAULT_WINDOW / 2) {
-        this.#session._windowUpdate(this.id, this.#delivered);
+        this.#session._send({ type: "window_update", streamId: this.id, delta: this.#delivered });
         this.#delivered = 0;
       }
+      this.#session._delivered(data.length);
       if (!this.push(data)) {
         this.#wantsMore = false;
         this.#session._pauseFor(this);
@@ -161,12 +168,12 @@ export class SpdyStream extends Duplex {
       cb(Object.assign(new Error(`stream ${this.id} is closed`), { code: "ERR_STREAM_DESTROYED" }));
       return;
     }
-    for (let off = 0; off < chunk.length; off += MAX_DATA_CHUNK) {
-      const part = chunk.subarray(off, Math.min(chunk.length, off + MAX_DATA_CHUNK));
-      const last = off + MAX_DATA_CHUNK >= chunk.length;
-      this.#session._send({ type: "data", streamId: this.id, fin: false, data: part }, last ? cb : undefined);
+    if (chunk.length === 0) {
+      cb();
+      return;
     }
-    if (chunk.length === 0) cb();
+    this.#queued.push({ data: chunk, cb });
+    this._flush();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -174,8 +181,47 @@ export class SpdyStream extends Duplex {
       cb();
       return;
     }
-    this.#localFin = true;
-    this.#session._send({ type: "data", streamId: this.id, fin: true, data: Buffer.alloc(0) }, cb);
+    this.#queued.push({ data: null, cb });
+    this._flush();
+  }
+
+  /** @internal the peer granted `delta` more bytes on this stream */
+  _grant(delta: number): void {
+    this.#sendWindow += delta;
+    this._flush();
+  }
+
+  /**
+   * @internal Sends what the windows allow (everything while the peer does
+   * no flow control), in DATA frames of at most 64 KiB.
+   */
+  _flush(): void {
+    while (this.#queued.length > 0) {
+      if (this.#reset) {
+        for (const q of this.#queued.splice(0)) q.cb(Object.assign(new Error(`stream ${this.id} is closed`), { code: "ERR_STREAM_DESTROYED" }));
+        return;
+      }
+      const head = this.#queued[0] as { data: Buffer | null; cb: (err?: Error | null) => void };
+      if (head.data === null) {
+        this.#queued.shift();
+        this.#localFin = true;
+        this.#session._send({ type: "data", streamId: this.id, fin: true, data: Buffer.alloc(0) }, head.cb);
+        continue;
+      }
+      const allowance = this.#session._allowance(this.#sendWindow);
+      if (allowance <= 0) return;
+      const n = Math.min(allowance, head.data.length, MAX_DATA_CHUNK);
+      const part = head.data.subarray(0, n);
+      this.#sendWindow -= n;
+      this.#session._spent(n);
+      if (n === head.data.length) {
+        this.#queued.shift();
+        this.#session._send({ type: "data", streamId: this.id, fin: false, data: part }, head.cb);
+      } else {
+        head.data = head.data.subarray(n);
+        this.#session._send({ type: "data", streamId: this.id, fin: false, data: part });
+      }
+    }
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -183,6 +229,7 @@ export class SpdyStream extends Duplex {
       this.#reset = true;
       this.#session._send({ type: "rst_stream", streamId: this.id, status: RstStatus.CANCEL });
     }
+    for (const q of this.#queued.splice(0)) q.cb(Object.assign(new Error(`stream ${this.id} is closed`), { code: "ERR_STREAM_DESTROYED" }));
     this.#session._forget(this);
     cb(err);
   }
@@ -212,6 +259,8 @@ export class SpdySession extends EventEmitter {
   #nextStreamId: number;
   #nextPingId: number;
   #sessionDelivered = 0;
+  /** What the peer lets the session send (SPDY/3.1). */
+  #sendWindow = DEFAULT_WINDOW;
   #goneAway = false;
   #closing = false;
   #closed = false;
@@ -322,14 +371,24 @@ export class SpdySession extends EventEmitter {
     this.#chain(async () => buf, cb);
   }
 
-  /** @internal */
-  _windowUpdate(streamId: number, delta: number): void {
-    this._send({ type: "window_update", streamId, delta });
-    this.#sessionDelivered += delta;
+  /** @internal the peer's data was delivered to a stream: give the session window back in halves */
+  _delivered(n: number): void {
+    this.#sessionDelivered += n;
     if (this.#sessionDelivered >= DEFAULT_WINDOW / 2) {
       this._send({ type: "window_update", streamId: 0, delta: this.#sessionDelivered });
       this.#sessionDelivered = 0;
     }
+  }
+
+  /** @internal how much a stream with `streamWindow` may send now */
+  _allowance(streamWindow: number): number {
+    if (!this.peerSendsWindowUpdates) return Number.MAX_SAFE_INTEGER;
+    return Math.min(streamWindow, this.#sendWindow);
+  }
+
+  /** @internal bytes sent against the session window */
+  _spent(n: number): void {
+    this.#sendWindow -= n;
   }
 
   /** @internal a stream's buffer is full */
@@ -446,7 +505,13 @@ export class SpdySession extends EventEmitter {
         this.#streams.get(f.streamId)?._onReset();
         return;
       case "settings":
-        for (const e of f.entries) if (e.id === SettingsId.INITIAL_WINDOW_SIZE) this.peerInitialWindow = e.value;
+        for (const e of f.entries) {
+          if (e.id !== SettingsId.INITIAL_WINDOW_SIZE) continue;
+          // The change applies to the open streams too (draft 3.1, section 2.6.4).
+          const delta = e.value - this.peerInitialWindow;
+          this.peerInitialWindow = e.value;
+          for (const st of this.#streams.values()) st._grant(delta);
+        }
         return;
       case "ping": {
         // Our pings have our parity; the peer's are echoed.
@@ -459,7 +524,12 @@ export class SpdySession extends EventEmitter {
         this.#goneAway = true;
         return;
       case "window_update":
+        // A peer that sends WINDOW_UPDATE does flow control: from now on its windows are kept.
         this.peerSendsWindowUpdates = true;
+        if (f.streamId === 0) {
+          this.#sendWindow += f.delta;
+          for (const st of this.#streams.values()) st._flush();
+        } else this.#streams.get(f.streamId)?._grant(f.delta);
         return;
       case "unknown":
         // Unknown control frames are ignored (draft 3.1, section 2.2.1).

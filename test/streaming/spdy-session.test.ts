@@ -141,3 +141,40 @@ test("close() sends GOAWAY with the last stream the peer opened; streams the pee
   assert.equal(server.closed, true);
   await client.done;
 });
+
+test("once the peer sends WINDOW_UPDATE, the stream and session windows bound what is sent", async () => {
+  const [a, b] = duplexPair();
+  const big = Buffer.alloc(100_000, 1);
+  let finished = false;
+  const server = new SpdySession(a, {
+    isServer: true,
+    onStream: (s) => {
+      s.on("error", () => {});
+      s.end(big, () => (finished = true));
+    },
+  });
+  const c = new HeaderCompressor();
+  const reader = new SpdyFrameReader();
+  let received = 0;
+  b.on("data", (chunk: Buffer) => {
+    for (const f of reader.push(chunk)) if (f.type === "data") received += f.data.length;
+  });
+  // A peer that does flow control says so with its first WINDOW_UPDATE, before the server writes.
+  b.write(encodeFrame({ type: "window_update", streamId: 0, delta: 1 }));
+  b.write(encodeFrame({ type: "syn_stream", streamId: 1, associatedId: 0, priority: 0, fin: false, unidirectional: false, block: await c.compress({ streamtype: "stdout" }) }));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(received, 65536, "the initial stream window");
+  assert.equal(finished, false);
+  b.write(encodeFrame({ type: "window_update", streamId: 1, delta: 10_000 }));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(received, 65537, "the session window (64 KiB + 1) is the bound now");
+  b.write(encodeFrame({ type: "window_update", streamId: 0, delta: 100_000 }));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(received, 75536, "the stream window (64 KiB + 10 000) again");
+  b.write(encodeFrame({ type: "window_update", streamId: 1, delta: 100_000 }));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(received, 100_000);
+  assert.equal(finished, true);
+  c.close();
+  server.destroy();
+});
