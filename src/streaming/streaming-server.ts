@@ -30,7 +30,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { invalidArgument } from "../errors.js";
+import { CrikitError, invalidArgument } from "../errors.js";
 import { silentLogger, type StreamingLogger } from "./logger.js";
 import {
   AsyncQueue,
@@ -293,7 +293,7 @@ export class StreamingServer {
   }
 
   #url(kind: keyof typeof KIND_PATHS, r: StreamRequest): string {
-    if (this.#closed) throw invalidArgument("the streaming server is closed");
+    if (this.#closed) throw new CrikitError("Unavailable", "the streaming server is closed");
     const token = this.#cache.insert(r);
     return `${this.baseUrl}/${KIND_PATHS[kind]}/${token}`;
   }

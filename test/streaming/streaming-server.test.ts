@@ -138,7 +138,7 @@ test("an exec session ends, its process killed, when the client goes away; closi
   await h.streaming.close();
   assert.equal(h.rt.live, 0);
   await c2.session.done;
-  assert.throws(() => h.streaming.getExec({ containerId: "c", cmd: ["true"], stdout: true }));
+  assert.throws(() => h.streaming.getExec({ containerId: "c", cmd: ["true"], stdout: true }), (e: unknown) => hasErrorCode(e, "Unavailable"));
 });
 
 test("more pending tokens than the bound is ResourceExhausted", async (t) => {
