@@ -20,8 +20,8 @@
  * Timeouts: the client must open its streams within
  * `streamCreationTimeoutMs` (30 s); a connection with no traffic for
  * `idleTimeoutMs` (4 h) is closed. `close()` stops listening, aborts every
- * session (the runtime's `signal` fires), waits for them to settle and
- * closes the connections.
+ * session (the runtime's `signal` fires), waits for them to settle (at
+ * most `closeTimeoutMs`, 10 s) and closes the connections.
  *
  * @packageDocumentation
  */
@@ -81,6 +81,8 @@ export interface StreamingServerOptions {
   streamCreationTimeoutMs?: number;
   /** A connection with no traffic for this long is closed, in ms. @defaultValue 14400000 (4 h) */
   idleTimeoutMs?: number;
+  /** How long `close()` waits for aborted sessions to settle before it cuts their connections, in ms. @defaultValue 10000 */
+  closeTimeoutMs?: number;
   /** Logger; silent by default. */
   logger?: StreamingLogger;
 }
@@ -160,6 +162,7 @@ export class StreamingServer {
   readonly #cache: RequestCache<StreamRequest>;
   readonly #streamCreationTimeoutMs: number;
   readonly #idleTimeoutMs: number;
+  readonly #closeTimeoutMs: number;
   readonly #log: StreamingLogger;
   readonly #server: Server;
   readonly #chosen = new WeakMap<IncomingMessage, string>();
@@ -179,6 +182,7 @@ export class StreamingServer {
     this.#cache = new RequestCache({ ttlMs: options.tokenTtlMs ?? 60_000, maxPending: options.maxPendingTokens ?? 1000 });
     this.#streamCreationTimeoutMs = options.streamCreationTimeoutMs ?? 30_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 4 * 60 * 60 * 1000;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.#log = options.logger ?? silentLogger;
     const server = this.#tls ? createHttpsServer({ cert: this.#tls.cert, key: this.#tls.key }) : createHttpServer();
     server.on("connection", (socket: Socket) => {
@@ -273,13 +277,20 @@ export class StreamingServer {
     return this.#cache.size;
   }
 
-  /** Stops listening, aborts every session and closes every connection; idempotent. */
+  /**
+   * Stops listening, aborts every session, waits for them to settle (at
+   * most `closeTimeoutMs`) and closes every connection; idempotent.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       const listening = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#lifetime.abort(new Error("the streaming server is closing"));
       this.#cache.clear();
-      await Promise.allSettled([...this.#sessions]);
+      // The runtime settles on abort; one that does not gets its connections cut after closeTimeoutMs anyway.
+      let timer: NodeJS.Timeout | undefined;
+      const settled = Promise.allSettled([...this.#sessions]);
+      await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs)))]);
+      clearTimeout(timer);
       for (const s of this.#sockets) s.destroy();
       this.#wss.close();
       await listening;

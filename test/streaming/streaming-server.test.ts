@@ -252,3 +252,17 @@ test("SPDY port-forward: concurrent connections pair by requestid; a refused por
   assert.equal(h.streaming.sessionCount, 0);
   assert.equal(h.rt.live, 0);
 });
+
+test("close() cuts the connections of a runtime that ignores the abort after closeTimeoutMs", async (t) => {
+  const h = await startHarness(t, { closeTimeoutMs: 200 });
+  const stuck = new Promise<number>(() => {});
+  h.rt.exec = () => stuck;
+  const url = h.streaming.getExec({ containerId: "c", cmd: ["true"], stdout: true }).url;
+  const c = await spdyConnect(url, ["v4.channel.k8s.io"]);
+  await openChannels(c.session, ["stdout"]);
+  await delay(50);
+  const started = Date.now();
+  await h.streaming.close();
+  assert.ok(Date.now() - started < 2000);
+  await c.session.done;
+});
