@@ -12,6 +12,7 @@
  *   pull       (5) cold pull+unpack of a ~50 MB five-layer image
  *   stats      (6) ListContainerStats over 100 running containers
  *   memory     (7) daemon RSS idle and at 100 running, monitors summed
+ *   stream     (9) crictl exec -s / exec round trip and port-forward MB/s (real crictl, SPDY)
  * The floor is always measured (the other tables divide by it).
  *
  * `CRIKIT_BENCH_CPU_PROF=DIR` runs crikitd under `node --cpu-prof` and leaves
@@ -52,11 +53,12 @@ import { podLifecycle } from "./cri-bench/pod-lifecycle.js";
 import { pull } from "./cri-bench/pull.js";
 import { renderTable, stats, toRows, type WorkloadResult } from "./cri-bench/result.js";
 import { running100 } from "./cri-bench/running-100.js";
+import { streaming } from "./cri-bench/streaming.js";
 
 export const title = "containerd-compare";
 
 /** Workload ids in run order. */
-export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory"] as const;
+export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory", "stream"] as const;
 
 function selected(): Set<string> {
   const env = process.env["CRIKIT_BENCH_WORKLOAD"]?.trim();
@@ -195,6 +197,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     if (want.has("burst")) await step("burst", () => burst(ctx));
     if (want.has("list")) await step("list", () => list1000(ctx));
     if (want.has("pull")) await step("pull", () => pull(ctx));
+    if (want.has("stream")) await step("stream", () => streaming(ctx));
     if (want.has("floor")) {
       const fs = floor.samples;
       results.push({
