@@ -97,6 +97,11 @@ function control(type: number, flags: number, payload: Buffer): Buffer {
   return Buffer.concat([header8(true, type, flags, payload.length), payload]);
 }
 
+/** The 8 bytes before a DATA frame's payload. @internal */
+export function encodeDataHeader(streamId: number, fin: boolean, length: number): Buffer {
+  return header8(false, streamId, fin ? SpdyFlag.FIN : 0, length);
+}
+
 /** Encodes a frame (header blocks already compressed). @internal */
 export function encodeFrame(f: SpdyFrame): Buffer {
   switch (f.type) {
@@ -223,14 +228,15 @@ export class SpdyFrameReader {
       const len = w1 & 0xffffff;
       if (this.#buf.length - off < 8 + len) break;
       const flags = w1 >>> 24;
-      // Copy so a frame's bytes do not pin the whole read buffer.
-      const payload = Buffer.from(this.#buf.subarray(off + 8, off + 8 + len));
+      const payload = this.#buf.subarray(off + 8, off + 8 + len);
       off += 8 + len;
       if ((w0 & 0x80000000) !== 0) {
         const version = (w0 >>> 16) & 0x7fff;
         if (version !== SPDY_VERSION) throw new SpdyProtocolError(`unsupported SPDY version ${version}`);
-        out.push(decodeControl(w0 & 0xffff, flags, payload));
+        // Control frames are kept a while (header blocks queue for zlib): copy them off the read buffer.
+        out.push(decodeControl(w0 & 0xffff, flags, Buffer.from(payload)));
       } else {
+        // DATA is handed on at once: a view, no copy.
         out.push({ type: "data", streamId: w0 & 0x7fffffff, fin: (flags & SpdyFlag.FIN) !== 0, data: payload });
       }
     }
