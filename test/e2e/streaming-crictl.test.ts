@@ -1,38 +1,24 @@
 /**
- * Exec, Attach and PortForward end to end with the real crictl (SPDY):
- * CriService with a StreamingServer whose sessions run through the
- * service's own streaming runtime (runc through conmon, the pod's network
- * namespace), real pods from a local registry on a CNI bridge of the
- * test's own (no default route), served by CriServer on a unix socket.
+ * Exec, Attach and PortForward end to end: the real crictl (SPDY) against
+ * crikitd, started by the e2e harness (its own process, a local registry, a
+ * CNI bridge of the test's own with no default route). The daemon's
+ * streaming server listens on its default address (127.0.0.1, a free port);
+ * the sessions run through runc and conmon and in the pods' network
+ * namespaces.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { execa } from "execa";
-import { CreateContainerRequestSchema, PullImageRequestSchema, RemovePodSandboxRequestSchema, RunPodSandboxRequestSchema, StartContainerRequestSchema, StopPodSandboxRequestSchema } from "../../src/cri.js";
-import { resolveDaemonConfig } from "../../src/config/index.js";
-import { CriService } from "../../src/server/index.js";
-import { StreamingServer, type StreamingRuntime } from "../../src/streaming/index.js";
-import { CriServer } from "../../src/transport/index.js";
-import { buildOciLayout } from "../helpers/oci-layout.js";
-import { freePort, pushLayout, startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { freePort } from "../helpers/registry.js";
 import { CRICTL, crictlInPty } from "../streaming/harness.js";
-import { e2eConflist, e2eImage, e2eNetwork, mountsUnder, pidsMentioning, removeE2eNetwork, type E2eNetwork } from "./harness.js";
+import { pidsMentioning, setupE2e, type E2eEnv } from "./harness.js";
 
-describe("crictl exec, attach and port-forward against real pods", () => {
-  let dir = "";
-  let net: E2eNetwork;
-  let registry: TestRegistry;
-  let service: CriService;
-  let streaming: StreamingServer;
-  let server: CriServer;
+describe("crictl exec, attach and port-forward against crikitd", () => {
+  let env: E2eEnv;
   let socket = "";
-  let image = "";
   const pods: string[] = [];
 
   const crictl = (args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
@@ -44,52 +30,19 @@ describe("crictl exec, attach and port-forward against real pods", () => {
     });
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "crikit-stream-e2e-"));
-    net = e2eNetwork();
-    const confDir = join(dir, "net.d");
-    await mkdir(confDir, { recursive: true });
-    await writeFile(join(confDir, "10-test.conflist"), e2eConflist(net));
-    registry = await startRegistry();
-    await buildOciLayout(join(dir, "layout"), [{ tag: "1", image: e2eImage() }]);
-    image = `${registry.host}/e2e/busybox:1`;
-    await pushLayout(join(dir, "layout"), "1", image);
-    socket = join(dir, "crikit.sock");
-    const config = resolveDaemonConfig({
-      root: join(dir, "root"),
-      state: join(dir, "state"),
-      socket,
-      cni: { conf_dir: confDir, netns_dir: join(dir, "netns") },
-      registry: { insecure: [registry.host] },
-    });
-    // The server calls the runtime only when a client connects: it delegates to the service's, built after.
-    let rt: StreamingRuntime | undefined;
-    const sessions = (): StreamingRuntime => rt as StreamingRuntime;
-    streaming = new StreamingServer({
-      runtime: { exec: (...a) => sessions().exec(...a), attach: (...a) => sessions().attach(...a), portForward: (...a) => sessions().portForward(...a) },
-    });
-    await streaming.listen();
-    service = new CriService({ config, streaming });
-    rt = (service as unknown as { streamingRuntime(): StreamingRuntime }).streamingRuntime();
-    await service.recover();
-    await service.pullImage(fromJson(PullImageRequestSchema, { image: { image } }));
-    server = new CriServer({ socketPath: socket, ...service.handlers(), ready: true });
-    await server.listen();
+    env = await setupE2e({ logLevel: "info" });
+    socket = env.socket;
+    await env.client.unary("PullImage", { image: { image: env.image } });
   });
 
   after(async () => {
-    await server?.close();
-    await streaming?.close();
     for (const id of pods) {
-      await service.stopPodSandbox(fromJson(StopPodSandboxRequestSchema, { podSandboxId: id })).catch(() => undefined);
-      await service.removePodSandbox(fromJson(RemovePodSandboxRequestSchema, { podSandboxId: id })).catch(() => undefined);
+      await env.client.unary("StopPodSandbox", { pod_sandbox_id: id }).catch(() => undefined);
+      await env.client.unary("RemovePodSandbox", { pod_sandbox_id: id }).catch(() => undefined);
     }
-    await service?.close();
-    const left = await pidsMentioning(join(dir, "state"));
-    for (const m of (await mountsUnder(dir)).reverse()) await execa("umount", ["-l", m], { reject: false });
-    await registry?.stop();
-    await removeE2eNetwork(net);
-    await rm(dir, { recursive: true, force: true });
-    assert.deepEqual(left, [], "no conmon or container process is left after the pods are removed");
+    const left = await pidsMentioning(env.state);
+    await env.cleanup();
+    assert.deepEqual(left, [], "no conmon, container or session process is left after the pods are removed");
   });
 
   async function runPod(name: string, network: "POD" | "NODE", command: string[]): Promise<{ podId: string; containerId: string }> {
@@ -97,20 +50,18 @@ describe("crictl exec, attach and port-forward against real pods", () => {
     const podConfig = {
       metadata: { name, namespace: "crictl", uid, attempt: 0 },
       hostname: name,
-      log_directory: join(dir, "pod-logs", `crictl_${name}_${uid}`),
+      log_directory: join(env.logDir, `crictl_${name}_${uid}`),
       linux: { security_context: { namespace_options: { network, pid: "CONTAINER", ipc: "POD" } } },
     };
-    const { podSandboxId } = await service.runPodSandbox(fromJson(RunPodSandboxRequestSchema, { config: podConfig } as JsonValue));
-    pods.push(podSandboxId as string);
-    const { containerId } = await service.createContainer(
-      fromJson(CreateContainerRequestSchema, {
-        pod_sandbox_id: podSandboxId,
-        config: { metadata: { name: "main", attempt: 0 }, image: { image }, command, log_path: "main/0.log" },
-        sandbox_config: podConfig,
-      } as JsonValue),
-    );
-    await service.startContainer(fromJson(StartContainerRequestSchema, { container_id: containerId as string }));
-    return { podId: podSandboxId as string, containerId: containerId as string };
+    const { pod_sandbox_id: podId } = await env.client.unary("RunPodSandbox", { config: podConfig });
+    pods.push(podId as string);
+    const { container_id: containerId } = await env.client.unary("CreateContainer", {
+      pod_sandbox_id: podId,
+      config: { metadata: { name: "main", attempt: 0 }, image: { image: env.image }, command, log_path: "main/0.log" },
+      sandbox_config: podConfig,
+    });
+    await env.client.unary("StartContainer", { container_id: containerId });
+    return { podId: podId as string, containerId: containerId as string };
   }
 
   async function forwardAndGet(podId: string, remote: number): Promise<string> {
@@ -141,6 +92,7 @@ describe("crictl exec, attach and port-forward against real pods", () => {
     const tty = await crictlInPty(socket, ["exec", "-it", containerId, "sh", "-c", "tty"]);
     assert.match(tty.out, /\/dev\/pts\/\d+/);
     const bad = await crictl(["exec", containerId, "sh", "-c", "exit 3"]);
+    assert.equal(bad.code, 1, "crictl 1.26 exits 1 for a non-zero exit and names the code");
     assert.match(bad.stderr, /exit code 3/);
   });
 
