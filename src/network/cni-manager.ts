@@ -56,22 +56,14 @@ import type { CniCommand } from "./cni-version.js";
 import { CniConfDir } from "./conf-dir.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { runStep } from "../telemetry/index.js";
+import type { Logger } from "../logger.js";
 
 /**
- * A pino-compatible logger subset.
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
  *
  * @public
  */
-export interface CniLogger {
-  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
-  debug(obj: object, msg: string): void;
-  /** Log at info level: `obj` holds structured fields, `msg` the message. */
-  info(obj: object, msg: string): void;
-  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
-  warn(obj: object, msg: string): void;
-  /** Log at error level: `obj` holds structured fields, `msg` the message. */
-  error(obj: object, msg: string): void;
-}
+export type CniLogger = Logger;
 
 /**
  * Options of {@link CniManager}.

@@ -75,22 +75,14 @@ import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 import type { ContainerRuntime, ExitWatch, ExitWatchOptions } from "../runtime/index.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { runStep } from "../telemetry/index.js";
+import type { Logger } from "../logger.js";
 
 /**
- * A pino-compatible logger subset.
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
  *
  * @public
  */
-export interface OciLogger {
-  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
-  debug(obj: object, msg?: string): void;
-  /** Log at info level: `obj` holds structured fields, `msg` the message. */
-  info(obj: object, msg?: string): void;
-  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
-  warn(obj: object, msg?: string): void;
-  /** Log at error level: `obj` holds structured fields, `msg` the message. */
-  error(obj: object, msg?: string): void;
-}
+export type OciLogger = Logger;
 
 /**
  * Options of {@link OciRuntime}.

@@ -3,18 +3,14 @@
  *
  * @packageDocumentation
  */
+import { silentLogger as sdkSilentLogger, type Logger } from "../logger.js";
 
-/** A pino-compatible logger subset. @public */
-export interface StreamingLogger {
-  /** Detail: a refused stream, a failed forward. */
-  debug(obj: object, msg?: string): void;
-  /** Sessions starting and ending. */
-  info(obj: object, msg?: string): void;
-  /** Recoverable trouble: a client too slow to open its streams, a protocol error. */
-  warn(obj: object, msg?: string): void;
-  /** Failures. */
-  error(obj: object, msg?: string): void;
-}
+/**
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
+ *
+ * @public
+ */
+export type StreamingLogger = Logger;
 
 /** A logger that drops everything. @internal */
-export const silentLogger: StreamingLogger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: StreamingLogger = sdkSilentLogger;
