@@ -7,8 +7,8 @@
  *
  * @packageDocumentation
  */
-import type { Ajv as AjvClass, ErrorObject } from "ajv";
-import { isLoopback, parseHostPort, parseUlimit } from "./config-values.js";
+import type { Ajv as AjvClass } from "ajv";
+import { describeError, isLoopback, parseHostPort, parseUlimit } from "./config-values.js";
 import type * as SmolToml from "smol-toml";
 import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
@@ -309,21 +309,12 @@ const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
 
 let validate: ReturnType<AjvClass["compile"]> | undefined;
 
-function describeError(e: ErrorObject): string {
-  const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
-  if (e.keyword === "additionalProperties") return `${where}: unknown key ${JSON.stringify(e.params["additionalProperty"])}`;
-  if (e.keyword === "enum") return `${where}: must be one of ${(e.params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-  return `${where}: ${e.message ?? "invalid"}`;
-}
-
 /**
  * Validates a parsed configuration object and fills in the defaults.
  *
- * @throws `InvalidArgument` naming the offending key: an unknown key, a wrong
- *   type, relative or equal root and state directories, a default runtime that
- *   is not configured, a runtime option that cannot be honoured (see
- *   `runtimeHandlerSettings`), a `binary` or `root` that its option
- *   (`BinaryName`, `Root`) contradicts.
+ * @throws `InvalidArgument` naming the offending key: unknown, wrong type,
+ *   relative or equal root and state, an unconfigured default runtime, a
+ *   runtime option that cannot be honoured (`runtimeHandlerSettings`).
  * @public
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
