@@ -407,10 +407,11 @@ export class CniManager {
     await Promise.allSettled([...this.#inflight]);
   }
 
-  /** Refuses new calls and aborts running ones (their plugins are killed). Idempotent. */
-  destroy(reason?: unknown): void {
+  /** Refuses new calls and aborts running ones (their plugins are killed), then waits for them to settle. Idempotent; async, as every `destroy` of the SDK. */
+  async destroy(reason?: unknown): Promise<void> {
     this.#closed = true;
     if (!this.#life.signal.aborted) this.#life.abort(reason ?? new CrikitError("Unavailable", "the CNI adapter was destroyed"));
+    await Promise.allSettled([...this.#inflight]);
   }
 
   /** Same as {@link CniManager.close}, for `await using`. */

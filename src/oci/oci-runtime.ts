@@ -538,10 +538,10 @@ export class OciRuntime implements ContainerRuntime {
     this.#closed = true;
   }
 
-  /** Immediate close: also cancels calls in flight. Idempotent. */
-  destroy(reason?: unknown): void {
+  /** Immediate close: also cancels calls in flight. Idempotent; async, as every `destroy` of the SDK. */
+  async destroy(reason?: unknown): Promise<void> {
     this.#closed = true;
-    this.#lifetime.abort(reason ?? new CrikitError("Unavailable", "the OCI runtime adapter was destroyed"));
+    if (!this.#lifetime.signal.aborted) this.#lifetime.abort(reason ?? new CrikitError("Unavailable", "the OCI runtime adapter was destroyed"));
   }
 
   /** Same as {@link OciRuntime.close}, for `await using`. */
