@@ -69,6 +69,7 @@ import type { ExecSyncResult } from "./exec-sync.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
 import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
+import { parseExactJson, stringifyExactJson } from "../spec/index.js";
 
 /**
  * A pino-compatible logger subset.
@@ -862,7 +863,7 @@ export class OciRuntime {
     const text = await readFile(file, "utf8");
     let cfg: { process?: { oomScoreAdj?: number }; hooks?: { poststart?: unknown[] }; linux?: { namespaces?: { type?: string; path?: string }[] } };
     try {
-      cfg = JSON.parse(text) as typeof cfg;
+      cfg = parseExactJson(text) as typeof cfg;
     } catch {
       // The runtime reports a bad config; assume nothing.
       return { hasPoststartHooks: true, ownPidNs: false };
@@ -875,7 +876,7 @@ export class OciRuntime {
     if (adj === undefined || adj >= 0 || (await hasEffectiveCapability(capSysResource))) return facts;
     this.#log?.warn({ bundle, oomScoreAdj: adj }, "clamping negative oomScoreAdj to 0: CAP_SYS_RESOURCE is missing");
     if (cfg.process) cfg.process.oomScoreAdj = 0;
-    await writeFile(file, JSON.stringify(cfg));
+    await writeFile(file, stringifyExactJson(cfg));
     return facts;
   }
 }

@@ -156,8 +156,10 @@ import {
   cgroupsPath,
   generateContainerSpec,
   legacySecurityProfile,
+  parseExactJson,
   podHostname,
   resourcesToOci,
+  stringifyExactJson,
   validateTargetContainer,
   type ImageConfigInput,
   type OciSpec,
@@ -1399,7 +1401,7 @@ export class CriService {
         containerAnnotationPatterns: rt.config.container_annotations,
       });
       this.#specHook?.(spec, { id, sandboxId: sb.id, handler: sx.handler, config: cfg });
-      await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+      await writeFile(join(bundle, "config.json"), stringifyExactJson(spec));
       const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
       const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
       await mkdir(dirname(logFile), { recursive: true });
@@ -1563,11 +1565,11 @@ export class CriService {
       const x = this.#cx.get(r.id);
       let runtimeSpec: unknown;
       try {
-        runtimeSpec = x ? JSON.parse(await readFile(join(x.bundle, "config.json"), "utf8")) : undefined;
+        runtimeSpec = x ? parseExactJson(await readFile(join(x.bundle, "config.json"), "utf8")) : undefined;
       } catch {
         runtimeSpec = undefined;
       }
-      info["info"] = JSON.stringify({
+      info["info"] = stringifyExactJson({
         sandboxID: r.metadata.sandboxId,
         pid: r.status.pid,
         runtimeHandler: x?.handler ?? "",
@@ -1639,9 +1641,9 @@ export class CriService {
       await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
       // Keep the spec in step, so the status (and a restart) report what applies now.
       const specPath = join(x.bundle, "config.json");
-      const spec = JSON.parse(await readFile(specPath, "utf8")) as OciSpec;
+      const spec = parseExactJson(await readFile(specPath, "utf8")) as OciSpec;
       spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}) };
-      await writeFile(specPath, JSON.stringify(spec));
+      await writeFile(specPath, stringifyExactJson(spec));
       const resources = resourcesFromSpec(spec as never);
       this.containers.update(c.id, (s) => ({ ...s, resources }));
       await this.#saveContainer(c.id);
