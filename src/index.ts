@@ -47,6 +47,11 @@ export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, 
 export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
 // --- end oci runtime ---
 
+// --- validation ---
+export { MIN_MEMORY_LIMIT_BYTES, RESOURCE_RANGES, parseCpuset, validateContainerConfig, validateCriMessage, validateCriRequest, validateExecTimeout, validateLinuxResources, validateLogDirectory, validateLogPath, validateMessageFields, validatePodSandboxConfig } from "./validation/index.js";
+export type { ValidationHost } from "./validation/index.js";
+// --- end validation ---
+
 // --- naming and stores ---
 export { makeSandboxName, makeContainerName, parseSandboxName, parseContainerName, validateSandboxMetadata, validateContainerMetadata, generateId, createRandomIdGenerator, isFullId, ID_LENGTH, createObjectDirs } from "./naming/index.js";
 export type { SandboxNameMetadata, ContainerNameMetadata, ParsedContainerName, IdGenerator, RandomIdGeneratorOptions, ObjectDirs, ObjectDirsOptions } from "./naming/index.js";
@@ -55,7 +60,7 @@ export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncS
 // --- end naming and stores ---
 
 // --- server ---
-export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
+export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, nodeValidationHost, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
 export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
 export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";

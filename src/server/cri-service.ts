@@ -185,7 +185,8 @@ import { containerMatches, criContainerState, criSandboxState, sandboxMatches, s
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
-import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, nodeValidationHost, ownOomScoreAdj } from "./node-host.js";
+import { validateCriRequest } from "../validation/index.js";
 import { RecordDir } from "./records.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
 
@@ -414,6 +415,8 @@ export class CriService {
   readonly #host = createNodeSpecHost();
   readonly #hostCaps = boundingCapabilities(ALL_CAPABILITIES);
   readonly #oomScoreAdj = ownOomScoreAdj();
+  /** Node facts for request validation (huge page sizes, online CPUs, cgroup v2). */
+  readonly #validationHost = nodeValidationHost();
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   readonly #stats: StatsCollector;
   #podCidr = "";
@@ -855,12 +858,14 @@ export class CriService {
   // --- RuntimeService: runtime -----------------------------------------------
 
   /** Version. */
-  version(_req: VersionRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").VersionResponseSchema> {
+  version(req: VersionRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").VersionResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
     return { version: "0.1.0", runtimeName: "crikit", runtimeVersion: this.#version, runtimeApiVersion: "v1" };
   }
 
   /** Status: RuntimeReady, NetworkReady (from CNI), runtime handlers with features. */
   async status(req: StatusRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StatusResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const net = await this.cni.status(ctx.signal ? { signal: ctx.signal } : {});
     const handlers = [...this.#runtimes.keys()];
     const runtimeHandlers = [
@@ -886,7 +891,8 @@ export class CriService {
   }
 
   /** RuntimeConfig: the cgroup driver in use. */
-  runtimeConfig(_req: RuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").RuntimeConfigResponseSchema> {
+  runtimeConfig(req: RuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").RuntimeConfigResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
     // The default handler's driver (its SystemdCgroup option may set it), as containerd reports it.
     const driver = this.#runtimes.get(this.config.default_runtime)?.cgroupDriver ?? this.config.cgroup_driver;
     return { linux: { cgroupDriver: driver === "systemd" ? CriCgroupDriver.SYSTEMD : CriCgroupDriver.CGROUPFS } };
@@ -894,6 +900,7 @@ export class CriService {
 
   /** UpdateRuntimeConfig: keeps the pod CIDR (passed to CNI plugins as the ipRanges capability). */
   updateRuntimeConfig(req: UpdateRuntimeConfigRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").UpdateRuntimeConfigResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
     const cidr = req.runtimeConfig?.networkConfig?.podCidr ?? "";
     if (cidr !== "") {
       this.#podCidr = cidr;
@@ -912,6 +919,7 @@ export class CriService {
 
   /** RunPodSandbox (see the file header for the steps). */
   async runPodSandbox(req: RunPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RunPodSandboxResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const cfg = req.config;
     if (cfg === undefined) throw invalidArgument("config is missing", "config");
@@ -1115,6 +1123,7 @@ export class CriService {
 
   /** StopPodSandbox: idempotent; an unknown ID succeeds (see the file header). */
   async stopPodSandbox(req: StopPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopPodSandboxResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     if (req.podSandboxId === "") throw invalidArgument("pod_sandbox_id is empty", "pod_sandbox_id");
     const r = this.sandboxes.find(req.podSandboxId);
@@ -1158,6 +1167,7 @@ export class CriService {
 
   /** RemovePodSandbox: removes its containers; an unknown ID succeeds. */
   async removePodSandbox(req: RemovePodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RemovePodSandboxResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     if (req.podSandboxId === "") throw invalidArgument("pod_sandbox_id is empty", "pod_sandbox_id");
     const r = this.sandboxes.find(req.podSandboxId);
@@ -1188,6 +1198,7 @@ export class CriService {
 
   /** PodSandboxStatus, with `info` (JSON) when verbose, and the containers' statuses. */
   async podSandboxStatus(req: PodSandboxStatusRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").PodSandboxStatusResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const r = this.#sandbox(req.podSandboxId);
     const info: Record<string, string> = {};
     if (req.verbose) {
@@ -1250,16 +1261,19 @@ export class CriService {
 
   /** ListPodSandbox with the filter (ID prefix, state, labels). */
   listPodSandbox(req: ListPodSandboxRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ListPodSandboxResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
     return { items: this.#listSandboxes(req.filter) };
   }
 
   /** StreamPodSandboxes: ListPodSandbox in chunks of at most 500 items (none for an empty list). */
   async *streamPodSandboxes(req: StreamPodSandboxesRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxesResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     for (const chunk of chunks(this.#listSandboxes(req.filter))) yield { podSandboxes: chunk };
   }
 
   /** UpdatePodSandboxResources: best effort; the kubelet has already resized the pod cgroup. */
   async updatePodSandboxResources(req: UpdatePodSandboxResourcesRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").UpdatePodSandboxResourcesResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const r = this.#sandbox(req.podSandboxId);
     if (req.overhead === undefined && req.resources === undefined) {
       throw invalidArgument("overhead and resources are both missing", "resources");
@@ -1290,6 +1304,7 @@ export class CriService {
 
   /** CreateContainer. */
   async createContainer(req: CreateContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").CreateContainerResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const sb = this.#sandbox(req.podSandboxId);
     const cfg = req.config;
@@ -1455,6 +1470,7 @@ export class CriService {
 
   /** StartContainer. */
   async startContainer(req: StartContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StartContainerResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const c = this.#container(req.containerId);
     await this.#locks.run(c.id, async () => {
@@ -1487,6 +1503,7 @@ export class CriService {
 
   /** StopContainer: stop signal, then SIGKILL after `timeout` seconds; an exited container succeeds. */
   async stopContainer(req: StopContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopContainerResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const c = this.#container(req.containerId);
     const timeoutMs = Number(req.timeout) * 1000;
@@ -1526,6 +1543,7 @@ export class CriService {
 
   /** RemoveContainer: stops a running container first; an unknown ID succeeds. */
   async removeContainer(req: RemoveContainerRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RemoveContainerResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     if (req.containerId === "") throw invalidArgument("container_id is empty", "container_id");
     const c = this.containers.find(req.containerId);
@@ -1559,6 +1577,7 @@ export class CriService {
 
   /** ContainerStatus, with `info` (JSON) when verbose. */
   async containerStatus(req: ContainerStatusRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ContainerStatusResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const r = this.#container(req.containerId);
     const info: Record<string, string> = {};
     if (req.verbose) {
@@ -1609,16 +1628,19 @@ export class CriService {
 
   /** ListContainers with the filter (ID prefix, sandbox ID, state, labels). */
   listContainers(req: ListContainersRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ListContainersResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
     return { containers: this.#listContainers(req.filter) };
   }
 
   /** StreamContainers: ListContainers in chunks. */
   async *streamContainers(req: StreamContainersRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamContainersResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     for (const chunk of chunks(this.#listContainers(req.filter))) yield { containers: chunk };
   }
 
   /** ExecSync: runs a command; `timeout` seconds (0: none); output capped at 16 MiB per stream. */
   async execSync(req: ExecSyncRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ExecSyncResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const c = this.#container(req.containerId);
     if (req.cmd.length === 0) throw invalidArgument("cmd is empty", "cmd");
@@ -1630,6 +1652,7 @@ export class CriService {
 
   /** UpdateContainerResources: applied synchronously through the OCI runtime. */
   async updateContainerResources(req: UpdateContainerResourcesRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").UpdateContainerResourcesResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const c = this.#container(req.containerId);
     await this.#locks.run(c.id, async () => {
@@ -1653,6 +1676,7 @@ export class CriService {
 
   /** ReopenContainerLog: the container must run; conmon reopens its log file. */
   async reopenContainerLog(req: ReopenContainerLogRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ReopenContainerLogResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const c = this.#container(req.containerId);
     if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
@@ -1662,7 +1686,8 @@ export class CriService {
   }
 
   /** GetContainerEvents: every event from now on, until the client cancels or the server closes. */
-  async *getContainerEvents(_req: GetEventsRequest, ctx: CallContext = {}): AsyncGenerator<EventInit> {
+  async *getContainerEvents(req: GetEventsRequest, ctx: CallContext = {}): AsyncGenerator<EventInit> {
+    validateCriRequest(req, this.#validationHost);
     for await (const e of this.events.subscribe(ctx.signal)) yield e;
   }
 
@@ -1728,18 +1753,21 @@ export class CriService {
    * swap while the container's process runs. An unknown ID is NotFound.
    */
   async containerStats(req: ContainerStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ContainerStatsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const r = this.#container(req.containerId);
     return { stats: await this.#stats.containerStats(this.#containerSubject(r)) };
   }
 
   /** ListContainerStats with the filter (ID prefix, sandbox ID prefix, labels). */
   async listContainerStats(req: ListContainerStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListContainerStatsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const list = this.#statsContainers(req.filter);
     return { stats: await this.#stats.listContainerStats(list.map((r) => this.#containerSubject(r))) };
   }
 
   /** StreamContainerStats: ListContainerStats in chunks. */
   async *streamContainerStats(req: StreamContainerStatsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamContainerStatsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const list = this.#statsContainers(req.filter);
     for (const chunk of chunks(list)) yield { containerStats: await this.#stats.listContainerStats(chunk.map((r) => this.#containerSubject(r))) };
   }
@@ -1750,18 +1778,21 @@ export class CriService {
    * its containers' stats. An unknown ID is NotFound.
    */
   async podSandboxStats(req: PodSandboxStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").PodSandboxStatsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const r = this.#sandbox(req.podSandboxId);
     return { stats: await this.#stats.podStats(this.#podSubject(r)) };
   }
 
   /** ListPodSandboxStats with the filter (ID prefix, labels). */
   async listPodSandboxStats(req: ListPodSandboxStatsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListPodSandboxStatsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const list = this.#statsSandboxes(req.filter);
     return { stats: await this.#stats.listPodStats(list.map((r) => this.#podSubject(r))) };
   }
 
   /** StreamPodSandboxStats: ListPodSandboxStats in chunks. */
   async *streamPodSandboxStats(req: StreamPodSandboxStatsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxStatsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const list = this.#statsSandboxes(req.filter);
     for (const chunk of chunks(list)) yield { podSandboxStats: await this.#stats.listPodStats(chunk.map((r) => this.#podSubject(r))) };
   }
@@ -1801,6 +1832,7 @@ export class CriService {
 
   /** ListImages, optionally filtered by an image reference or ID. */
   async listImages(req: ListImagesRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListImagesResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const ref = req.filter?.image?.image ?? "";
     const list = await this.images.list(ref !== "" ? { image: ref } : undefined);
     return { images: list.map(criImageOf) };
@@ -1808,6 +1840,7 @@ export class CriService {
 
   /** StreamImages: ListImages in chunks. */
   async *streamImages(req: StreamImagesRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamImagesResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const ref = req.filter?.image?.image ?? "";
     const list = await this.images.list(ref !== "" ? { image: ref } : undefined);
     for (const chunk of chunks(list.map(criImageOf))) yield { images: chunk };
@@ -1815,6 +1848,7 @@ export class CriService {
 
   /** ImageStatus: an absent image gives an empty response, not an error. */
   async imageStatus(req: ImageStatusRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ImageStatusResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const ref = req.image?.image ?? "";
     if (ref === "") throw invalidArgument("image.image is empty", "image.image");
     const img = await this.images.status(ref);
@@ -1828,6 +1862,7 @@ export class CriService {
 
   /** PullImage: `image_ref` is the image ID, as everywhere else. */
   async pullImage(req: PullImageRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").PullImageResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const ref = req.image?.image ?? "";
     if (ref === "") throw invalidArgument("image.image is empty", "image.image");
@@ -1868,6 +1903,7 @@ export class CriService {
 
   /** RemoveImage: idempotent. */
   async removeImage(req: RemoveImageRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").RemoveImageResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     this.#check();
     const ref = req.image?.image ?? "";
     if (ref === "") throw invalidArgument("image.image is empty", "image.image");
@@ -1876,7 +1912,8 @@ export class CriService {
   }
 
   /** ImageFsInfo: usage of the image store's filesystem. */
-  async imageFsInfo(_req: ImageFsInfoRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ImageFsInfoResponseSchema>> {
+  async imageFsInfo(req: ImageFsInfoRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").ImageFsInfoResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
     const u = await this.images.fsInfo(ctx.signal ? { signal: ctx.signal } : {});
     const fs = {
       timestamp: BigInt(u.timestamp) * 1_000_000n,

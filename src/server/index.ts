@@ -14,7 +14,7 @@ export type { LateResultsOptions } from "./late-results.js";
 export { RecordDir, recordFromJson, recordToJson, writeFileAtomic } from "./records.js";
 export { ExitMonitor } from "./exit-monitor.js";
 export type { ExitMonitorOptions } from "./exit-monitor.js";
-export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, ownOomScoreAdj } from "./node-host.js";
+export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, nodeValidationHost, ownOomScoreAdj } from "./node-host.js";
 export {
   matchLabels,
   criSandboxState,
