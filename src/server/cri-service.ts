@@ -1419,7 +1419,7 @@ export class CriService {
       await writeFile(join(bundle, "config.json"), stringifyExactJson(spec));
       const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
       const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
-      await mkdir(dirname(logFile), { recursive: true });
+      await prepareLogFile(logFile, cfg.logPath);
       const created = await rt.oci.create(
         {
           id,
@@ -1952,6 +1952,24 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Makes the log file's directory; a log path that names a directory, or
+ * runs through a file, is the request's fault: InvalidArgument, not the
+ * Unknown of conmon failing to open it.
+ */
+async function prepareLogFile(logFile: string, requested: string): Promise<void> {
+  const refuse = (why: string): CrikitError =>
+    invalidArgument(`config.log_path ${JSON.stringify(requested)} ${why} (${logFile}); accepted: a file path inside the pod's log_directory`, "config.log_path");
+  try {
+    await mkdir(dirname(logFile), { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR" || code === "EEXIST") throw refuse("runs through a file");
+    throw err;
+  }
+  if ((await stat(logFile).catch(() => undefined))?.isDirectory()) throw refuse("names a directory");
 }
 
 async function exists(p: string): Promise<boolean> {
