@@ -17,11 +17,13 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # busybox-static and catatonit: test image contents and the pause process.
 # docker-registry, skopeo, umoci, apache2-utils (htpasswd): registry tests.
 # containerd: the peer the benchmarks compare against. attr (setfattr): the
-# image unpacker writes overlayfs opaque-dir xattrs with it.
+# image unpacker writes overlayfs opaque-dir xattrs with it. socat: port-forward
+# connects inside a pod's network namespace through nsenter + socat.
+# python3-minimal: attach holds conmon's SEQPACKET socket with a small helper.
 packages=(
   runc crun conmon containernetworking-plugins busybox-static catatonit
   docker-registry skopeo umoci apache2-utils iproute2 iptables containerd
-  procps util-linux attr openssl
+  procps util-linux attr openssl socat python3-minimal
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -55,6 +57,26 @@ if [[ ! -x $dynbb/bin/busybox ]]; then
   mkdir -p "$dynbb"
   dpkg-deb -x "$tmp"/busybox_*.deb "$dynbb"
   rm -rf "$tmp"
+fi
+
+# --- crictl ------------------------------------------------------------------
+# The CRI's everyday client, which the e2e tests drive crikitd with. Debian 12
+# has no package of it; when ../shared/bin holds one (cri-tools v1.26.1), it
+# is copied to /usr/local/bin, the set-up's own place (a crictl installed
+# elsewhere on PATH is left alone). The README says how to get it otherwise.
+shared_crictl=$here/../shared/bin/crictl
+if [[ -x $shared_crictl ]]; then
+  if [[ -e /usr/local/bin/crictl ]] || ! command -v crictl >/dev/null 2>&1; then
+    if ! cmp -s "$shared_crictl" /usr/local/bin/crictl; then
+      log "installing $(realpath "$shared_crictl") as /usr/local/bin/crictl"
+      install -m 0755 "$shared_crictl" /usr/local/bin/crictl
+    fi
+  fi
+fi
+if command -v crictl >/dev/null 2>&1; then
+  log "$(crictl --version) at $(command -v crictl)"
+else
+  log "no crictl (the e2e tests that drive crikitd with it are skipped): see the README"
 fi
 
 # --- Node.js >= 22 -----------------------------------------------------------

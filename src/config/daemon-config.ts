@@ -32,8 +32,9 @@
  *
  * @packageDocumentation
  */
-import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseToml } from "smol-toml";
+import type { Ajv as AjvClass, ErrorObject } from "ajv";
+import type * as SmolToml from "smol-toml";
+import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
 import { invalidArgument } from "../errors.js";
 import { runtimeHandlerSettings } from "./runtime-handler.js";
@@ -109,6 +110,21 @@ export interface DaemonConfig {
   pause_binary: string;
   /** Clamp negative oom_score_adj values to what the daemon itself may set. @defaultValue true */
   restrict_oom_score_adj: boolean;
+  /**
+   * Size in bytes of the tmpfs each pod gets as its `/dev/shm`, shared by the pod's containers (not used by
+   * pods in the host IPC namespace, whose containers get the host's `/dev/shm`).
+   * @defaultValue 67108864 (64 MiB)
+   */
+  shm_size: number;
+  /**
+   * Resource limits of every container's process, as `NAME=SOFT:HARD` (CRI-O's `default_ulimits`; names as
+   * in `ulimit`/`prlimit`: `nofile`, `nproc`, `core`, `memlock`, `stack`, ...). The default is what a
+   * Kubernetes workload gets from containerd or CRI-O under their service units; an empty list sets none
+   * (the container inherits the OCI runtime's limits). Raising a hard limit above the daemon's own needs
+   * CAP_SYS_RESOURCE: without it crikit lowers such a value to the daemon's limit and warns.
+   * @defaultValue ["nofile=1048576:1048576"]
+   */
+  default_ulimits: string[];
   /** The handler used when RunPodSandbox names none; must be a key of `runtimes`. @defaultValue "runc" */
   default_runtime: string;
   /**
@@ -144,6 +160,19 @@ export interface DaemonConfig {
   stream: { address: string; port: number };
   /** Maximum gRPC message size in bytes. @defaultValue 16777216 (16 MiB) */
   max_message_bytes: number;
+  /**
+   * The Prometheus endpoint: `address` is `host:port` on loopback (`127.0.0.1:9090`, `[::1]:9090`,
+   * `localhost:9090`), served at `/metrics`; empty turns it off.
+   * @defaultValue `{ address: "" }`
+   */
+  metrics: { address: string };
+  /**
+   * Tracing: `endpoint` is an OTLP/HTTP traces URL (`http://127.0.0.1:4318/v1/traces`) spans are exported to;
+   * empty turns tracing off. `sampling_ratio` is the share of traces started here that are sampled (a trace
+   * context from the client keeps its own decision); `service_name` names the service in the spans.
+   * @defaultValue `{ endpoint: "", sampling_ratio: 1, service_name: "crikitd" }`
+   */
+  tracing: { endpoint: string; sampling_ratio: number; service_name: string };
 }
 
 const stringArray = { type: "array", items: { type: "string" } } as const;
@@ -169,6 +198,8 @@ export const daemonConfigSchema = {
     },
     pause_binary: { type: "string", default: "/usr/bin/catatonit" },
     restrict_oom_score_adj: { type: "boolean", default: true },
+    default_ulimits: { ...stringArray, default: ["nofile=1048576:1048576"], description: "NAME=SOFT:HARD, as CRI-O's default_ulimits" },
+    shm_size: { type: "integer", minimum: 4096, default: 64 * 1024 * 1024, description: "bytes of each pod's /dev/shm tmpfs" },
     default_runtime: { type: "string", default: "runc" },
     runtimes: {
       type: "object",
@@ -257,10 +288,50 @@ export const daemonConfigSchema = {
       },
     },
     max_message_bytes: { type: "integer", minimum: 4096, default: 16 * 1024 * 1024 },
+    metrics: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        address: { type: "string", default: "", description: "host:port of the Prometheus endpoint, on loopback; empty: off" },
+      },
+    },
+    tracing: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        endpoint: { type: "string", default: "", description: "OTLP/HTTP traces URL; empty: off" },
+        sampling_ratio: { type: "number", minimum: 0, maximum: 1, default: 1 },
+        service_name: { type: "string", default: "crikitd" },
+      },
+    },
   },
 } as const;
 
-let validate: ReturnType<Ajv["compile"]> | undefined;
+/**
+ * Splits a `host:port` address (`127.0.0.1:9090`, `[::1]:9090`); undefined
+ * when it is not one.
+ *
+ * @public
+ */
+export function parseHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
+  if (m === null) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+// Loaded by the first configuration resolved or parsed.
+const ajv = lazyRequire<{ Ajv: typeof AjvClass }>("ajv");
+const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
+
+let validate: ReturnType<AjvClass["compile"]> | undefined;
 
 function describeError(e: ErrorObject): string {
   const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
@@ -281,7 +352,7 @@ function describeError(e: ErrorObject): string {
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
   const cfg = structuredClone(input);
-  validate ??= new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
+  validate ??= new (ajv().Ajv)({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
   if (!validate(cfg)) {
     throw invalidArgument(`invalid configuration: ${(validate.errors ?? []).map(describeError).join("; ")}`, "config");
   }
@@ -296,6 +367,7 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
     throw invalidArgument(`default_runtime ${JSON.stringify(c.default_runtime)} is not among runtimes (${Object.keys(c.runtimes).join(", ")})`, "default_runtime");
   }
   const rawRuntimes = (input["runtimes"] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  c.default_ulimits.forEach((u, i) => parseUlimit(u, `default_ulimits[${i}]`));
   for (const [name, rt] of Object.entries(c.runtimes)) {
     // The options' binary and root (BinaryName, Root) become the handler's own;
     // runtimeHandlerSettings refuses what cannot be honoured, naming the key.
@@ -316,6 +388,22 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
     }
     rt.root ??= `${c.state}/runtimes/${name}`;
   }
+  if (c.metrics.address !== "") {
+    const hp = parseHostPort(c.metrics.address);
+    if (hp === undefined) throw invalidArgument(`metrics.address must be host:port, got ${JSON.stringify(c.metrics.address)}`, "metrics.address");
+    if (!isLoopback(hp.host)) throw invalidArgument(`metrics.address must be on loopback (127.0.0.1, ::1 or localhost), got ${JSON.stringify(c.metrics.address)}`, "metrics.address");
+  }
+  if (c.tracing.endpoint !== "") {
+    let u: URL | undefined;
+    try {
+      u = new URL(c.tracing.endpoint);
+    } catch {
+      u = undefined;
+    }
+    if (u === undefined || (u.protocol !== "http:" && u.protocol !== "https:")) {
+      throw invalidArgument(`tracing.endpoint must be an http or https URL, got ${JSON.stringify(c.tracing.endpoint)}`, "tracing.endpoint");
+    }
+  }
   return c;
 }
 
@@ -329,7 +417,7 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
 export function parseDaemonConfig(toml: string): DaemonConfig {
   let raw: Record<string, unknown>;
   try {
-    raw = parseToml(toml) as Record<string, unknown>;
+    raw = smolToml().parse(toml) as Record<string, unknown>;
   } catch (err) {
     throw invalidArgument(`configuration is not valid TOML: ${(err as Error).message.split("\n")[0]}`, "config");
   }
@@ -339,4 +427,26 @@ export function parseDaemonConfig(toml: string): DaemonConfig {
 /** The configuration with every default. @public */
 export function defaultDaemonConfig(): DaemonConfig {
   return resolveDaemonConfig({});
+}
+
+const ULIMIT_NAMES = ["as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
+
+/**
+ * Parses one `default_ulimits` entry, `NAME=SOFT:HARD` (or `NAME=LIMIT` for
+ * both), into an OCI rlimit such as `{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }`.
+ *
+ * @throws `InvalidArgument` naming `field` for an unknown name, a value that
+ *   is not a non-negative integer, or a soft limit above the hard one.
+ * @public
+ */
+export function parseUlimit(text: string, field = "default_ulimits"): { type: string; soft: number; hard: number } {
+  const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(text.trim());
+  if (m === null) throw invalidArgument(`${field}: ${JSON.stringify(text)} is not NAME=SOFT:HARD (for instance "nofile=1048576:1048576")`, field);
+  const [, name = "", softText = "", hardText] = m;
+  if (!ULIMIT_NAMES.includes(name)) throw invalidArgument(`${field}: unknown limit ${JSON.stringify(name)} (known: ${ULIMIT_NAMES.join(", ")})`, field);
+  const soft = Number(softText);
+  const hard = hardText === undefined ? soft : Number(hardText);
+  if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw invalidArgument(`${field}: ${JSON.stringify(text)} is out of range`, field);
+  if (soft > hard) throw invalidArgument(`${field}: soft limit ${soft} is above the hard limit ${hard}`, field);
+  return { type: `RLIMIT_${name.toUpperCase()}`, soft, hard };
 }

@@ -9,4 +9,5 @@ export type { SandboxMode, SandboxInput, SandboxHandle } from "./sandbox.js";
 export { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
 export type { InfraSpecInput } from "./infra-spec.js";
 export { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
+export { mountPodShm, unmountPodShm } from "./pod-shm.js";
 export type { PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./pinned-namespaces.js";

@@ -20,6 +20,7 @@ import {
 import type { ContainerRecord, SandboxRecord } from "../stores/index.js";
 import { containerState, sandboxState } from "../stores/index.js";
 import type { ImageRecord } from "../image/index.js";
+import { isImageIdReference, normalizeReference } from "../reference/index.js";
 
 /** True when every selector entry is present in `labels` with the same value. @public */
 export function matchLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>> | undefined): boolean {
@@ -125,10 +126,44 @@ export function criImageOf(img: ImageRecord): MessageInitShape<typeof ImageSchem
   };
 }
 
+/**
+ * What ContainerStatus reports as a container's image, as containerd does
+ * (the kubelet shows them as `containerStatuses[].image` and `.imageID`):
+ * `image` is the image's name, a repo tag, even when the container was
+ * created by image ID (as the kubelet creates them); `imageRef` is the
+ * pullable repo digest (`registry/repo@sha256:...`), or the image ID when
+ * the image has none. Where the image has several, the one the user named
+ * (`user_specified_image`, else the request's image) wins, else the first.
+ * An image with no tag is named by the request's reference, else by
+ * `user_specified_image`, else by its ID.
+ *
+ * @public
+ */
+export function containerImageNames(
+  requested: string,
+  userSpecified: string,
+  image: { id: string; repoTags: readonly string[]; repoDigests: readonly string[] },
+): { image: string; imageRef: string } {
+  const named: string[] = [];
+  for (const ref of [userSpecified, requested]) {
+    if (ref === "" || isImageIdReference(ref)) continue;
+    try {
+      named.push(normalizeReference(ref));
+    } catch {
+      // not a reference: nothing to prefer
+    }
+  }
+  const pick = (list: readonly string[]): string | undefined => named.find((n) => list.includes(n)) ?? list[0];
+  const fallback = requested !== "" && !isImageIdReference(requested) ? requested : userSpecified !== "" ? userSpecified : image.id;
+  return { image: pick(image.repoTags) ?? fallback, imageRef: pick(image.repoDigests) ?? image.id };
+}
+
 /** Extra facts of a container the CRI status reports beyond the stored record. @public */
 export interface ContainerStatusFacts {
-  /** The image as the user asked for it (ContainerStatus.image.image). */
+  /** The image's name (ContainerStatus.image.image; see {@link containerImageNames}). */
   imageName: string;
+  /** ContainerStatus.image_ref: the repo digest (see {@link containerImageNames}). @defaultValue the image ID */
+  imageRef?: string | undefined;
   /** The log path reported (`""` when the container has none). */
   logPath: string;
   /** The stop signal used. */
@@ -150,7 +185,7 @@ export function toCriContainerStatus(r: ContainerRecord, facts: ContainerStatusF
     finishedAt: s.finishedAt,
     exitCode: s.exitCode,
     image: { image: facts.imageName, userSpecifiedImage: cfg.image?.userSpecifiedImage ?? "" },
-    imageRef: r.metadata.imageRef,
+    imageRef: facts.imageRef ?? r.metadata.imageRef,
     imageId: r.metadata.imageRef,
     reason: s.reason,
     message: s.message,

@@ -14,7 +14,7 @@
  * <root>/records/containers/<id>.json   container records
  * <root>/images/                        the image service (content, snapshots, image records)
  * <root>/containers/<id>/{upper,work,volumes}   a container's writable layer
- * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf
+ * <state>/sandboxes/<id>/               sandbox dir (src/sandbox) + hostname, hosts, resolv.conf, shm (the pod's /dev/shm tmpfs)
  * <state>/containers/<id>/              OCI bundle: config.json, rootfs (overlay mount)
  * <state>/oci/<handler>/                OciRuntime state (conmon pid files, exits/)
  * <state>/runtimes/<handler>/           the OCI runtime's own --root (default)
@@ -25,7 +25,8 @@
  * validate (metadata, run_as_group without a user, a hostname of at most
  * 64 bytes, an absolute log directory, runtime handler) →
  * claim a late result or reserve the name (Registrar) → netns (unless host
- * network) → CNI ADD (unless host network) → sandbox in its mode (`infra`:
+ * network) → CNI ADD (unless host network), the pod's shm tmpfs (unless host
+ * IPC) → sandbox in its mode (`infra`:
  * catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS namespaces,
  * no process) → hostname, hosts, resolv.conf in the sandbox dir → log
  * directory → record written → READY. On failure the undo steps run newest
@@ -142,12 +143,13 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import { runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
+import { parseUlimit, runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
-import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { CniConfDir, CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
+import { networkHostState, presentHostState, removeHostState, type NetworkHostState } from "./host-state.js";
 import { OciRuntime } from "../oci/index.js";
-import { loadSandbox, removeSandbox, startSandbox, stopSandbox, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import { loadSandbox, mountPodShm, removeSandbox, startSandbox, stopSandbox, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
 import {
   ALL_CAPABILITIES,
   buildHostnameFile,
@@ -158,6 +160,7 @@ import {
   legacySecurityProfile,
   parseExactJson,
   podHostname,
+  OCI_VERSION,
   resourcesToOci,
   stringifyExactJson,
   validateTargetContainer,
@@ -180,15 +183,26 @@ import {
   type SandboxStatus as StoredSandboxStatus,
 } from "../stores/index.js";
 import { parseReference } from "../reference/index.js";
-import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
-import { containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
+import {
+  StatsCollector,
+  metricDescriptors,
+  podCgroupPath,
+  type CgroupReader,
+  type ContainerStatsSubject,
+  type PodMetricsSubject,
+  type PodStatsSubject,
+} from "../stats/index.js";
+import { containerImageNames, containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
 import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
-import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, nodeValidationHost, ownOomScoreAdj } from "./node-host.js";
+import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, nodeValidationHost, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { validateCriRequest } from "../validation/index.js";
 import { RecordDir } from "./records.js";
-import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/index.js";
+import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sandboxNotReady } from "./user-errors.js";
+import { createOciStreamingRuntime } from "./streaming-runtime.js";
+import type { StreamingRuntime } from "../streaming/runtime.js";
+import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/service-impl.js";
 
 /** A pino-compatible logger subset. @public */
 export interface ServiceLogger {
@@ -273,7 +287,8 @@ interface SandboxExtra {
   hostNetwork: boolean;
   netnsPath: string;
   networkDown: boolean;
-  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string };
+  /** The pod files containers bind-mount; `shmPath` is the pod's shm tmpfs (absent with host IPC). */
+  files: { hostnamePath?: string; hostsPath?: string; resolvConfPath?: string; shmPath?: string };
   /** Set while the sandbox is a parked late result (survives a restart). */
   parked?: { key: string; fp: string } | undefined;
   /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
@@ -286,7 +301,10 @@ interface ContainerExtra {
   rwDir: string;
   /** The file conmon writes. */
   logFile: string;
+  /** The image's name ContainerStatus reports (`containerImageNames`). */
   imageName: string;
+  /** The repo digest ContainerStatus reports as image_ref; absent in records written before it existed (then the ID). */
+  imageRepoDigest?: string | undefined;
   stopSignal: string;
   user?: { uid: number; gid: number; additionalGids: number[] } | undefined;
   pid: number;
@@ -319,12 +337,50 @@ interface ContainerFileRecord {
 const silent: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
 
+/**
+ * The wall clock in nanoseconds, as CRI timestamps are: a monotonic
+ * high-resolution clock anchored once to the wall clock, so two objects made
+ * in the same millisecond do not tie (the kubelet sorts by `created_at`), and
+ * strictly increasing in this process, even across a step of the wall
+ * clock. {@link observeNs} raises the floor to timestamps restored from
+ * records, so nothing made after a restart sorts before what came before it.
+ */
+const clockAnchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastNs = 0n;
 function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  let t = clockAnchorNs + process.hrtime.bigint();
+  if (t <= lastNs) t = lastNs + 1n;
+  lastNs = t;
+  return t;
+}
+
+/** Keeps {@link nowNs} above a timestamp restored from a record. */
+function observeNs(...ts: bigint[]): void {
+  for (const t of ts) if (t > lastNs) lastNs = t;
 }
 
 function dateNs(d: Date | undefined): bigint {
   return d === undefined ? 0n : BigInt(d.getTime()) * 1_000_000n;
+}
+
+/**
+ * A container's exit time in nanoseconds: the runtime reports it as a
+ * `Date` (milliseconds) taken from the exit file's mtime, so read that mtime
+ * again in nanoseconds; any other time (a vanished container's) stays as
+ * given; none is now.
+ */
+async function exitTimeNs(oci: OciRuntime | undefined, id: string, at: Date | undefined): Promise<bigint> {
+  if (at === undefined) return nowNs();
+  if (oci === undefined) return dateNs(at);
+  try {
+    const st = await stat(oci.exitFile(id), { bigint: true });
+    // The same time (Node rounds the Date's milliseconds, the division truncates).
+    const skew = st.mtimeNs / 1_000_000n - BigInt(at.getTime());
+    if (skew >= -1n && skew <= 1n) return st.mtimeNs;
+  } catch {
+    // no exit file: the time came from elsewhere
+  }
+  return dateNs(at);
 }
 
 /** A stable JSON text (sorted keys) of a JSON value, for fingerprints. */
@@ -365,7 +421,29 @@ function errMessage(err: unknown): string {
 }
 
 /**
- * The CRI service (see the file header).
+ * The CRI service: every RPC of `runtime.v1` RuntimeService and ImageService,
+ * callable in-process (request message and an optional `{ signal }` in, the
+ * response init shape out).
+ *
+ * - Lifetime: every call except Version, Status and RuntimeConfig answers
+ *   `Unavailable` until {@link CriService.recover} has resolved, and after
+ *   {@link CriService.close}. Containers keep running under conmon across a
+ *   close; the next service recovers them from `<root>/records`.
+ * - Directories: records under `<root>/records/{sandboxes,containers}`,
+ *   images under `<root>/images`, writable layers under `<root>/containers`;
+ *   sandbox dirs, OCI bundles and the runtimes' state under `<state>`.
+ * - RunPodSandbox reserves the name, pins the netns, runs CNI ADD, starts the
+ *   sandbox in its mode (`auto`: infra-less unless the pod shares one PID
+ *   namespace), writes hostname, hosts and resolv.conf, then the record; a
+ *   failed step undoes the earlier ones, newest first.
+ * - Late results: a RunPodSandbox or CreateContainer that finishes after the
+ *   client's deadline is kept, hidden, for the TTL; the same request again
+ *   gets the same ID, a changed one removes it.
+ * - Idempotence: StopPodSandbox, RemovePodSandbox and RemoveContainer of an
+ *   unknown ID succeed; StopContainer of an unknown ID is `NotFound`, of an
+ *   exited one OK; Status calls of unknown IDs are `NotFound`.
+ * - Events: CREATED, STARTED, STOPPED and DELETED events of pods and
+ *   containers go to {@link CriService.events}, container exits included.
  *
  * @example
  * ```ts
@@ -417,18 +495,33 @@ export class CriService {
   readonly #oomScoreAdj = ownOomScoreAdj();
   /** Node facts for request validation (huge page sizes, online CPUs, cgroup v2). */
   readonly #validationHost = nodeValidationHost();
+  /** Whether the host limits swap: then a memory limit without swap gets swap = memory (containerd). */
+  readonly #swapController = swapControllerAvailable();
+  /** Every container's rlimits: `default_ulimits`, clamped to what the OCI runtime may set. */
+  readonly #rlimits: ReadonlyArray<{ type: string; soft: number; hard: number }>;
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   readonly #stats: StatsCollector;
   #podCidr = "";
   #recovered: Promise<void> | undefined;
   #ready = false;
   #closed = false;
+  /** Whether the service built its CNI manager and netns manager (and so owns what they leave on the host). */
+  readonly #ownsCni: boolean;
+  readonly #ownsNetns: boolean;
+  /** Per pod network: what its plugins create on the host, and the part that existed before the service's first ADD. */
+  readonly #networkHostState = new Map<string, { state: NetworkHostState; before: NetworkHostState }>();
+  #confDirView: CniConfDir | undefined;
 
   constructor(options: CriServiceOptions) {
     const c = options.config;
     this.config = c;
     this.#log = options.logger ?? silent;
     this.#version = options.version ?? "0.1.0";
+    const ulimits = grantableRlimits(c.default_ulimits.map((u, i) => parseUlimit(u, `default_ulimits[${i}]`)));
+    this.#rlimits = ulimits.rlimits;
+    if (ulimits.clamped.length > 0) {
+      this.#log.warn({ clamped: ulimits.clamped }, "default_ulimits above the daemon's own hard limits lowered: raising them needs CAP_SYS_RESOURCE");
+    }
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
       // [runtimes.<name>.options]: applied, or refused here naming the key.
@@ -478,6 +571,8 @@ export class CriService {
     // The real path: /var/run is a symlink to /run, and mountinfo names mount points by real path.
     mkdirSync(c.cni.netns_dir, { recursive: true });
     this.netns = options.netns ?? createNetnsManager({ dir: realpathSync(c.cni.netns_dir) });
+    this.#ownsCni = options.cni === undefined;
+    this.#ownsNetns = options.netns === undefined;
     this.#sandboxRecords = new RecordDir(join(c.root, "records", "sandboxes"));
     this.#containerRecords = new RecordDir(join(c.root, "records", "containers"));
     const ttl = options.lateResultTtlMs ?? 600_000;
@@ -521,7 +616,11 @@ export class CriService {
   // --- lifetime -------------------------------------------------------------
 
   /**
-   * Restores state after a (re)start; see the file header. Idempotent: later
+   * Restores state after a (re)start: the exit monitor starts, records are
+ * loaded and their names reserved, each OCI runtime is reconciled (running,
+ * exited meanwhile, or vanished and reported exited with reason `Unknown`),
+ * a sandbox that lost its infra process or a pinned namespace is NOTREADY,
+ * runtime containers with no record are removed, images are loaded. Idempotent: later
    * calls return the first call's promise.
    */
   recover(): Promise<void> {
@@ -540,6 +639,37 @@ export class CriService {
     this.#stats.close();
     this.#lifetime.abort(new CrikitError("Unavailable", "runtime is shutting down"));
     await this.cni.close().catch(() => undefined);
+    if (this.sandboxes.list().length === 0) await this.#removeHostState();
+  }
+
+  /**
+   * Before the first ADD on the pod network: notes which of the bridges and
+   * host-local directories its plugins create exist already, so that close()
+   * removes only the ones the service made.
+   */
+  async #noteNetworkHostState(): Promise<void> {
+    if (!this.#ownsCni) return;
+    this.#confDirView ??= new CniConfDir(this.cni.confDir);
+    const list = (await this.#confDirView.load()).defaultNetwork;
+    if (list === undefined || this.#networkHostState.has(list.name)) return;
+    const state = networkHostState(list);
+    this.#networkHostState.set(list.name, { state, before: await presentHostState(state) });
+  }
+
+  /** With no pod left: removes the unused bridges, IPAM directories and netns-dir mount the service made. */
+  async #removeHostState(): Promise<void> {
+    for (const [network, { state, before }] of this.#networkHostState) {
+      const present = await presentHostState(state);
+      const made = {
+        bridges: present.bridges.filter((b) => !before.bridges.includes(b)),
+        ipamDirs: present.ipamDirs.filter((d) => !before.ipamDirs.includes(d)),
+      };
+      const { removed, failed } = await removeHostState(made);
+      if (removed.length > 0) this.#log.info({ network, removed }, "removed the pod network's host state");
+      for (const f of failed) this.#log.warn({ network, what: f.what, err: errMessage(f.err) }, "cannot remove the pod network's host state");
+    }
+    this.#networkHostState.clear();
+    if (this.#ownsNetns) await this.netns.close?.().catch(() => undefined);
   }
 
   /** Same as {@link CriService.close}, for `await using`. */
@@ -580,6 +710,7 @@ export class CriService {
       try {
         const config = fromJson(PodSandboxConfigSchema, r.config);
         let status = r.status;
+        observeNs(status.createdAt, status.readyAt, status.stoppedAt);
         const extra = r.extra;
         if (sandboxState(status) === "READY") {
           const lost = await this.#sandboxLost(id, extra, oci.get(id));
@@ -587,6 +718,10 @@ export class CriService {
             this.#log.warn({ id, why: lost }, "sandbox is no longer ready");
             status = { ...status, stoppedAt: nowNs() };
           }
+        }
+        // A pod that is not ready holds no shm (released at stop; or it was lost while the daemon was down).
+        if (sandboxState(status) !== "READY" && extra.files.shmPath !== undefined) {
+          await unmountPodShm(extra.files.shmPath).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the pod's shm"));
         }
         this.sandboxes.add(id, { name: r.name, config, runtimeHandler: r.runtimeHandler }, status);
         this.#sx.set(id, extra);
@@ -601,6 +736,7 @@ export class CriService {
       try {
         const config = fromJson(ContainerConfigSchema, r.config);
         const { resources, ...rest } = r.status;
+        observeNs(rest.createdAt, rest.startedAt, rest.finishedAt);
         let status: StoredContainerStatus = {
           ...rest,
           ...(resources !== undefined ? { resources: fromJson(ContainerStatusSchema, { resources } as JsonValue).resources } : {}),
@@ -615,7 +751,7 @@ export class CriService {
             status = {
               ...status,
               startedAt: status.startedAt === 0n && o.startedAt ? dateNs(o.startedAt) : status.startedAt,
-              finishedAt: dateNs(o.finishedAt) || nowNs(),
+              finishedAt: await exitTimeNs(this.#runtimes.get(r.extra.handler)?.oci, id, o.finishedAt),
               exitCode: o.exitCode ?? SpecialExitCode.Unknown,
               reason: o.reason ?? ExitReason.Unknown,
               message: o.message ?? "",
@@ -629,6 +765,12 @@ export class CriService {
         this.containers.add(id, { name: r.name, sandboxId: r.sandboxId, config, imageRef: r.imageRef, logPath: r.logPath }, status);
         this.#cx.set(id, r.extra);
         this.#containerNames.reserve(r.name, id);
+        // An exit while the daemon was down: release its cgroups now (a no-op once done).
+        if (status.finishedAt !== 0n && oci.get(id)?.state === "exited") {
+          await this.#runtime(r.extra.handler)
+            .oci.releaseExited(id)
+            .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+        }
         if (status.finishedAt !== r.status.finishedAt || status.startedAt !== r.status.startedAt) await this.#saveContainer(id);
       } catch (err) {
         this.#log.error({ id, err: errMessage(err) }, "cannot restore container");
@@ -734,7 +876,7 @@ export class CriService {
     this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.sandboxes.find(idOrPrefix);
-    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`pod sandbox ${JSON.stringify(idOrPrefix)} not found`);
+    if (r === undefined || this.#hidden.has(r.id)) throw sandboxNotFound(idOrPrefix);
     return r;
   }
 
@@ -742,7 +884,7 @@ export class CriService {
     this.#check();
     if (idOrPrefix === "") throw invalidArgument(`${field} is empty`, field);
     const r = this.containers.find(idOrPrefix);
-    if (r === undefined || this.#hidden.has(r.id)) throw notFound(`container ${JSON.stringify(idOrPrefix)} not found`);
+    if (r === undefined || this.#hidden.has(r.id)) throw containerNotFound(idOrPrefix);
     return r;
   }
 
@@ -750,6 +892,7 @@ export class CriService {
     const x = this.#cx.get(r.id);
     return toCriContainerStatus(r, {
       imageName: x?.imageName ?? r.metadata.config.image?.image ?? "",
+      imageRef: x?.imageRepoDigest,
       logPath: r.metadata.logPath,
       stopSignal: x?.stopSignal ?? "SIGTERM",
       user: x?.user,
@@ -759,13 +902,17 @@ export class CriService {
   #sandboxStatusOf(r: SandboxRecord): SandboxStatusInit {
     const x = this.#sx.get(r.id);
     const ns = r.metadata.config.linux?.securityContext?.namespaceOptions;
-    const ips = r.status.ip !== "" ? r.status.additionalIps : [];
+    // Once the pod's network is torn down its addresses are back in the pool:
+    // report none, as containerd does for a closed netns.
+    const released = x !== undefined && x.networkDown && !x.hostNetwork;
+    const ip = released ? "" : r.status.ip;
+    const ips = ip !== "" ? r.status.additionalIps : [];
     return {
       id: r.id,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
       state: criSandboxState(r),
       createdAt: r.status.createdAt,
-      network: { ip: r.status.ip, additionalIps: ips.map((ip) => ({ ip })) },
+      network: { ip, additionalIps: ips.map((a) => ({ ip: a })) },
       linux: {
         namespaces: {
           options: {
@@ -837,7 +984,7 @@ export class CriService {
     }
     if (st !== undefined && st.state !== "exited") return false;
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? (st === undefined ? "container state is gone" : ""),
@@ -853,6 +1000,13 @@ export class CriService {
     await this.#saveContainer(id);
     this.#log.info({ id, exitCode: e.exitCode, reason: e.reason }, "container exited");
     this.#publish(id, ContainerEventType.CONTAINER_STOPPED_EVENT, c.metadata.sandboxId);
+    // Its cgroups go now, not at RemoveContainer (containerd deletes the task on exit).
+    const x = this.#cx.get(id);
+    if (x !== undefined) {
+      await this.#runtime(x.handler)
+        .oci.releaseExited(id)
+        .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+    }
   }
 
   // --- RuntimeService: runtime -----------------------------------------------
@@ -917,7 +1071,7 @@ export class CriService {
 
   // --- RuntimeService: sandboxes ---------------------------------------------
 
-  /** RunPodSandbox (see the file header for the steps). */
+  /** RunPodSandbox (see {@link CriService} for the steps and their undo). */
   async runPodSandbox(req: RunPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").RunPodSandboxResponseSchema>> {
     validateCriRequest(req, this.#validationHost);
     this.#check();
@@ -1015,7 +1169,7 @@ export class CriService {
 
   async #runSandbox(name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string): Promise<string> {
     const id = generateId();
-    this.#sandboxNames.reserve(name, id);
+    reserveName(this.#sandboxNames, name, id, "pod sandbox");
     const undo = new Undo();
     undo.push("release name", async () => this.#sandboxNames.release(name));
     const signal = this.#workSignal();
@@ -1042,6 +1196,7 @@ export class CriService {
       // The pod network (CNI ADD into the pinned netns) and the sandbox (pinned
       // IPC/UTS namespaces, or the infra process joining the netns by path) do
       // not depend on each other: set them up at the same time.
+      if (!hostNetwork) await this.#noteNetworkHostState().catch((err: unknown) => this.#log.debug({ err: errMessage(err) }, "cannot read the pod network's host state"));
       const network = hostNetwork
         ? Promise.resolve<readonly string[]>([])
         : this.cni
@@ -1077,16 +1232,26 @@ export class CriService {
       ).then((h) => {
         undo.push("remove sandbox", async (sg) => {
           await stopSandbox(rt.oci, h, { signal: sg }).catch(() => undefined);
+          // The shm lives in the sandbox dir that removeSandbox deletes.
+          await unmountPodShm(join(dir, "shm"), { signal: sg });
           await removeSandbox(rt.oci, h, { signal: sg });
         });
         return h;
       });
-      const [netRes, sbRes] = await Promise.allSettled([network, sandbox]);
+      // The pod's /dev/shm, shared by its containers (containerd's and
+      // CRI-O's behaviour); a pod in the host IPC namespace uses the host's.
+      const shmPath = ns?.ipc === NamespaceMode.NODE ? undefined : join(dir, "shm");
+      const shm =
+        shmPath === undefined
+          ? Promise.resolve()
+          : mountPodShm(shmPath, this.config.shm_size, { signal }).finally(() => undo.push("unmount shm", (sg) => unmountPodShm(shmPath, { signal: sg })));
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, sandbox, shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
       const ips = netRes.value;
       const handle = sbRes.value;
-      const files: SandboxExtra["files"] = {};
+      const files: SandboxExtra["files"] = shmPath !== undefined ? { shmPath } : {};
       const filesDir = join(dir, "files");
       await mkdir(filesDir, { recursive: true });
       files.hostnamePath = join(filesDir, "hostname");
@@ -1121,7 +1286,7 @@ export class CriService {
     }
   }
 
-  /** StopPodSandbox: idempotent; an unknown ID succeeds (see the file header). */
+  /** StopPodSandbox: idempotent; an unknown ID succeeds, as containerd and CRI-O answer (the kubelet repeats it). */
   async stopPodSandbox(req: StopPodSandboxRequest, ctx: CallContext = {}): Promise<MessageInitShape<typeof import("../cri.js").StopPodSandboxResponseSchema>> {
     validateCriRequest(req, this.#validationHost);
     this.#check();
@@ -1152,9 +1317,16 @@ export class CriService {
             if (x.netnsPath !== "") await this.netns.remove(x.netnsPath, signal ? { signal } : {});
             x.networkDown = true;
           })();
-      const [netRes, sbRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {})]);
+      // The pod's shm goes with the pod's processes, as containerd releases it at stop.
+      const shm = x.files.shmPath !== undefined ? unmountPodShm(x.files.shmPath, signal ? { signal } : {}) : Promise.resolve();
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {}), shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
+      if (shmRes.status === "rejected") throw shmRes.reason;
+      // The infra process is gone: its cgroups go now too, as containerd deletes the pause task at stop.
+      if (x.mode === "infra") {
+        await rt.oci.releaseExited(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the infra container's cgroups"));
+      }
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
       await this.#saveSandbox(id);
@@ -1183,6 +1355,7 @@ export class CriService {
       const r = this.sandboxes.find(id);
       const x = this.#sx.get(id);
       if (r === undefined || x === undefined) return;
+      if (x.files.shmPath !== undefined) await unmountPodShm(x.files.shmPath, signal ? { signal } : {});
       await removeSandbox(this.#runtime(x.handler).oci, x.handle, signal ? { signal } : {});
       await rm(x.handle.dir, { recursive: true, force: true });
       await this.#sandboxRecords.delete(id);
@@ -1202,16 +1375,28 @@ export class CriService {
     const r = this.#sandbox(req.podSandboxId);
     const info: Record<string, string> = {};
     if (req.verbose) {
+      // containerd's keys (what `crictl inspectp` users parse), then crikit's own.
       const x = this.#sx.get(r.id);
+      const ready = sandboxState(r.status) === "READY";
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = JSON.stringify({
         pid: r.status.pid,
+        processStatus: ready ? "running" : "stopped",
+        netNamespaceClosed: x !== undefined && !x.hostNetwork && x.networkDown,
+        netNamespacePath: x?.netnsPath ?? "",
+        image: x?.mode === "infra" ? this.config.pause_binary : "",
+        snapshotKey: "",
+        snapshotter: "",
         runtimeHandler: x?.handler ?? "",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig, { useProtoFieldName: true }),
+        runtimeSpec: x ? await this.#podRuntimeSpec(r, x) : null,
         sandboxMode: x?.mode ?? "",
-        netnsPath: x?.netnsPath ?? "",
         namespaces: x?.handle.namespaces ?? {},
         hostNetwork: x?.hostNetwork ?? false,
+        shmPath: x?.files.shmPath ?? "",
         podResources: x?.podResources ?? null,
-        config: toJson(PodSandboxConfigSchema, r.metadata.config as PodSandboxConfig),
       });
     }
     return {
@@ -1222,6 +1407,37 @@ export class CriService {
         .filter((c) => !this.#hidden.has(c.id))
         .map((c) => this.#containerStatusOf(c)),
       timestamp: nowNs(),
+    };
+  }
+
+  /**
+   * The OCI spec of a pod for verbose PodSandboxStatus: the infra
+   * container's `config.json`; an infra-less pod runs no process, so its
+   * spec holds only what its containers join (namespaces by path, hostname,
+   * sysctls) and no `process` or `cgroupsPath`.
+   */
+  async #podRuntimeSpec(r: SandboxRecord, x: SandboxExtra): Promise<unknown> {
+    if (x.mode === "infra") {
+      try {
+        return JSON.parse(await readFile(join(x.handle.dir, "infra", "config.json"), "utf8"));
+      } catch {
+        return null;
+      }
+    }
+    const cfg = r.metadata.config;
+    const ns = x.handle.namespaces;
+    const sysctls = cfg.linux?.sysctls ?? {};
+    return {
+      ociVersion: OCI_VERSION,
+      ...(x.hostNetwork ? {} : { hostname: cfg.hostname || (cfg.metadata?.name ?? "") }),
+      linux: {
+        namespaces: [
+          ...(ns.network !== undefined ? [{ type: "network", path: ns.network }] : []),
+          ...(ns.ipc !== "" ? [{ type: "ipc", path: ns.ipc }] : []),
+          ...(ns.uts !== "" ? [{ type: "uts", path: ns.uts }] : []),
+        ],
+        ...(Object.keys(sysctls).length > 0 ? { sysctl: { ...sysctls } } : {}),
+      },
     };
   }
 
@@ -1310,7 +1526,7 @@ export class CriService {
     const cfg = req.config;
     if (cfg === undefined) throw invalidArgument("config is missing", "config");
     validateContainerMetadata(cfg.metadata);
-    if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
+    if (sandboxState(sb.status) !== "READY") throw sandboxNotReady(sb.id);
     const sc = cfg.linux?.securityContext;
     if (sc?.runAsGroup !== undefined && sc.runAsUser === undefined && (sc.runAsUsername ?? "") === "") {
       throw invalidArgument("config.linux.security_context.run_as_group is set without run_as_user or run_as_username", "config.linux.security_context.run_as_group");
@@ -1349,7 +1565,7 @@ export class CriService {
 
   async #createContainer(name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
     const id = generateId();
-    this.#containerNames.reserve(name, id);
+    reserveName(this.#containerNames, name, id, "container");
     const undo = new Undo();
     undo.push("release name", async () => this.#containerNames.release(name));
     const signal = this.#workSignal();
@@ -1388,6 +1604,7 @@ export class CriService {
               },
             } as never)
           : cfg;
+      const names = containerImageNames(cfg.image?.image ?? "", cfg.image?.userSpecifiedImage ?? "", image);
       const spec: OciSpec = generateContainerSpec({
         id,
         sandboxId: sb.id,
@@ -1395,7 +1612,7 @@ export class CriService {
         config: specCfg,
         sandboxConfig: sbCfg,
         imageConfig: (image.config.config ?? {}) as ImageConfigInput,
-        imageName: cfg.image?.image ?? image.id,
+        imageName: names.image,
         rootfs: createDirRootfsReader(rootfs),
         host: this.#host,
         cgroupDriver: rt.cgroupDriver,
@@ -1403,6 +1620,8 @@ export class CriService {
         currentOomScoreAdj: this.#oomScoreAdj,
         hostCapabilities: this.#hostCaps,
         nodeHostname: osHostname(),
+        rlimits: this.#rlimits,
+        features: { swapController: this.#swapController },
         namespacePaths: {
           ...(hn.network !== undefined ? { network: hn.network } : {}),
           ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
@@ -1440,7 +1659,8 @@ export class CriService {
         bundle,
         rwDir,
         logFile,
-        imageName: cfg.image?.image ?? "",
+        imageName: names.image,
+        imageRepoDigest: names.imageRef,
         stopSignal: signalName(cfg.stopSignal) ?? (image.config.config?.StopSignal || "SIGTERM"),
         user: u ? { uid: u.uid ?? 0, gid: u.gid ?? 0, additionalGids: [...(u.additionalGids ?? [])] } : undefined,
         pid: created.pid,
@@ -1479,7 +1699,7 @@ export class CriService {
       if (state !== "CREATED") throw failedPrecondition(`container ${JSON.stringify(c.id)} is ${state.toLowerCase()}, not created`);
       if (cur.status.removing) throw failedPrecondition(`container ${JSON.stringify(c.id)} is being removed`);
       const sb = this.sandboxes.find(cur.metadata.sandboxId);
-      if (sb === undefined || sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(cur.metadata.sandboxId)} is not ready`);
+      if (sb === undefined || sandboxState(sb.status) !== "READY") throw sandboxNotReady(cur.metadata.sandboxId);
       const x = this.#cx.get(c.id) as ContainerExtra;
       const rt = this.#runtime(x.handler);
       this.containers.update(c.id, (s) => ({ ...s, starting: true }));
@@ -1534,7 +1754,7 @@ export class CriService {
       if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
     }
     await this.#markExited(id, {
-      finishedAt: st?.finishedAt ? dateNs(st.finishedAt) : nowNs(),
+      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? "",
@@ -1588,14 +1808,23 @@ export class CriService {
       } catch {
         runtimeSpec = undefined;
       }
+      // containerd's keys (what `crictl inspect` users parse), then crikit's own.
+      const rc = x ? this.#runtimes.get(x.handler)?.config : undefined;
       info["info"] = stringifyExactJson({
         sandboxID: r.metadata.sandboxId,
         pid: r.status.pid,
+        removing: r.status.removing,
+        snapshotKey: r.id,
+        snapshotter: "overlayfs",
+        runtimeType: rc?.type ?? "",
+        runtimeOptions: rc && Object.keys(rc.options).length > 0 ? rc.options : null,
+        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig, { useProtoFieldName: true }),
+        runtimeSpec: runtimeSpec ?? null,
         runtimeHandler: x?.handler ?? "",
         bundle: x?.bundle ?? "",
         logFile: x?.logFile ?? "",
-        config: toJson(ContainerConfigSchema, r.metadata.config as ContainerConfig),
-        runtimeSpec,
+        rootfs: x ? join(x.bundle, "rootfs") : "",
+        writableLayer: x ? join(x.rwDir, "upper") : "",
       });
     }
     return { status: this.#containerStatusOf(r), info };
@@ -1616,7 +1845,8 @@ export class CriService {
       id: r.id,
       podSandboxId: r.metadata.sandboxId,
       ...(r.metadata.config.metadata ? { metadata: r.metadata.config.metadata } : {}),
-      image: { image: this.#cx.get(r.id)?.imageName ?? "" },
+      // containerd's list element: the image as requested, image_ref the ID (the kubelet's image GC compares it with image IDs).
+      image: { image: r.metadata.config.image?.image ?? "" },
       imageRef: r.metadata.imageRef,
       imageId: r.metadata.imageRef,
       state: criContainerState(r),
@@ -1660,12 +1890,13 @@ export class CriService {
       const state = containerState(cur.status);
       if (state === "EXITED") throw failedPrecondition(`container ${JSON.stringify(c.id)} has exited`);
       const x = this.#cx.get(c.id) as ContainerExtra;
-      const oci = resourcesToOci(req.linux);
+      const swap = { swapController: this.#swapController };
+      const oci = resourcesToOci(req.linux, {}, swap);
       await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
       // Keep the spec in step, so the status (and a restart) report what applies now.
       const specPath = join(x.bundle, "config.json");
       const spec = parseExactJson(await readFile(specPath, "utf8")) as OciSpec;
-      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}) };
+      spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}, swap) };
       await writeFile(specPath, stringifyExactJson(spec));
       const resources = resourcesFromSpec(spec as never);
       this.containers.update(c.id, (s) => ({ ...s, resources }));
@@ -1797,6 +2028,29 @@ export class CriService {
     for (const chunk of chunks(list)) yield { podSandboxStats: await this.#stats.listPodStats(chunk.map((r) => this.#podSubject(r))) };
   }
 
+  /**
+   * The runtime side of Exec, Attach and PortForward, for a streaming
+   * server: sessions run through the container's OCI runtime handler and in
+   * the pod's network namespace (see `streaming-runtime.ts`). Unknown
+   * containers and pods are `NotFound`; a container not running or a pod
+   * not ready is `FailedPrecondition`.
+   */
+  streamingRuntime(): StreamingRuntime {
+    return createOciStreamingRuntime({
+      lookupContainer: (id) => {
+        const c = this.#container(id);
+        if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
+        return { runtime: this.#runtime((this.#cx.get(c.id) as ContainerExtra).handler).oci, id: c.id };
+      },
+      lookupSandbox: (id) => {
+        const s = this.#sandbox(id);
+        if (sandboxState(s.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(s.id)} is not ready`);
+        const x = this.#sx.get(s.id);
+        return { netnsPath: x === undefined || x.hostNetwork ? undefined : x.netnsPath };
+      },
+    });
+  }
+
   // --- RuntimeService: not implemented here ------------------------------------
 
   /** Exec: Unimplemented (needs the streaming server). */
@@ -1811,21 +2065,56 @@ export class CriService {
   portForward(_req: PortForwardRequest): never {
     throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server");
   }
-  /** ListMetricDescriptors: Unimplemented. */
-  listMetricDescriptors(_req: ListMetricDescriptorsRequest): never {
-    throw unimplemented("ListMetricDescriptors is not implemented by crikit yet");
+  /**
+   * ListMetricDescriptors: cAdvisor's container metrics that
+   * ListPodSandboxMetrics returns (see `src/stats/pod-metrics.ts`).
+   */
+  listMetricDescriptors(req: ListMetricDescriptorsRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ListMetricDescriptorsResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
+    return { descriptors: metricDescriptors() };
   }
-  /** ListPodSandboxMetrics: Unimplemented. */
-  listPodSandboxMetrics(_req: ListPodSandboxMetricsRequest): never {
-    throw unimplemented("ListPodSandboxMetrics is not implemented by crikit yet");
+
+  /** What the stats collector needs of a pod for the metrics RPCs: the stats subject plus labels. */
+  #metricsSubject(r: SandboxRecord): PodMetricsSubject {
+    const p = this.#podSubject(r);
+    const meta = r.metadata.config.metadata;
+    const pod = { namespace: meta?.namespace ?? "", pod: meta?.name ?? "" };
+    return {
+      ...p,
+      labels: { container: "", id: r.id, image: "", name: r.metadata.name, ...pod },
+      containers: p.containers.map((c) => {
+        const rec = this.containers.get(c.id);
+        const x = this.#cx.get(c.id);
+        return {
+          ...c,
+          labels: { container: rec.metadata.config.metadata?.name ?? "", id: c.id, image: x?.imageName ?? rec.metadata.config.image?.image ?? "", name: rec.metadata.name, ...pod },
+          startedAtNs: rec.status.startedAt,
+        };
+      }),
+    };
   }
-  /** StreamPodSandboxMetrics: Unimplemented. */
-  async *streamPodSandboxMetrics(_req: StreamPodSandboxMetricsRequest): AsyncGenerator<never> {
-    throw unimplemented("StreamPodSandboxMetrics is not implemented by crikit yet");
+
+  /** ListPodSandboxMetrics: every pod's and container's metrics, read when asked. */
+  async listPodSandboxMetrics(req: ListPodSandboxMetricsRequest, _ctx?: CallContext): Promise<MessageInitShape<typeof import("../cri.js").ListPodSandboxMetricsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
+    const list = this.#statsSandboxes(undefined);
+    return { podMetrics: await this.#stats.listPodMetrics(list.map((r) => this.#metricsSubject(r))) };
   }
-  /** CheckpointContainer: Unimplemented. */
+
+  /** StreamPodSandboxMetrics: ListPodSandboxMetrics in chunks. */
+  async *streamPodSandboxMetrics(req: StreamPodSandboxMetricsRequest, _ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof import("../cri.js").StreamPodSandboxMetricsResponseSchema>> {
+    validateCriRequest(req, this.#validationHost);
+    const list = this.#statsSandboxes(undefined);
+    for (const chunk of chunks(list, 50)) yield { podSandboxMetrics: await this.#stats.listPodMetrics(chunk.map((r) => this.#metricsSubject(r))) };
+  }
+
+  /**
+   * CheckpointContainer: Unimplemented. CRIU (Debian's 3.17) cannot run on
+   * the kernels crikit is tested on (`criu check` fails on the vDSO), so
+   * there is nothing to test an implementation against.
+   */
   checkpointContainer(_req: CheckpointContainerRequest): never {
-    throw unimplemented("CheckpointContainer is not implemented by crikit yet");
+    throw unimplemented("CheckpointContainer is not implemented by crikit: CRIU is not available on the hosts it is tested on");
   }
 
   // --- ImageService ------------------------------------------------------------
@@ -1880,12 +2169,7 @@ export class CriService {
         ...(a.registryToken ? { registryToken: a.registryToken } : {}),
       };
     } else {
-      let domain = "";
-      try {
-        domain = parseReference(ref).domain;
-      } catch (err) {
-        throw invalidArgument(`image.image ${JSON.stringify(ref)} is not a valid reference: ${errMessage(err)}`, "image.image");
-      }
+      const domain = parseReference(ref, "image.image").domain;
       const conf = this.config.registry.auths[domain];
       if (conf !== undefined) {
         auth = {
@@ -1896,7 +2180,9 @@ export class CriService {
         };
       }
     }
-    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const res = await this.images.pull(ref, { ...(auth ? { auth } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) }).catch((err: unknown) => {
+      throw isCrikitError(err) && err.code === "NotFound" ? imageNotInRegistry(ref, err) : err;
+    });
     this.#log.info({ image: ref, id: res.imageRef }, "image pulled");
     return { imageRef: res.imageRef };
   }

@@ -14,7 +14,7 @@ export type { LateResultsOptions } from "./late-results.js";
 export { RecordDir, recordFromJson, recordToJson, writeFileAtomic } from "./records.js";
 export { ExitMonitor } from "./exit-monitor.js";
 export type { ExitMonitorOptions } from "./exit-monitor.js";
-export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, nodeValidationHost, ownOomScoreAdj } from "./node-host.js";
+export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, nodeValidationHost, ownOomScoreAdj, grantableRlimits, swapControllerAvailable } from "./node-host.js";
 export {
   matchLabels,
   criSandboxState,
@@ -25,8 +25,11 @@ export {
   containerMatches,
   imageUser,
   criImageOf,
+  containerImageNames,
   toCriContainerStatus,
 } from "./cri-convert.js";
 export type { SandboxFilterInput, ContainerFilterInput, ContainerStatusFacts } from "./cri-convert.js";
 export { defaultCniConflist, ensureDefaultCniConfig } from "./default-cni.js";
+export { createOciStreamingRuntime } from "./streaming-runtime.js";
+export type { OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./streaming-runtime.js";
 export type { DefaultCniOptions } from "./default-cni.js";

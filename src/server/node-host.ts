@@ -132,6 +132,91 @@ export function ownOomScoreAdj(): number {
   }
 }
 
+/** `/proc/self/limits` row names by rlimit type. */
+const LIMIT_ROWS: Readonly<Record<string, string>> = {
+  RLIMIT_CPU: "Max cpu time",
+  RLIMIT_FSIZE: "Max file size",
+  RLIMIT_DATA: "Max data size",
+  RLIMIT_STACK: "Max stack size",
+  RLIMIT_CORE: "Max core file size",
+  RLIMIT_RSS: "Max resident set",
+  RLIMIT_NPROC: "Max processes",
+  RLIMIT_NOFILE: "Max open files",
+  RLIMIT_MEMLOCK: "Max locked memory",
+  RLIMIT_AS: "Max address space",
+  RLIMIT_LOCKS: "Max file locks",
+  RLIMIT_SIGPENDING: "Max pending signals",
+  RLIMIT_MSGQUEUE: "Max msgqueue size",
+  RLIMIT_NICE: "Max nice priority",
+  RLIMIT_RTPRIO: "Max realtime priority",
+  RLIMIT_RTTIME: "Max realtime timeout",
+};
+
+const CAP_SYS_RESOURCE = 24n;
+
+/**
+ * The rlimits an OCI runtime started by this process can actually set:
+ * raising a hard limit above one's own needs CAP_SYS_RESOURCE, so without
+ * it each hard limit is clamped to this process' own (from
+ * `/proc/self/limits`) and each soft limit to its hard limit; `clamped`
+ * lists what was lowered, for a warning. With the capability the input
+ * comes back unchanged.
+ *
+ * @public
+ */
+export function grantableRlimits<T extends { type: string; soft: number; hard: number }>(rlimits: readonly T[]): { rlimits: T[]; clamped: string[] } {
+  const status = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith("CapEff:"));
+  const eff = BigInt(`0x${(status ?? "CapEff:\t0").split(/\s+/)[1] ?? "0"}`);
+  if ((eff >> CAP_SYS_RESOURCE) & 1n) return { rlimits: rlimits.map((r) => ({ ...r })), clamped: [] };
+  let rows: string[] = [];
+  try {
+    rows = readFileSync("/proc/self/limits", "utf8").split("\n");
+  } catch {
+    return { rlimits: rlimits.map((r) => ({ ...r })), clamped: [] };
+  }
+  const own = (type: string): number | undefined => {
+    const label = LIMIT_ROWS[type];
+    const row = label === undefined ? undefined : rows.find((l) => l.startsWith(label));
+    const hard = row?.slice(label?.length ?? 0).trim().split(/\s+/)[1];
+    return hard === undefined || hard === "unlimited" ? undefined : Number(hard);
+  };
+  const clamped: string[] = [];
+  const out = rlimits.map((r) => {
+    const max = own(r.type);
+    if (max === undefined || r.hard <= max) return { ...r };
+    clamped.push(`${r.type} ${r.soft}:${r.hard} -> ${Math.min(r.soft, max)}:${max}`);
+    return { ...r, hard: max, soft: Math.min(r.soft, max) };
+  });
+  return { rlimits: out, clamped };
+}
+
+/**
+ * Whether the host can limit swap: cgroup v1 with swap accounting
+ * (`memory.memsw.limit_in_bytes` in the memory hierarchy's root) or cgroup
+ * v2 (`memory.swap.max` in this process' own cgroup).
+ *
+ * @public
+ */
+export function swapControllerAvailable(cgroupRoot = "/sys/fs/cgroup"): boolean {
+  try {
+    statSync(join(cgroupRoot, "memory", "memory.memsw.limit_in_bytes"));
+    return true;
+  } catch {
+    // no v1 memory hierarchy with swap accounting
+  }
+  try {
+    const own = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"))?.slice(3);
+    if (own === undefined) return false;
+    const base = statSync(join(cgroupRoot, "cgroup.controllers"), { throwIfNoEntry: false }) ? cgroupRoot : join(cgroupRoot, "unified");
+    // In a hybrid layout the v2 hierarchy holds no memory controller.
+    if (!readFileSync(join(base, "cgroup.controllers"), "utf8").split(/\s+/).includes("memory")) return false;
+    statSync(join(base, own, "memory.swap.max"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The node facts request validation needs (see `ValidationHost`): huge page
  * sizes from `/sys/kernel/mm/hugepages`, online CPUs and memory nodes, and

@@ -35,8 +35,15 @@ export const DEFAULT_READONLY_PATHS: readonly string[] = Object.freeze([
   "/proc/sysrq-trigger",
 ]);
 
-/** @public The default rlimits: 1024 open files, soft and hard. */
-export const DEFAULT_RLIMITS: readonly OciRlimit[] = Object.freeze([{ type: "RLIMIT_NOFILE", soft: 1024, hard: 1024 }]);
+/**
+ * @public The default rlimits: none, so the container inherits the OCI
+ * runtime's limits, as containerd does (under its service unit that is
+ * 1048576 open files, which is what Kubernetes workloads expect). A runtime
+ * sets its own through {@link CommonSpecInput.rlimits} (crikitd: the
+ * `default_ulimits` config key). A fixed 1024:1024 here used to keep servers
+ * and databases from raising their open-file limit.
+ */
+export const DEFAULT_RLIMITS: readonly OciRlimit[] = Object.freeze([]);
 
 /** @public The default size of a per-pod `/dev/shm`, bytes (64 MiB). */
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
@@ -88,7 +95,6 @@ export function createBaseSpec(rootfsPath: string): OciSpec {
         effective: [...DEFAULT_CAPABILITIES],
         permitted: [...DEFAULT_CAPABILITIES],
       },
-      rlimits: DEFAULT_RLIMITS.map((r) => ({ ...r })),
       noNewPrivileges: false,
     },
     mounts: defaultMounts(),

@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import type { ContainerConfig, PodSandboxConfig } from "../cri.js";
-import type { OciLinuxDevice, OciSeccomp } from "./oci-types.js";
+import type { OciLinuxDevice, OciRlimit, OciSeccomp } from "./oci-types.js";
 
 /**
  * A pino-compatible logger subset. crikit is silent without one.
@@ -146,6 +146,15 @@ export interface SpecFeatures {
    */
   cgroupNamespace?: boolean;
   /**
+   * The host can limit swap (cgroup v1 `memory.memsw.limit_in_bytes`, which
+   * needs swap accounting, or cgroup v2 `memory.swap.max`). Then a memory
+   * limit without a swap limit also sets the swap limit (memory plus swap)
+   * to the memory limit, so the container cannot use swap, as containerd
+   * does.
+   * @defaultValue false
+   */
+  swapController?: boolean;
+  /**
    * What to do with a CRI mount whose host path does not exist. The CRI says
    * such a mount is an error (the kubelet creates `DirectoryOrCreate` host
    * paths itself before it asks), so crikit's default is `"error"`, an
@@ -258,6 +267,14 @@ export interface CommonSpecInput {
   nodeHostname?: string;
   /** Size of a per-pod `/dev/shm`, bytes. @defaultValue 67108864 (64 MiB) */
   shmSizeBytes?: number;
+  /**
+   * The process' rlimits (`process.rlimits`), such as
+   * `[{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }]`. A hard
+   * limit above the OCI runtime's own fails the container's start unless
+   * the runtime holds CAP_SYS_RESOURCE.
+   * @defaultValue {@link DEFAULT_RLIMITS} (none: inherited from the OCI runtime)
+   */
+  rlimits?: readonly OciRlimit[];
   /** Logger for warnings. */
   logger?: SpecLogger;
   /**

@@ -2,22 +2,14 @@
  * Container and sandbox spec options for `linux`: namespaces, resources,
  * the cgroups path, sysctls, devices, masked and read-only paths.
  *
- * Namespaces of a container: network, IPC and UTS are the sandbox's, joined
- * by path (`/proc/<sandboxPid>/ns/*` or explicit paths), or the host's for
- * NODE modes (host network also means the host's UTS). PID: POD joins the
- * sandbox's, CONTAINER creates one, NODE uses the host's, TARGET joins the
- * target container's. User namespaces: with mode POD and mappings, the
- * sandbox creates one with the mappings and containers join it (the
- * mappings are repeated, as containerd does); refused with InvalidArgument
- * when `features.userNamespaces` is false. A mount namespace is always new;
- * a cgroup namespace only with `features.cgroupNamespace`.
+ * The rules are in the TSDoc of {@link withContainerNamespaces}.
  *
  * @packageDocumentation
  */
 import { CrikitError } from "../errors.js";
 import { NamespaceMode, type LinuxContainerResources, type NamespaceOption, type UserNamespace } from "../cri.js";
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "./defaults.js";
-import type { CgroupDriver, CommonSpecInput, ContainerSpecInput, SandboxSpecInput } from "./input.js";
+import type { CgroupDriver, CommonSpecInput, ContainerSpecInput, SandboxSpecInput, SpecFeatures } from "./input.js";
 import type { OciIdMapping, OciLinuxResources, OciNamespaceType, OciSpec } from "./oci-types.js";
 import { badField, isAbsolute, linuxOf, type SpecOption } from "./spec-option.js";
 import { specInt } from "./exact-json.js";
@@ -62,7 +54,17 @@ function usernsOf(ns: NamespaceOption | undefined, input: CommonSpecInput): User
 }
 
 /**
- * Set the container's namespaces (see the file header).
+ * Set the container's namespaces.
+ *
+ * Namespaces of a container: network, IPC and UTS are the sandbox's, joined
+ * by path (`/proc/<sandboxPid>/ns/*` or explicit paths), or the host's for
+ * NODE modes (host network also means the host's UTS). PID: POD joins the
+ * sandbox's, CONTAINER creates one, NODE uses the host's, TARGET joins the
+ * target container's. User namespaces: with mode POD and mappings, the
+ * sandbox creates one with the mappings and containers join it (the
+ * mappings are repeated, as containerd does); refused with InvalidArgument
+ * when `features.userNamespaces` is false. A mount namespace is always new;
+ * a cgroup namespace only with `features.cgroupNamespace`.
  *
  * @public
  */
@@ -135,12 +137,15 @@ export const withSandboxNamespaces: SpecOption<SandboxSpecInput> = (spec, input)
 
 /**
  * The OCI `linux.resources` for CRI resources; zero values mean "not set"
- * and are left out. int64 values stay exact: a value beyond 2^53 is kept as a
- * `bigint` (write the spec with `stringifyExactJson`).
+ * and are left out. With `options.swapController` (see
+ * {@link SpecFeatures.swapController}) a memory limit without a swap limit
+ * sets `memory.swap` (memory plus swap) to the memory limit. int64 values
+ * stay exact: a value beyond 2^53 is kept as a `bigint` (write the spec
+ * with `stringifyExactJson`).
  *
  * @public
  */
-export function resourcesToOci(r: LinuxContainerResources | undefined, base: OciLinuxResources = {}): OciLinuxResources {
+export function resourcesToOci(r: LinuxContainerResources | undefined, base: OciLinuxResources = {}, options: { swapController?: boolean } = {}): OciLinuxResources {
   const out: OciLinuxResources = { ...base };
   if (r === undefined) return out;
   const cpu = { ...(out.cpu ?? {}) };
@@ -153,6 +158,7 @@ export function resourcesToOci(r: LinuxContainerResources | undefined, base: Oci
   const memory = { ...(out.memory ?? {}) };
   if (r.memoryLimitInBytes !== 0n) memory.limit = specInt(r.memoryLimitInBytes);
   if (r.memorySwapLimitInBytes !== 0n) memory.swap = specInt(r.memorySwapLimitInBytes);
+  else if (r.memoryLimitInBytes !== 0n && options.swapController) memory.swap = specInt(r.memoryLimitInBytes);
   if (Object.keys(memory).length > 0) out.memory = memory;
   if (r.hugepageLimits.length > 0) out.hugepageLimits = r.hugepageLimits.map((h) => ({ pageSize: h.pageSize, limit: specInt(h.limit) }));
   if (Object.keys(r.unified).length > 0) out.unified = { ...r.unified };
@@ -166,7 +172,7 @@ export function resourcesToOci(r: LinuxContainerResources | undefined, base: Oci
  */
 export const withResources: SpecOption<ContainerSpecInput> = (spec, input) => {
   const linux = linuxOf(spec);
-  linux.resources = resourcesToOci(input.config.linux?.resources, linux.resources);
+  linux.resources = resourcesToOci(input.config.linux?.resources, linux.resources, { swapController: input.features?.swapController ?? false });
 };
 
 /**

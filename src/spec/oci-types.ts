@@ -242,7 +242,7 @@ export interface OciProcess {
   noNewPrivileges?: boolean;
   /** Scheduling policy and attributes (`sched_setattr(2)`). */
   scheduler?: OciScheduler;
-  /** Resource limits set with `setrlimit(2)`; crikit's default is {@link DEFAULT_RLIMITS}. */
+  /** Resource limits set with `setrlimit(2)`; by default none ({@link DEFAULT_RLIMITS}): the runtime's are inherited. */
   rlimits?: OciRlimit[];
   /** CPU affinity of processes started by the runtime's `exec`. */
   execCPUAffinity?: OciExecCpuAffinity;

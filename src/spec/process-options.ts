@@ -221,10 +221,14 @@ export const withOomScoreAdj: SpecOption<ContainerSpecInput> = (spec, input) => 
 };
 
 /**
- * Set `process.rlimits` to the defaults (1024 open files).
+ * Set `process.rlimits` to {@link CommonSpecInput.rlimits}, by default
+ * {@link DEFAULT_RLIMITS} (none: the runtime's limits are inherited).
  *
  * @public
  */
-export const withDefaultRlimits: SpecOption<CommonSpecInput> = (spec) => {
-  processOf(spec).rlimits = DEFAULT_RLIMITS.map((r) => ({ ...r }));
+export const withDefaultRlimits: SpecOption<CommonSpecInput> = (spec, input) => {
+  const list = input.rlimits ?? DEFAULT_RLIMITS;
+  const p = processOf(spec);
+  if (list.length === 0) delete p.rlimits;
+  else p.rlimits = list.map((r) => ({ type: r.type, soft: r.soft, hard: r.hard }));
 };

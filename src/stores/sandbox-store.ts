@@ -3,40 +3,7 @@
  * records the sandbox's life, and the CRI state derived from it
  * (containerd's `internal/cri/store/sandbox`).
  *
- * ## State diagram
- *
- * CRI knows two sandbox states, READY and NOTREADY. {@link sandboxState}
- * derives them from the status timestamps and the `unknown` flag:
- *
- * ```text
- *     add (createdAt set)
- *             |
- *             v
- *   +--------------------+   set up: readyAt set    +---------+
- *   | NOTREADY (setting  | -----------------------> |  READY  |
- *   | up: namespaces,    |                          +---------+
- *   | network, pause)    |                               |
- *   +--------------------+                               | stopped or its pause process died:
- *             |                                          | stoppedAt set
- *             | setup failed: stoppedAt set              v
- *             |                                  +--------------------+
- *             +--------------------------------> | NOTREADY (stopped) |
- *                                                +--------------------+
- *
- *   any state --(unknown = true)--> NOTREADY --(unknown = false)--> state from the timestamps
- *   delete: from any state (the server stops a sandbox before it removes it)
- * ```
- *
- * The store enforces the arrows: `createdAt` never changes, `readyAt` and
- * `stoppedAt` never change once set, and a stopped sandbox never becomes
- * ready again (the kubelet creates a new sandbox with the next attempt). A
- * refused update throws `FailedPrecondition` and changes nothing.
- * containerd keeps an explicit state field (INIT, READY, NOTREADY, UNKNOWN)
- * instead; deriving it from timestamps, as containerd does for containers,
- * keeps one source of truth and makes the diagram checkable.
- *
- * Timestamps are `bigint` nanoseconds since the epoch, `0n` meaning "not
- * yet", as in the container store (CRI `created_at` is int64 nanoseconds).
+ * The rules are in the TSDoc of {@link sandboxState}.
  *
  * @packageDocumentation
  */
@@ -99,7 +66,42 @@ export type DerivedSandboxState = "READY" | "NOTREADY";
 export type SandboxRecord = StoreRecord<SandboxMetadata, SandboxStatus>;
 
 /**
- * The state of a sandbox with this status; see the diagram in the file header.
+ * The state of a sandbox with this status.
+ *
+ * ## State diagram
+ *
+ * CRI knows two sandbox states, READY and NOTREADY. {@link sandboxState}
+ * derives them from the status timestamps and the `unknown` flag:
+ *
+ * ```text
+ *     add (createdAt set)
+ *             |
+ *             v
+ *   +--------------------+   set up: readyAt set    +---------+
+ *   | NOTREADY (setting  | -----------------------> |  READY  |
+ *   | up: namespaces,    |                          +---------+
+ *   | network, pause)    |                               |
+ *   +--------------------+                               | stopped or its pause process died:
+ *             |                                          | stoppedAt set
+ *             | setup failed: stoppedAt set              v
+ *             |                                  +--------------------+
+ *             +--------------------------------> | NOTREADY (stopped) |
+ *                                                +--------------------+
+ *
+ *   any state --(unknown = true)--> NOTREADY --(unknown = false)--> state from the timestamps
+ *   delete: from any state (the server stops a sandbox before it removes it)
+ * ```
+ *
+ * The store enforces the arrows: `createdAt` never changes, `readyAt` and
+ * `stoppedAt` never change once set, and a stopped sandbox never becomes
+ * ready again (the kubelet creates a new sandbox with the next attempt). A
+ * refused update throws `FailedPrecondition` and changes nothing.
+ * containerd keeps an explicit state field (INIT, READY, NOTREADY, UNKNOWN)
+ * instead; deriving it from timestamps, as containerd does for containers,
+ * keeps one source of truth and makes the diagram checkable.
+ *
+ * Timestamps are `bigint` nanoseconds since the epoch, `0n` meaning "not
+ * yet", as in the container store (CRI `created_at` is int64 nanoseconds).
  *
  * @public
  */

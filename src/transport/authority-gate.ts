@@ -19,13 +19,14 @@
  *                                        `:authority: localhost`
  * ```
  *
- * Limbo: the connection's first bytes are read in JavaScript. Once the
- * client's preface arrived, the gate sends an empty SETTINGS frame (grpc-go
- * waits for the server's preface before it sends a call). It then reads
- * until that SETTINGS frame's ACK and the first complete header block have
- * come, removes the ACK (node:http2 would take an ACK of settings it never
- * sent as a connection error) and hands the bytes read so far and the rest
- * of the connection to node:http2: the socket itself when the authority
+ * Limbo: the connection's first bytes are read in JavaScript. A client that
+ * sends its first call with its preface (grpc-js) is decided on at once.
+ * Otherwise, once the client's preface has arrived, the gate sends an empty
+ * SETTINGS frame (grpc-go waits for the server's preface before it sends a
+ * call), reads until that SETTINGS frame's ACK and the first complete
+ * header block have come, and removes the ACK (node:http2 would take an ACK
+ * of settings it never sent as a connection error). It then hands the bytes
+ * read so far and the rest of the connection to node:http2: the socket itself when the authority
  * passes, so its calls pay nothing, or a rewriter when it does not. A client
  * that sends no call within `limboTimeoutMs`, or sends too much before one,
  * goes through the rewriter (correct for any authority). Something that is
@@ -114,7 +115,8 @@ function gate(socket: net.Socket, handOver: (socket: Duplex) => void, options: A
   let buf: Buffer = Buffer.alloc(0);
   let pos = 0; // start of the next unparsed frame in buf
   let prefaceOk = false;
-  let ackAt = -1; // offset of our SETTINGS ACK in buf, once it came
+  let settingsSent = false;
+  let ackAt = -1; // offset of the ACK of our SETTINGS in buf, once it came
   let block: Buffer[] | undefined; // header block fragments of the first request so far
   let authority: string | undefined;
   let decided = false;
@@ -148,7 +150,6 @@ function gate(socket: net.Socket, handOver: (socket: Duplex) => void, options: A
       if (buf.length < PREFACE.length) return;
       prefaceOk = true;
       pos = PREFACE.length;
-      socket.write(EMPTY_SETTINGS);
     }
     while (!decided && buf.length - pos >= FRAME_HEADER) {
       const len = buf.readUIntBE(pos, 3);
@@ -156,17 +157,22 @@ function gate(socket: net.Socket, handOver: (socket: Duplex) => void, options: A
       const flags = buf[pos + 4] ?? 0;
       if (buf.length - pos < FRAME_HEADER + len) break;
       const payload = buf.subarray(pos + FRAME_HEADER, pos + FRAME_HEADER + len);
-      if (type === TYPE_SETTINGS && (flags & FLAG_ACK) !== 0 && ackAt < 0) ackAt = pos;
+      if (type === TYPE_SETTINGS && (flags & FLAG_ACK) !== 0 && settingsSent && ackAt < 0) ackAt = pos;
       else if (block === undefined && type === TYPE_HEADERS) block = [headerFragment(payload, flags)];
       else if (block !== undefined && authority === undefined && type === TYPE_CONTINUATION) block.push(payload);
       if (block !== undefined && authority === undefined && (type === TYPE_HEADERS || type === TYPE_CONTINUATION) && (flags & FLAG_END_HEADERS) !== 0) {
         authority = new HpackDecoder().decode(Buffer.concat(block)).find(([n]) => n === ":authority")?.[1] ?? "";
       }
       pos += FRAME_HEADER + len;
-      if (ackAt >= 0 && authority !== undefined) decided = true;
+      if (authority !== undefined && (!settingsSent || ackAt >= 0)) decided = true;
     }
     if (decided) finish(isAcceptedAuthority(authority ?? "") ? "native" : "rewritten");
     else if (buf.length > MAX_LIMBO_BYTES) finish("rewritten");
+    else if (!settingsSent) {
+      // No call came with the preface: send the server's preface and wait for its ACK.
+      settingsSent = true;
+      socket.write(EMPTY_SETTINGS);
+    }
   }
 
   function finish(how: "native" | "rewritten" | "untouched"): void {

@@ -137,8 +137,8 @@ ${e.extra ?? ""}
 
 /** Options of {@link setupE2e}. */
 export interface SetupOptions {
-  /** Extra TOML appended to the config. */
-  extraToml?: string;
+  /** Extra TOML appended to the config; a function receives the local registry's `127.0.0.1:PORT`. */
+  extraToml?: string | ((registryHost: string) => string);
   /** The daemon's log level. @defaultValue "debug" */
   logLevel?: string;
 }
@@ -161,7 +161,8 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
   const image = `${registry.host}/e2e/busybox:1`;
   await pushLayout(layout, "1", image);
   const configPath = join(dir, "crikitd.toml");
-  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, netnsDir, registryHost: registry.host, ...(options.extraToml ? { extra: options.extraToml } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
+  const extra = typeof options.extraToml === "function" ? options.extraToml(registry.host) : options.extraToml;
+  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, netnsDir, registryHost: registry.host, ...(extra ? { extra } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
   const client = createCriClient(socket);
   let daemonCount = 0;
   const env: E2eEnv = {

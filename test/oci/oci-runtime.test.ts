@@ -123,6 +123,21 @@ for (const runtime of runtimes) {
       });
     }
 
+    it("releases an exited container's cgroups at once and still reports its exit until removal", async () => {
+      const { id } = await createStarted("release", { args: ["sh", "-c", "sleep 100"] });
+      assert.equal(await rt.releaseExited(id), false, "a running container is not released");
+      assert.notDeepEqual(leftoverCgroups(`${cgroupParent}/${id}`), []);
+      await rt.stop(id, { timeoutMs: 0 });
+      assert.equal(await rt.releaseExited(id), true);
+      assert.deepEqual(leftoverCgroups(`${cgroupParent}/${id}`), [], "no cgroup once released");
+      assert.equal(await rt.releaseExited(id), false, "a second release does nothing");
+      const st = await rt.status(id);
+      assert.equal(st.state, "exited");
+      assert.equal(st.exitCode, 137);
+      await rt.remove(id);
+      await assert.rejects(rt.status(id), (e: unknown) => hasErrorCode(e, "NotFound"));
+    });
+
     it("writes a line over 8 KiB as P records closed by an F record", async () => {
       const { id, logPath } = await createStarted("long", { args: ["sh", "-c", "head -c 20000 /dev/zero | tr '\\0' x; echo; echo short"] });
       await waitExited(id);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { ContainerConfigSchema, ContainerState, PodSandboxConfigSchema, PodSandboxState, Signal } from "../../src/cri.js";
 import { ContainerStore, SandboxStore, newContainerStatus, newSandboxStatus } from "../../src/stores/index.js";
-import { containerMatches, criContainerState, imageUser, matchLabels, sandboxMatches, signalName, signalValue, toCriContainerStatus } from "../../src/server/cri-convert.js";
+import { containerImageNames, containerMatches, criContainerState, imageUser, matchLabels, sandboxMatches, signalName, signalValue, toCriContainerStatus } from "../../src/server/cri-convert.js";
 
 const idA = "a".repeat(64);
 const idB = "b".repeat(64);
@@ -77,4 +77,56 @@ describe("list filters and status conversion", () => {
     assert.equal(s.state, ContainerState.CONTAINER_RUNNING);
     assert.deepEqual(s.user?.linux?.supplementalGroups, [3n]);
   });
+});
+
+describe("containerImageNames: what ContainerStatus reports as image and image_ref (containerd's answers)", () => {
+  const id = `sha256:${"c".repeat(64)}`;
+  const busybox = {
+    id,
+    repoTags: ["docker.io/library/busybox:latest", "docker.io/library/busybox:1.36"],
+    repoDigests: [`docker.io/library/busybox@sha256:${"d".repeat(64)}`],
+  };
+  const cases: Array<{ desc: string; requested: string; user?: string; image?: typeof busybox; want: { image: string; imageRef: string } }> = [
+    {
+      desc: "created by ID, as the kubelet does: the first repo tag and the repo digest",
+      requested: id,
+      want: { image: "docker.io/library/busybox:latest", imageRef: busybox.repoDigests[0] as string },
+    },
+    {
+      desc: "created by a bare 64-hex ID: the same",
+      requested: "c".repeat(64),
+      want: { image: "docker.io/library/busybox:latest", imageRef: busybox.repoDigests[0] as string },
+    },
+    {
+      desc: "user_specified_image picks the tag the user wrote among several",
+      requested: id,
+      user: "busybox:1.36",
+      want: { image: "docker.io/library/busybox:1.36", imageRef: busybox.repoDigests[0] as string },
+    },
+    {
+      desc: "a short name in the request is reported normalised",
+      requested: "busybox:1.36",
+      want: { image: "docker.io/library/busybox:1.36", imageRef: busybox.repoDigests[0] as string },
+    },
+    {
+      desc: "an image with no repo digest reports its ID as image_ref",
+      requested: id,
+      image: { ...busybox, repoDigests: [] },
+      want: { image: "docker.io/library/busybox:latest", imageRef: id },
+    },
+    {
+      desc: "an image with no tag created by ID falls back to user_specified_image",
+      requested: id,
+      user: "example.com/app@sha256:" + "e".repeat(64),
+      image: { id, repoTags: [], repoDigests: [] },
+      want: { image: "example.com/app@sha256:" + "e".repeat(64), imageRef: id },
+    },
+    {
+      desc: "an image with neither tag nor user_specified_image is named by its ID",
+      requested: id,
+      image: { id, repoTags: [], repoDigests: [] },
+      want: { image: id, imageRef: id },
+    },
+  ];
+  for (const c of cases) it(c.desc, () => assert.deepEqual(containerImageNames(c.requested, c.user ?? "", c.image ?? busybox), c.want));
 });

@@ -66,6 +66,8 @@ describe("CriService in process", () => {
     assert.deepEqual((await rt.listContainers({})).containers, []);
     assert.deepEqual((await rt.listContainerStats({})).stats, [], "stats of no containers is an empty list, not an error");
     assert.deepEqual((await rt.listPodSandboxStats({})).stats, []);
+    assert.deepEqual((await rt.listPodSandboxMetrics({})).podMetrics, [], "metrics of no pods is an empty list");
+    assert.ok((await rt.listMetricDescriptors({})).descriptors.some((d) => d.name === "container_cpu_usage_seconds_total"));
     assert.deepEqual((await img.listImages({})).images, []);
     assert.equal((await img.imageStatus({ image: { image: "example.com/absent:1" } })).image, undefined);
   });
@@ -74,7 +76,7 @@ describe("CriService in process", () => {
     { desc: "Exec is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.exec({ containerId: "x", cmd: ["sh"], stdout: true }), code: Code.Unimplemented },
     { desc: "ContainerStats of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStats({ containerId: "x" }), code: Code.NotFound },
     { desc: "PodSandboxStats of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.podSandboxStats({ podSandboxId: "x" }), code: Code.NotFound },
-    { desc: "ListMetricDescriptors is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.listMetricDescriptors({}), code: Code.Unimplemented },
+    { desc: "CheckpointContainer is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.checkpointContainer({ containerId: "x" }), code: Code.Unimplemented },
     { desc: "ContainerStatus of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStatus({ containerId: "abc" }), code: Code.NotFound },
     { desc: "an empty pod ID is InvalidArgument", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.podSandboxStatus({ podSandboxId: "" }), code: Code.InvalidArgument },
     { desc: "an unknown runtime handler is InvalidArgument", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.runPodSandbox({ config: { metadata: { name: "p", namespace: "n", uid: "u" } }, runtimeHandler: "nope" }), code: Code.InvalidArgument },

@@ -84,7 +84,12 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
       over: { restrictOomScoreAdj: true, currentOomScoreAdj: 0 },
       check: (s) => assert.equal(s.process?.oomScoreAdj, 0),
     },
-    { desc: "default rlimits are set", check: (s) => assert.deepEqual(s.process?.rlimits, [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 1024 }]) },
+    { desc: "no rlimits by default: the runtime's are inherited, as with containerd", check: (s) => assert.equal(s.process?.rlimits, undefined) },
+    {
+      desc: "the given rlimits are set",
+      over: { rlimits: [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }] },
+      check: (s) => assert.deepEqual(s.process?.rlimits, [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }]),
+    },
     {
       desc: "resources map to linux.resources",
       config: {
@@ -101,6 +106,23 @@ describe("generateContainerSpec: CRI fields to OCI spec fields", () => {
         assert.deepEqual(s.linux?.resources?.hugepageLimits, [{ pageSize: "2MB", limit: 4194304 }]);
         assert.deepEqual(s.linux?.resources?.unified, { "memory.high": "200000000" });
       },
+    },
+    {
+      desc: "a memory limit without swap leaves swap alone where the host cannot limit it",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n } } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456 }),
+    },
+    {
+      desc: "a memory limit without swap sets swap to the memory limit where the host limits swap (containerd)",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n } } },
+      over: { features: { swapController: true } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456, swap: 268435456 }),
+    },
+    {
+      desc: "a swap limit asked for wins over the memory limit",
+      config: { linux: { resources: { memoryLimitInBytes: 268435456n, memorySwapLimitInBytes: 536870912n } } },
+      over: { features: { swapController: true } },
+      check: (s) => assert.deepEqual(s.linux?.resources?.memory, { limit: 268435456, swap: 536870912 }),
     },
     {
       desc: "cgroup_parent gives a cgroupfs path",

@@ -91,6 +91,13 @@ class RawClient {
   }
 }
 
+/** The handshake of a client that waits for the server's preface (grpc-go): preface, SETTINGS, then the ACK of ours. */
+async function handshake(c: RawClient): Promise<void> {
+  c.write(PREFACE, SETTINGS);
+  await c.waitFor((f) => f.some((x) => x.type === 4 && x.flags === 0), "the server's SETTINGS");
+  c.write(SETTINGS_ACK);
+}
+
 function request(authority: string, path = "/echo", extra: HeaderField[] = []): HeaderField[] {
   return [[":method", "POST"], [":scheme", "http"], [":path", path], [":authority", authority], ["content-type", "application/grpc"], ...extra];
 }
@@ -158,7 +165,7 @@ describe("authority gate, frame by frame", () => {
   it("splits a large rewritten block into CONTINUATION frames and drops padding and keeps priority", async () => {
     seen.length = 0;
     const c = new RawClient(sock);
-    c.write(PREFACE, SETTINGS, SETTINGS_ACK);
+    await handshake(c);
     // A padded HEADERS frame with priority fields, then a block sent as HEADERS + CONTINUATION.
     const block = encodeLiteralHeaderBlock(request("/a/b.sock"));
     const padded = Buffer.concat([Buffer.from([4]), Buffer.from([0, 0, 0, 0, 15]), block, Buffer.alloc(4)]);
@@ -173,23 +180,39 @@ describe("authority gate, frame by frame", () => {
     c.close();
   });
 
-  it("hands an accepted authority to node:http2 untouched (the native path)", async () => {
+  it("decides at once on a call sent with the preface (grpc-js), without a SETTINGS of its own", async () => {
     seen.length = 0;
     handovers.length = 0;
     const c = new RawClient(sock);
-    c.write(PREFACE, SETTINGS, frame(1, 0x5, 1, encodeLiteralHeaderBlock(request("localhost:1234"))), SETTINGS_ACK);
+    c.write(PREFACE, SETTINGS, frame(1, 0x5, 1, encodeLiteralHeaderBlock(request("localhost:1234"))));
     await c.waitFor(() => c.statuses().length === 1, "a response");
     assert.deepEqual(handovers, [["native", "localhost:1234"]]);
     assert.deepEqual(seen, [{ authority: "localhost:1234", path: "/echo" }]);
+    // One SETTINGS frame came: node:http2's own; the gate sent none.
+    assert.equal(c.frames.filter((x) => x.type === 4 && x.flags === 0).length, 1);
+    c.write(SETTINGS_ACK);
+    c.close();
+  });
+
+  it("rewrites a call sent with the preface, and answers a PING sent before it", async () => {
+    seen.length = 0;
+    const c = new RawClient(sock);
+    const data = Buffer.from("12345678");
+    c.write(PREFACE, SETTINGS, frame(6, 0, 0, data), frame(1, 0x5, 1, encodeLiteralHeaderBlock(request("/x"))));
+    await c.waitFor((f) => f.some((x) => x.type === 6 && x.flags === 1), "the PING ACK");
+    assert.deepEqual(c.frames.find((x) => x.type === 6)?.payload, data);
+    await c.waitFor(() => c.statuses().length === 1, "a response");
+    assert.deepEqual(seen, [{ authority: "localhost", path: "/echo" }]);
     c.close();
   });
 
   it("answers a PING sent in limbo once the connection is handed over", async () => {
     const c = new RawClient(sock);
-    const data = Buffer.from("12345678");
-    c.write(PREFACE, SETTINGS, frame(6, 0, 0, data), SETTINGS_ACK, frame(1, 0x5, 1, encodeLiteralHeaderBlock(request("/x"))));
+    const data = Buffer.from("abcdefgh");
+    await handshake(c);
+    c.write(frame(6, 0, 0, data), frame(1, 0x5, 1, encodeLiteralHeaderBlock(request("/x"))));
     await c.waitFor((f) => f.some((x) => x.type === 6 && x.flags === 1), "the PING ACK");
-    assert.deepEqual(c.frames.find((x) => x.type === 6)?.payload, data);
+    assert.deepEqual(c.frames.find((x) => x.type === 6 && x.flags === 1)?.payload, data);
     c.close();
   });
 
@@ -197,7 +220,7 @@ describe("authority gate, frame by frame", () => {
     seen.length = 0;
     handovers.length = 0;
     const c = new RawClient(sock);
-    c.write(PREFACE, SETTINGS, SETTINGS_ACK);
+    await handshake(c);
     await new Promise((r) => setTimeout(r, 400));
     assert.deepEqual(handovers, [["rewritten", undefined]]);
     c.write(frame(1, 0x5, 1, encodeLiteralHeaderBlock(request("/late"))));
