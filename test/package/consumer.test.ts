@@ -58,6 +58,7 @@ import { Registrar, SandboxStore } from "crikit/stores";
 import { generateContainerSpec } from "crikit/spec";
 import { createDefaultSeccompProfile } from "crikit/seccomp";
 import { podSandboxStateName } from "crikit/status";
+import { validateLogPath } from "crikit/validation";
 import { normalizeReference } from "crikit/reference";
 import { RuntimeType } from "crikit/runtime-options";
 import { resolveDaemonConfig } from "crikit/config";
@@ -78,6 +79,7 @@ const checks: unknown[] = [
   store.list().length, isCrikitError(new CrikitError("NotFound", "x")), typeof generateContainerSpec, typeof createDefaultSeccompProfile,
   podSandboxStateName(cri.PodSandboxState.SANDBOX_READY), PodSandboxStateSchema.typeName, normalizeReference("busybox"), RuntimeType.RuncV2,
   config.default_runtime, MediaType.ociManifest, typeof CniManager, typeof OciRuntime, typeof startSandbox, parseNetDev("").length, stepChannelName, typeof CriService,
+  typeof validateLogPath,
 ];
 console.log(name, checks.join(" "));
 `;
