@@ -203,6 +203,7 @@ import { containerNotFound, imageNotInRegistry, reserveName, sandboxNotFound, sa
 import { createOciStreamingRuntime } from "./streaming-runtime.js";
 import type { StreamingRuntime } from "../streaming/runtime.js";
 import type { ImageServiceImpl, RuntimeServiceImpl } from "../transport/service-impl.js";
+import type { StreamingServer } from "../streaming/index.js";
 
 /** A pino-compatible logger subset. @public */
 export interface ServiceLogger {
@@ -265,6 +266,12 @@ export interface CriServiceOptions {
    * layer at most once per period. @defaultValue 10000
    */
   statsCollectionPeriodMs?: number;
+  /**
+   * The streaming server that Exec, Attach and PortForward hand URLs of
+   * (listening, and closed by whoever made it). Without one these RPCs
+   * answer Unimplemented.
+   */
+  streaming?: StreamingServer;
 }
 
 type EventInit = MessageInitShape<typeof ContainerEventResponseSchema>;
@@ -501,6 +508,7 @@ export class CriService {
   readonly #rlimits: ReadonlyArray<{ type: string; soft: number; hard: number }>;
   readonly #specHook: CriServiceOptions["containerSpecHook"];
   readonly #stats: StatsCollector;
+  readonly #streaming: StreamingServer | undefined;
   #podCidr = "";
   #recovered: Promise<void> | undefined;
   #ready = false;
@@ -522,6 +530,7 @@ export class CriService {
     if (ulimits.clamped.length > 0) {
       this.#log.warn({ clamped: ulimits.clamped }, "default_ulimits above the daemon's own hard limits lowered: raising them needs CAP_SYS_RESOURCE");
     }
+    this.#streaming = options.streaming;
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
       // [runtimes.<name>.options]: applied, or refused here naming the key.
@@ -2051,20 +2060,46 @@ export class CriService {
     });
   }
 
+  // --- RuntimeService: streaming (URLs on the streaming server) ----------------
+
+  /**
+   * Exec: the URL of a session on the streaming server. The container must
+   * exist (NotFound) and run (FailedPrecondition); one of stdin, stdout and
+   * stderr, and no stderr with tty (InvalidArgument).
+   */
+  exec(req: ExecRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").ExecResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
+    const streaming = this.#streamingServer("Exec");
+    const c = this.#runningContainer(req.containerId);
+    return streaming.getExec({ ...req, containerId: c.id });
+  }
+  /** Attach: the URL of a session on the streaming server (checks as Exec). */
+  attach(req: AttachRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").AttachResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
+    const streaming = this.#streamingServer("Attach");
+    const c = this.#runningContainer(req.containerId);
+    return streaming.getAttach({ ...req, containerId: c.id });
+  }
+  /** PortForward: the URL of a session on the streaming server; the pod must exist (NotFound) and be ready (FailedPrecondition). */
+  portForward(req: PortForwardRequest, _ctx?: CallContext): MessageInitShape<typeof import("../cri.js").PortForwardResponseSchema> {
+    validateCriRequest(req, this.#validationHost);
+    const streaming = this.#streamingServer("PortForward");
+    const sb = this.#sandbox(req.podSandboxId);
+    if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
+    return streaming.getPortForward({ podSandboxId: sb.id, port: req.port });
+  }
+  #streamingServer(rpc: string): StreamingServer {
+    if (this.#streaming === undefined) throw unimplemented(`${rpc} needs a streaming server, and this runtime was built without one`);
+    return this.#streaming;
+  }
+  #runningContainer(id: string): ContainerRecord {
+    const c = this.#container(id);
+    if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
+    return c;
+  }
   // --- RuntimeService: not implemented here ------------------------------------
 
-  /** Exec: Unimplemented (needs the streaming server). */
-  exec(_req: ExecRequest): never {
-    throw unimplemented("Exec is not implemented by crikit yet: it needs a streaming server; use ExecSync");
-  }
-  /** Attach: Unimplemented (needs the streaming server). */
-  attach(_req: AttachRequest): never {
-    throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead");
-  }
-  /** PortForward: Unimplemented (needs the streaming server). */
-  portForward(_req: PortForwardRequest): never {
-    throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server");
-  }
+
   /**
    * ListMetricDescriptors: cAdvisor's container metrics that
    * ListPodSandboxMetrics returns (see `src/stats/pod-metrics.ts`).

@@ -14,6 +14,7 @@ import { invalidArgument } from "../errors.js";
 import type {
   CreateContainerRequest,
   ExecSyncRequest,
+  PortForwardRequest,
   RunPodSandboxRequest,
   UpdateContainerResourcesRequest,
   UpdatePodSandboxResourcesRequest,
@@ -44,6 +45,10 @@ const rules: Readonly<Record<string, Rule>> = {
     validateLinuxResources(req.resources, "resources", host);
   },
   "runtime.v1.ExecSyncRequest": (req: ExecSyncRequest) => validateExecTimeout(req.timeout),
+  "runtime.v1.PortForwardRequest": (req: PortForwardRequest) =>
+    req.port.forEach((port, i) => {
+      if (port < 1 || port > 65535) throw invalidArgument(`port[${i}] is ${port}; accepted: 1..65535`, `port[${i}]`);
+    }),
   "runtime.v1.UpdateRuntimeConfigRequest": (req: UpdateRuntimeConfigRequest) => checkPodCidr(req.runtimeConfig?.networkConfig?.podCidr ?? "", "runtime_config.network_config.pod_cidr"),
 };
 

@@ -113,6 +113,7 @@ describe("validateCriRequest", () => {
     { desc: "a cgroup_parent with ..", req: () => pod({ linux: { cgroupParent: "/kubepods/../../x" } }), field: "config.linux.cgroup_parent" },
     { desc: "a negative ExecSync timeout", req: () => create(cri.ExecSyncRequestSchema, { containerId: "x", cmd: ["true"], timeout: -1n }), field: "timeout" },
     { desc: "an ExecSync timeout past Node's timers", req: () => create(cri.ExecSyncRequestSchema, { containerId: "x", cmd: ["true"], timeout: I64_MAX }), field: "timeout" },
+    { desc: "a port-forward port of 0", req: () => create(cri.PortForwardRequestSchema, { podSandboxId: "x", port: [80, 0] }), field: "port[1]" },
     { desc: "a pod CIDR that is not a CIDR", req: () => create(cri.UpdateRuntimeConfigRequestSchema, { runtimeConfig: { networkConfig: { podCidr: "10.0.0.0/33" } } }), field: "runtime_config.network_config.pod_cidr" },
   ];
   for (const c of bad) {
