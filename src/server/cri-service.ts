@@ -2288,6 +2288,7 @@ async function prepareLogFile(logFile: string, requested: string): Promise<void>
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOTDIR" || code === "EEXIST") throw refuse("runs through a file");
+    if (code === "ENAMETOOLONG") throw refuse("is too long for the file system");
     throw err;
   }
   if ((await stat(logFile).catch(() => undefined))?.isDirectory()) throw refuse("names a directory");

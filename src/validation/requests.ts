@@ -57,7 +57,8 @@ const registry = createRegistry(file_runtime_v1_api);
 /**
  * Checks a CRI request before anything acts on it: its type comes from the
  * message's `$typeName` (a `runtime.v1` request message, as connect and
- * `create()` make them).
+ * `create()` make them; a plain object without `$typeName` is not checked:
+ * use {@link validateCriMessage} for those).
  *
  * @param host - node facts for the rules that need them (huge page sizes,
  *   online CPUs, cgroup v2); without them those rules check syntax only.
@@ -71,6 +72,8 @@ const registry = createRegistry(file_runtime_v1_api);
  * @public
  */
 export function validateCriRequest(request: { readonly $typeName: string }, host: ValidationHost = {}): void {
+  // A plain object cast to a request type carries no type name: nothing to check it against.
+  if (request.$typeName === undefined) return;
   const schema = registry.getMessage(request.$typeName);
   if (schema === undefined) {
     throw invalidArgument(`${String(request.$typeName)} is not a runtime.v1 message: pass a request made with create(cri.<Request>Schema, ...)`);

@@ -174,7 +174,8 @@ export function validateLogDirectory(dir: string, field = "config.log_directory"
 /**
  * Checks a container's `log_path`: empty, or a path relative to the pod's
  * log directory that stays inside it: not absolute, no `..` or `.`
- * component, no empty component, not ending in `/`.
+ * component, no empty component, not ending in `/`; each component at most
+ * 255 bytes (NAME_MAX) and the whole at most 1024.
  *
  * @example
  * ```ts
@@ -189,6 +190,9 @@ export function validateLogPath(logPath: string, field = "config.log_path"): voi
   const accepted = `accepted: a relative path inside the pod's log_directory, such as "app/0.log"`;
   if (logPath.startsWith("/")) bad(field, `${field} ${JSON.stringify(logPath)} is absolute; ${accepted}`);
   if (components(logPath).some((c) => c === ".." || c === "." || c === "")) bad(field, `${field} ${JSON.stringify(logPath)} has a "..", "." or empty component; ${accepted}`);
+  if (components(logPath).some((c) => Buffer.byteLength(c) > 255) || Buffer.byteLength(logPath) > 1024) {
+    bad(field, `${field} has a component longer than 255 bytes or is longer than 1024 bytes; ${accepted}`);
+  }
 }
 
 function checkAbsolute(field: string, p: string, what: string, allowEmpty = false): void {

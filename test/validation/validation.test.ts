@@ -55,6 +55,7 @@ describe("validateCriRequest", () => {
     { desc: "a log_path climbing out of the log directory", req: () => ctr({ logPath: "../../../../etc/crikit-escape" }), field: "config.log_path", match: /inside the pod's log_directory/ },
     { desc: "an absolute log_path", req: () => ctr({ logPath: "/etc/passwd" }), field: "config.log_path", match: /absolute/ },
     { desc: "a log_path with a .. in the middle", req: () => ctr({ logPath: "c/../../x.log" }), field: "config.log_path" },
+    { desc: "a log_path component past NAME_MAX", req: () => ctr({ logPath: "x".repeat(300) }), field: "config.log_path", match: /255 bytes/ },
     { desc: "a log_path ending in /", req: () => ctr({ logPath: "c/" }), field: "config.log_path" },
     { desc: "a relative log_directory", req: () => pod({ logDirectory: "logs/p" }), field: "config.log_directory", match: /absolute/ },
     { desc: "a log_directory with ..", req: () => pod({ logDirectory: "/var/log/pods/../../etc" }), field: "config.log_directory" },
@@ -140,6 +141,10 @@ describe("validateCriRequest", () => {
 
   it("checks syntax only when host facts are missing", () => {
     validateLinuxResources(create(cri.LinuxContainerResourcesSchema, { cpusetCpus: "0-63", hugepageLimits: [{ pageSize: "16GB", limit: 1n }], unified: { "memory.high": "max" } }), "r");
+  });
+
+  it("leaves a plain object without a type name alone", () => {
+    validateCriRequest({} as { $typeName: string });
   });
 
   it("refuses a message type that is not runtime.v1", () => {
