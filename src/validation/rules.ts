@@ -161,7 +161,8 @@ function components(p: string): string[] {
 
 /**
  * Checks a pod's `log_directory`: empty (no pod log directory) or an
- * absolute path without `.` or `..` components.
+ * absolute path without `.` or `..` components and without `:` (conmon
+ * splits its log path at colons).
  *
  * @public
  */
@@ -169,13 +170,15 @@ export function validateLogDirectory(dir: string, field = "config.log_directory"
   if (dir === "") return;
   if (!dir.startsWith("/")) bad(field, `${field} ${JSON.stringify(dir)} must be an absolute path (or empty: no pod log directory)`);
   if (components(dir).some((c) => c === ".." || c === ".")) bad(field, `${field} ${JSON.stringify(dir)} has a "." or ".." component; accepted: a clean absolute path`);
+  if (dir.includes(":")) bad(field, `${field} ${JSON.stringify(dir)} contains ":", which conmon reads as the end of the log path; accepted: a path without ":"`);
 }
 
 /**
  * Checks a container's `log_path`: empty, or a path relative to the pod's
  * log directory that stays inside it: not absolute, no `..` or `.`
  * component, no empty component, not ending in `/`; each component at most
- * 255 bytes (NAME_MAX) and the whole at most 1024.
+ * 255 bytes (NAME_MAX) and the whole at most 1024; no `:` (conmon's
+ * `--log-path driver:path` splits at every colon).
  *
  * @example
  * ```ts
@@ -193,6 +196,7 @@ export function validateLogPath(logPath: string, field = "config.log_path"): voi
   if (components(logPath).some((c) => Buffer.byteLength(c) > 255) || Buffer.byteLength(logPath) > 1024) {
     bad(field, `${field} has a component longer than 255 bytes or is longer than 1024 bytes; ${accepted}`);
   }
+  if (logPath.includes(":")) bad(field, `${field} ${JSON.stringify(logPath)} contains ":", which conmon reads as the end of the log path; ${accepted} without ":"`);
 }
 
 function checkAbsolute(field: string, p: string, what: string, allowEmpty = false): void {
