@@ -96,6 +96,13 @@ export async function startViaExecFifo(fifo: string, initPid: number, signal: Ab
 }
 
 /**
+ * The longest delay a Node timer takes (2^31-1 ms, about 24.8 days); a
+ * longer one fires after 1 ms instead, so longer waits are capped here (a
+ * StopContainer timeout of 2^63-1 s waits 24.8 days, not 1 ms).
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * Wait until `check()` answers a value other than `undefined`, re-checking
  * whenever something changes in `file`'s directory (inotify) and at least
  * every `backstopMs`. Resolves `undefined` after `timeoutMs`.
@@ -146,7 +153,7 @@ export async function waitForFile<T>(file: string, check: () => Promise<T | unde
     const deadline = setTimeout(() => {
       // One last look before giving up.
       check().then((v) => finish(v), (e: unknown) => finish(undefined, e));
-    }, timeoutMs);
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
     const backstop = setInterval(probe, backstopMs);
     try {
       watcher = watch(dirname(file), { persistent: false }, (_event, f) => {

@@ -74,6 +74,7 @@ import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./f
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 import type { ContainerRuntime, ExitWatch, ExitWatchOptions } from "../runtime/index.js";
 import { ExitMonitor } from "./exit-monitor.js";
+import { parseExactJson, stringifyExactJson } from "../spec/index.js";
 import { runStep } from "../telemetry/index.js";
 import type { OciLogger, OciRuntimeOptions, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, ContainerMeta, BundleFacts } from "./oci-runtime-types.js";
 export type { OciLogger, OciRuntimeOptions, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult } from "./oci-runtime-types.js";
@@ -794,7 +795,7 @@ export class OciRuntime implements ContainerRuntime {
     const text = await readFile(file, "utf8");
     let cfg: { process?: { oomScoreAdj?: number }; hooks?: { poststart?: unknown[] }; linux?: { namespaces?: { type?: string; path?: string }[] } };
     try {
-      cfg = JSON.parse(text) as typeof cfg;
+      cfg = parseExactJson(text) as typeof cfg;
     } catch {
       // The runtime reports a bad config; assume nothing.
       return { hasPoststartHooks: true, ownPidNs: false };
@@ -807,7 +808,7 @@ export class OciRuntime implements ContainerRuntime {
     if (adj === undefined || adj >= 0 || (await hasEffectiveCapability(capSysResource))) return facts;
     this.#log?.warn({ bundle, oomScoreAdj: adj }, "clamping negative oomScoreAdj to 0: CAP_SYS_RESOURCE is missing");
     if (cfg.process) cfg.process.oomScoreAdj = 0;
-    await writeFile(file, JSON.stringify(cfg));
+    await writeFile(file, stringifyExactJson(cfg));
     return facts;
   }
 }

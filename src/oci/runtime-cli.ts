@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError } from "./runtime-command-error.js";
+import { stringifyExactJson } from "../spec/index.js";
 
 /**
  * Options of {@link createRuntimeCli}.
@@ -204,7 +205,7 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
       // `-r -` would be natural, but crun opens /dev/stdin, which fails with
       // ENXIO on the socketpair Node uses for a child's stdin: use a file.
       const file = join(tmpdir(), `crikit-update-${randomBytes(8).toString("hex")}.json`);
-      await writeFile(file, JSON.stringify(resources), { mode: 0o600 });
+      await writeFile(file, stringifyExactJson(resources), { mode: 0o600 });
       try {
         await run(["update", "-r", file, id], options);
       } finally {

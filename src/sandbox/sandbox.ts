@@ -10,6 +10,7 @@ import { isAbsolute, join } from "node:path";
 import { invalidArgument, isCrikitError } from "../errors.js";
 import type { ContainerRuntime } from "../runtime/index.js";
 import { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
+import { stringifyExactJson } from "../spec/index.js";
 import { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
 
 /**
@@ -123,7 +124,7 @@ export async function startSandbox(runtime: ContainerRuntime, input: SandboxInpu
           : {}),
       ...(input.sysctls !== undefined ? { sysctls: input.sysctls } : {}),
     });
-    await Promise.all([writeFile(join(rootfs, infraBinaryPath.slice(1)), ""), writeFile(join(bundle, "config.json"), JSON.stringify(spec))]);
+    await Promise.all([writeFile(join(rootfs, infraBinaryPath.slice(1)), ""), writeFile(join(bundle, "config.json"), stringifyExactJson(spec))]);
     const { pid } = await runtime.create({ id: input.id, bundle, logPath: join(input.dir, "infra.log"), labels: { "crikit.sandbox": "infra" } }, options);
     try {
       await runtime.start(input.id, options);

@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { create, toJson, type MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -20,10 +20,10 @@ import {
   type CreateContainerResponseSchema,
   type PodSandboxConfig,
 } from "../cri.js";
-import { invalidArgument, notFound } from "../errors.js";
+import { invalidArgument, notFound, type CrikitError } from "../errors.js";
 import type { ImageRecord } from "../image/index.js";
 import { makeContainerName, validateContainerMetadata } from "../naming/index.js";
-import { validateTargetContainer, type ImageConfigInput } from "../spec/index.js";
+import { stringifyExactJson, validateTargetContainer, type ImageConfigInput } from "../spec/index.js";
 import { resourcesFromSpec } from "../status/index.js";
 import { newContainerStatus, sandboxState, type ContainerRuntimeFacts, type SandboxRecord } from "../stores/index.js";
 import { criContainerState, containerImageNames, signalName } from "./cri-convert.js";
@@ -146,10 +146,10 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
     handler: h,
   });
   await adjustContainerSpec(c, spec, { id, sandboxId: sb.id, handler: x.handler, config: cfg, sandboxConfig: sbCfg });
-  await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+  await writeFile(join(bundle, "config.json"), stringifyExactJson(spec));
   const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
   const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
-  await mkdir(dirname(logFile), { recursive: true });
+  await prepareLogFile(logFile, cfg.logPath);
   const created = await h.runtime.create(
     {
       id,
@@ -193,3 +193,22 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
   return id;
 }
 
+
+/**
+ * Makes the log file's directory; a log path that names a directory, or
+ * runs through a file, is the request's fault: InvalidArgument, not the
+ * Unknown of conmon failing to open it.
+ */
+async function prepareLogFile(logFile: string, requested: string): Promise<void> {
+  const refuse = (why: string): CrikitError =>
+    invalidArgument(`config.log_path ${JSON.stringify(requested)} ${why} (${logFile}); accepted: a file path inside the pod's log_directory`, "config.log_path");
+  try {
+    await mkdir(dirname(logFile), { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR" || code === "EEXIST") throw refuse("runs through a file");
+    if (code === "ENAMETOOLONG") throw refuse("is too long for the file system");
+    throw err;
+  }
+  if ((await stat(logFile).catch(() => undefined))?.isDirectory()) throw refuse("names a directory");
+}

@@ -18,6 +18,7 @@ import {
   type StreamContainersRequest,
   type StreamContainersResponseSchema,
 } from "../cri.js";
+import { parseExactJson, stringifyExactJson } from "../spec/index.js";
 import type { ContainerRecord } from "../stores/index.js";
 import { containerMatches } from "./cri-convert.js";
 import { containerStatusOf, criContainer } from "./object-status.js";
@@ -29,12 +30,12 @@ async function verboseInfo(c: ServiceContext, r: ContainerRecord): Promise<strin
   const x = r.metadata.runtime;
   let runtimeSpec: unknown;
   try {
-    runtimeSpec = x ? JSON.parse(await readFile(join(x.bundle, "config.json"), "utf8")) : undefined;
+    runtimeSpec = x ? parseExactJson(await readFile(join(x.bundle, "config.json"), "utf8")) : undefined;
   } catch {
     runtimeSpec = undefined;
   }
   const h = x ? c.handlers.get(x.handler) : undefined;
-  return JSON.stringify({
+  return stringifyExactJson({
     sandboxID: r.metadata.sandboxId,
     pid: r.status.pid,
     removing: r.status.removing,

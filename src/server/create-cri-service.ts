@@ -24,7 +24,7 @@ import { ALL_CAPABILITIES, type OciSpec } from "../spec/index.js";
 import { StatsCollector, type CgroupReader } from "../stats/index.js";
 import type { StreamingServer } from "../streaming/index.js";
 import { CriService } from "./cri-service.js";
-import { boundingCapabilities, createDirRootfsReader, createNodeSpecHost, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
+import { boundingCapabilities, createDirRootfsReader, createNodeSpecHost, grantableRlimits, nodeValidationHost, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
 import { createOwnedPodNetwork } from "./owned-network.js";
 import type { ResolvedHandler, SpecEnvironment } from "./service-context.js";
@@ -229,6 +229,7 @@ export function createCriService(options: CriServiceOptions): CriService {
     owned,
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.streaming !== undefined ? { streaming: options.streaming } : {}),
+    validationHost: nodeValidationHost(),
     ...(options.createTimeoutMs !== undefined ? { createTimeoutMs: options.createTimeoutMs } : {}),
     ...(options.rollbackTimeoutMs !== undefined ? { rollbackTimeoutMs: options.rollbackTimeoutMs } : {}),
     ...(options.lateResultTtlMs !== undefined ? { lateResultTtlMs: options.lateResultTtlMs } : {}),

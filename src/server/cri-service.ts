@@ -87,6 +87,7 @@ import * as metrics from "./metrics-rpcs.js";
 import * as streamingRpcs from "./streaming.js";
 import type { StreamingRuntime } from "../streaming/runtime.js";
 import type { StreamingServer } from "../streaming/index.js";
+import { validateCriRequest, type ValidationHost } from "../validation/index.js";
 import { errMessage } from "./undo.js";
 
 /** What {@link CriService} runs on (see `createCriService` for the defaults). @public */
@@ -131,6 +132,8 @@ export interface CriServiceDeps {
    * answer Unimplemented.
    */
   streaming?: StreamingServer | undefined;
+  /** Node facts request validation checks against (huge page sizes, online CPUs, cgroup v2). @defaultValue none: those checks are skipped */
+  validationHost?: ValidationHost | undefined;
   /** Closed by `close()`, newest first, after the service's own parts: what the composition root built. */
   owned?: ReadonlyArray<{ close(): Promise<unknown> | unknown }>;
 }
@@ -163,6 +166,7 @@ export class CriService {
   readonly #exitRecheckMs: number;
   readonly #owned: ReadonlyArray<{ close(): Promise<unknown> | unknown }>;
   readonly #streaming: StreamingServer | undefined;
+  readonly #validationHost: ValidationHost;
   #watches: ExitWatch[] = [];
   #recovered: Promise<void> | undefined;
 
@@ -176,6 +180,7 @@ export class CriService {
     this.#exitRecheckMs = deps.exitRecheckMs ?? 2000;
     this.#owned = deps.owned ?? [];
     this.#streaming = deps.streaming;
+    this.#validationHost = deps.validationHost ?? {};
     this.#c = {
       ...deps,
       clock: deps.clock ?? createMonotonicClock(),
@@ -235,52 +240,57 @@ export class CriService {
     await this.close();
   }
 
+  /** Checks a request at the edge, before anything else (see `src/validation`): InvalidArgument naming the field. */
+  #v(req: { readonly $typeName: string }): void {
+    validateCriRequest(req, this.#validationHost);
+  }
+
   /** The pod CIDR last given by UpdateRuntimeConfig. */
   get podCidr(): string {
     return this.#c.life.podCidr;
   }
 
-  version(_req: VersionRequest, _ctx?: CallContext): MessageInitShape<typeof VersionResponseSchema> { return info.version(this.#version); }
-  status(req: StatusRequest, ctx?: CallContext) { return info.status(this.#c, req, ctx); }
-  runtimeConfig(req: RuntimeConfigRequest, _ctx?: CallContext) { return info.runtimeConfig(this.#c, req); }
-  updateRuntimeConfig(req: UpdateRuntimeConfigRequest, _ctx?: CallContext) { return info.updateRuntimeConfig(this.#c, req); }
-  getContainerEvents(req: GetEventsRequest, ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof ContainerEventResponseSchema>> { return info.getContainerEvents(this.#c, req, ctx); }
-  runPodSandbox(req: RunPodSandboxRequest, ctx?: CallContext) { return sandboxRun.runPodSandbox(this.#c, req, ctx); }
-  stopPodSandbox(req: StopPodSandboxRequest, ctx?: CallContext) { return sandboxStop.stopPodSandbox(this.#c, req, ctx); }
-  removePodSandbox(req: RemovePodSandboxRequest, ctx?: CallContext) { return sandboxStop.removePodSandbox(this.#c, req, ctx); }
-  podSandboxStatus(req: PodSandboxStatusRequest, ctx?: CallContext) { return sandboxStatus.podSandboxStatus(this.#c, req, ctx); }
-  listPodSandbox(req: ListPodSandboxRequest, ctx?: CallContext) { return sandboxStatus.listPodSandbox(this.#c, req, ctx); }
-  streamPodSandboxes(req: StreamPodSandboxesRequest, ctx?: CallContext) { return sandboxStatus.streamPodSandboxes(this.#c, req, ctx); }
-  updatePodSandboxResources(req: UpdatePodSandboxResourcesRequest, ctx?: CallContext) { return sandboxStatus.updatePodSandboxResources(this.#c, req, ctx); }
-  createContainer(req: CreateContainerRequest, ctx?: CallContext) { return create.createContainer(this.#c, req, ctx); }
-  startContainer(req: StartContainerRequest, ctx?: CallContext) { return start.startContainer(this.#c, req, ctx); }
-  stopContainer(req: StopContainerRequest, ctx?: CallContext) { return stop.stopContainer(this.#c, req, ctx); }
-  removeContainer(req: RemoveContainerRequest, ctx?: CallContext) { return remove.removeContainer(this.#c, req, ctx); }
-  containerStatus(req: ContainerStatusRequest, ctx?: CallContext) { return containerStatus.containerStatus(this.#c, req, ctx); }
-  listContainers(req: ListContainersRequest, ctx?: CallContext) { return containerStatus.listContainers(this.#c, req, ctx); }
-  streamContainers(req: StreamContainersRequest, ctx?: CallContext) { return containerStatus.streamContainers(this.#c, req, ctx); }
-  execSync(req: ExecSyncRequest, ctx?: CallContext) { return exec.execSync(this.#c, req, ctx); }
-  updateContainerResources(req: UpdateContainerResourcesRequest, ctx?: CallContext) { return update.updateContainerResources(this.#c, req, ctx); }
-  reopenContainerLog(req: ReopenContainerLogRequest, ctx?: CallContext) { return update.reopenContainerLog(this.#c, req, ctx); }
-  containerStats(req: ContainerStatsRequest, ctx?: CallContext) { return stats.containerStats(this.#c, req, ctx); }
-  listContainerStats(req: ListContainerStatsRequest, ctx?: CallContext) { return stats.listContainerStats(this.#c, req, ctx); }
-  streamContainerStats(req: StreamContainerStatsRequest, ctx?: CallContext) { return stats.streamContainerStats(this.#c, req, ctx); }
-  podSandboxStats(req: PodSandboxStatsRequest, ctx?: CallContext) { return stats.podSandboxStats(this.#c, req, ctx); }
-  listPodSandboxStats(req: ListPodSandboxStatsRequest, ctx?: CallContext) { return stats.listPodSandboxStats(this.#c, req, ctx); }
-  streamPodSandboxStats(req: StreamPodSandboxStatsRequest, ctx?: CallContext) { return stats.streamPodSandboxStats(this.#c, req, ctx); }
-  listImages(req: ListImagesRequest, ctx?: CallContext) { return images.listImages(this.#c, req, ctx); }
-  streamImages(req: StreamImagesRequest, ctx?: CallContext) { return images.streamImages(this.#c, req, ctx); }
-  imageStatus(req: ImageStatusRequest, ctx?: CallContext) { return images.imageStatus(this.#c, req, ctx); }
-  pullImage(req: PullImageRequest, ctx?: CallContext) { return images.pullImage(this.#c, req, ctx); }
-  removeImage(req: RemoveImageRequest, ctx?: CallContext) { return images.removeImage(this.#c, req, ctx); }
-  imageFsInfo(req: ImageFsInfoRequest, ctx?: CallContext) { return images.imageFsInfo(this.#c, req, ctx); }
+  version(req: VersionRequest, _ctx?: CallContext): MessageInitShape<typeof VersionResponseSchema> { this.#v(req); return info.version(this.#version); }
+  async status(req: StatusRequest, ctx?: CallContext) { this.#v(req); return info.status(this.#c, req, ctx); }
+  runtimeConfig(req: RuntimeConfigRequest, _ctx?: CallContext) { this.#v(req); return info.runtimeConfig(this.#c, req); }
+  updateRuntimeConfig(req: UpdateRuntimeConfigRequest, _ctx?: CallContext) { this.#v(req); return info.updateRuntimeConfig(this.#c, req); }
+  async *getContainerEvents(req: GetEventsRequest, ctx?: CallContext): AsyncGenerator<MessageInitShape<typeof ContainerEventResponseSchema>> { this.#v(req); yield* info.getContainerEvents(this.#c, req, ctx); }
+  async runPodSandbox(req: RunPodSandboxRequest, ctx?: CallContext) { this.#v(req); return sandboxRun.runPodSandbox(this.#c, req, ctx); }
+  async stopPodSandbox(req: StopPodSandboxRequest, ctx?: CallContext) { this.#v(req); return sandboxStop.stopPodSandbox(this.#c, req, ctx); }
+  async removePodSandbox(req: RemovePodSandboxRequest, ctx?: CallContext) { this.#v(req); return sandboxStop.removePodSandbox(this.#c, req, ctx); }
+  async podSandboxStatus(req: PodSandboxStatusRequest, ctx?: CallContext) { this.#v(req); return sandboxStatus.podSandboxStatus(this.#c, req, ctx); }
+  listPodSandbox(req: ListPodSandboxRequest, ctx?: CallContext) { this.#v(req); return sandboxStatus.listPodSandbox(this.#c, req, ctx); }
+  async *streamPodSandboxes(req: StreamPodSandboxesRequest, ctx?: CallContext) { this.#v(req); yield* sandboxStatus.streamPodSandboxes(this.#c, req, ctx); }
+  async updatePodSandboxResources(req: UpdatePodSandboxResourcesRequest, ctx?: CallContext) { this.#v(req); return sandboxStatus.updatePodSandboxResources(this.#c, req, ctx); }
+  async createContainer(req: CreateContainerRequest, ctx?: CallContext) { this.#v(req); return create.createContainer(this.#c, req, ctx); }
+  async startContainer(req: StartContainerRequest, ctx?: CallContext) { this.#v(req); return start.startContainer(this.#c, req, ctx); }
+  async stopContainer(req: StopContainerRequest, ctx?: CallContext) { this.#v(req); return stop.stopContainer(this.#c, req, ctx); }
+  async removeContainer(req: RemoveContainerRequest, ctx?: CallContext) { this.#v(req); return remove.removeContainer(this.#c, req, ctx); }
+  async containerStatus(req: ContainerStatusRequest, ctx?: CallContext) { this.#v(req); return containerStatus.containerStatus(this.#c, req, ctx); }
+  listContainers(req: ListContainersRequest, ctx?: CallContext) { this.#v(req); return containerStatus.listContainers(this.#c, req, ctx); }
+  async *streamContainers(req: StreamContainersRequest, ctx?: CallContext) { this.#v(req); yield* containerStatus.streamContainers(this.#c, req, ctx); }
+  async execSync(req: ExecSyncRequest, ctx?: CallContext) { this.#v(req); return exec.execSync(this.#c, req, ctx); }
+  async updateContainerResources(req: UpdateContainerResourcesRequest, ctx?: CallContext) { this.#v(req); return update.updateContainerResources(this.#c, req, ctx); }
+  async reopenContainerLog(req: ReopenContainerLogRequest, ctx?: CallContext) { this.#v(req); return update.reopenContainerLog(this.#c, req, ctx); }
+  async containerStats(req: ContainerStatsRequest, ctx?: CallContext) { this.#v(req); return stats.containerStats(this.#c, req, ctx); }
+  async listContainerStats(req: ListContainerStatsRequest, ctx?: CallContext) { this.#v(req); return stats.listContainerStats(this.#c, req, ctx); }
+  async *streamContainerStats(req: StreamContainerStatsRequest, ctx?: CallContext) { this.#v(req); yield* stats.streamContainerStats(this.#c, req, ctx); }
+  async podSandboxStats(req: PodSandboxStatsRequest, ctx?: CallContext) { this.#v(req); return stats.podSandboxStats(this.#c, req, ctx); }
+  async listPodSandboxStats(req: ListPodSandboxStatsRequest, ctx?: CallContext) { this.#v(req); return stats.listPodSandboxStats(this.#c, req, ctx); }
+  async *streamPodSandboxStats(req: StreamPodSandboxStatsRequest, ctx?: CallContext) { this.#v(req); yield* stats.streamPodSandboxStats(this.#c, req, ctx); }
+  async listImages(req: ListImagesRequest, ctx?: CallContext) { this.#v(req); return images.listImages(this.#c, req, ctx); }
+  async *streamImages(req: StreamImagesRequest, ctx?: CallContext) { this.#v(req); yield* images.streamImages(this.#c, req, ctx); }
+  async imageStatus(req: ImageStatusRequest, ctx?: CallContext) { this.#v(req); return images.imageStatus(this.#c, req, ctx); }
+  async pullImage(req: PullImageRequest, ctx?: CallContext) { this.#v(req); return images.pullImage(this.#c, req, ctx); }
+  async removeImage(req: RemoveImageRequest, ctx?: CallContext) { this.#v(req); return images.removeImage(this.#c, req, ctx); }
+  async imageFsInfo(req: ImageFsInfoRequest, ctx?: CallContext) { this.#v(req); return images.imageFsInfo(this.#c, req, ctx); }
 
-  exec(req: ExecRequest, _ctx?: CallContext) { return streamingRpcs.exec(this.#c, this.#streaming, req); }
-  attach(req: AttachRequest, _ctx?: CallContext) { return streamingRpcs.attach(this.#c, this.#streaming, req); }
-  portForward(req: PortForwardRequest, _ctx?: CallContext) { return streamingRpcs.portForward(this.#c, this.#streaming, req); }
-  listMetricDescriptors(req: ListMetricDescriptorsRequest, ctx?: CallContext) { return metrics.listMetricDescriptors(req, ctx); }
-  listPodSandboxMetrics(req: ListPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.listPodSandboxMetrics(this.#c, req, ctx); }
-  streamPodSandboxMetrics(req: StreamPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.streamPodSandboxMetrics(this.#c, req, ctx); }
+  exec(req: ExecRequest, _ctx?: CallContext) { this.#v(req); return streamingRpcs.exec(this.#c, this.#streaming, req); }
+  attach(req: AttachRequest, _ctx?: CallContext) { this.#v(req); return streamingRpcs.attach(this.#c, this.#streaming, req); }
+  portForward(req: PortForwardRequest, _ctx?: CallContext) { this.#v(req); return streamingRpcs.portForward(this.#c, this.#streaming, req); }
+  listMetricDescriptors(req: ListMetricDescriptorsRequest, ctx?: CallContext) { this.#v(req); return metrics.listMetricDescriptors(req, ctx); }
+  async listPodSandboxMetrics(req: ListPodSandboxMetricsRequest, ctx?: CallContext) { this.#v(req); return metrics.listPodSandboxMetrics(this.#c, req, ctx); }
+  async *streamPodSandboxMetrics(req: StreamPodSandboxMetricsRequest, ctx?: CallContext) { this.#v(req); yield* metrics.streamPodSandboxMetrics(this.#c, req, ctx); }
   /** The runtime side of Exec, Attach and PortForward, for a streaming server (see `streaming.ts`). */
   streamingRuntime(): StreamingRuntime { return streamingRpcs.streamingRuntime(this.#c); }
   /**

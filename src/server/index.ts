@@ -22,7 +22,7 @@ export type { LateResultsOptions } from "./late-results.js";
 export { RecordDir, recordFromJson, recordToJson, writeFileAtomic } from "./records.js";
 export { ExitMonitor } from "../oci/exit-monitor.js";
 export type { ExitMonitorOptions } from "../oci/exit-monitor.js";
-export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, ownOomScoreAdj, grantableRlimits, swapControllerAvailable } from "./node-host.js";
+export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, nodeValidationHost, ownOomScoreAdj, grantableRlimits, swapControllerAvailable } from "./node-host.js";
 export {
   matchLabels,
   criSandboxState,

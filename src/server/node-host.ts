@@ -7,10 +7,11 @@
  *
  * @packageDocumentation
  */
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import type { HostPathInfo, OciLinuxDevice, RootfsReader, SpecHost } from "../spec/index.js";
 import { resolveInRootfs } from "../spec/index.js";
+import type { ValidationHost } from "../validation/index.js";
 
 function devMajor(rdev: number): number {
   return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
@@ -215,3 +216,41 @@ export function swapControllerAvailable(cgroupRoot = "/sys/fs/cgroup"): boolean 
     return false;
   }
 }
+
+/**
+ * The node facts request validation needs (see `ValidationHost`): huge page
+ * sizes from `/sys/kernel/mm/hugepages`, online CPUs and memory nodes, and
+ * whether `/sys/fs/cgroup` is the cgroup v2 unified hierarchy. A fact that
+ * cannot be read is left out (its rule then checks syntax only).
+ *
+ * @public
+ */
+export function nodeValidationHost(): ValidationHost {
+  const host: ValidationHost = {};
+  try {
+    host.hugepageSizes = readdirSync("/sys/kernel/mm/hugepages")
+      .map((d) => /^hugepages-([0-9]+)kB$/.exec(d)?.[1])
+      .filter((kb): kb is string => kb !== undefined)
+      .map((kb) => {
+        const n = Number(kb);
+        return n % 1048576 === 0 ? `${n / 1048576}GB` : n % 1024 === 0 ? `${n / 1024}MB` : `${n}KB`;
+      });
+  } catch {
+    // no huge page support: leave the sizes unknown
+  }
+  for (const [key, file] of [["onlineCpus", "/sys/devices/system/cpu/online"], ["onlineMems", "/sys/devices/system/node/online"]] as const) {
+    try {
+      host[key] = readFileSync(file, "utf8").trim();
+    } catch {
+      // unknown
+    }
+  }
+  try {
+    host.cgroupV2 = statfsSync("/sys/fs/cgroup").type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    // unknown
+  }
+  return host;
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { OCI_VERSION } from "./oci-types.js";
+export { parseExactJson, specInt, stringifyExactJson } from "./exact-json.js";
 export type {
   OciSpec,
   OciHook,

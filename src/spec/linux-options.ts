@@ -12,6 +12,7 @@ import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "./defaults.js";
 import type { CgroupDriver, CommonSpecInput, ContainerSpecInput, SandboxSpecInput, SpecFeatures } from "./input.js";
 import type { OciIdMapping, OciLinuxResources, OciNamespaceType, OciSpec } from "./oci-types.js";
 import { badField, isAbsolute, linuxOf, type SpecOption } from "./spec-option.js";
+import { specInt } from "./exact-json.js";
 
 const NS_FIELD = "linux.security_context.namespace_options";
 
@@ -139,7 +140,9 @@ export const withSandboxNamespaces: SpecOption<SandboxSpecInput> = (spec, input)
  * The OCI `linux.resources` for CRI resources; zero values mean "not set"
  * and are left out. With `options.swapController` (see
  * {@link SpecFeatures.swapController}) a memory limit without a swap limit
- * sets `memory.swap` (memory plus swap) to the memory limit.
+ * sets `memory.swap` (memory plus swap) to the memory limit. int64 values
+ * stay exact: a value beyond 2^53 is kept as a `bigint` (write the spec
+ * with `stringifyExactJson`).
  *
  * @public
  */
@@ -147,18 +150,18 @@ export function resourcesToOci(r: LinuxContainerResources | undefined, base: Oci
   const out: OciLinuxResources = { ...base };
   if (r === undefined) return out;
   const cpu = { ...(out.cpu ?? {}) };
-  if (r.cpuPeriod !== 0n) cpu.period = Number(r.cpuPeriod);
-  if (r.cpuQuota !== 0n) cpu.quota = Number(r.cpuQuota);
-  if (r.cpuShares !== 0n) cpu.shares = Number(r.cpuShares);
+  if (r.cpuPeriod !== 0n) cpu.period = specInt(r.cpuPeriod);
+  if (r.cpuQuota !== 0n) cpu.quota = specInt(r.cpuQuota);
+  if (r.cpuShares !== 0n) cpu.shares = specInt(r.cpuShares);
   if (r.cpusetCpus !== "") cpu.cpus = r.cpusetCpus;
   if (r.cpusetMems !== "") cpu.mems = r.cpusetMems;
   if (Object.keys(cpu).length > 0) out.cpu = cpu;
   const memory = { ...(out.memory ?? {}) };
-  if (r.memoryLimitInBytes !== 0n) memory.limit = Number(r.memoryLimitInBytes);
-  if (r.memorySwapLimitInBytes !== 0n) memory.swap = Number(r.memorySwapLimitInBytes);
-  else if (r.memoryLimitInBytes !== 0n && options.swapController) memory.swap = Number(r.memoryLimitInBytes);
+  if (r.memoryLimitInBytes !== 0n) memory.limit = specInt(r.memoryLimitInBytes);
+  if (r.memorySwapLimitInBytes !== 0n) memory.swap = specInt(r.memorySwapLimitInBytes);
+  else if (r.memoryLimitInBytes !== 0n && options.swapController) memory.swap = specInt(r.memoryLimitInBytes);
   if (Object.keys(memory).length > 0) out.memory = memory;
-  if (r.hugepageLimits.length > 0) out.hugepageLimits = r.hugepageLimits.map((h) => ({ pageSize: h.pageSize, limit: Number(h.limit) }));
+  if (r.hugepageLimits.length > 0) out.hugepageLimits = r.hugepageLimits.map((h) => ({ pageSize: h.pageSize, limit: specInt(h.limit) }));
   if (Object.keys(r.unified).length > 0) out.unified = { ...r.unified };
   return out;
 }

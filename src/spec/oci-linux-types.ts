@@ -43,12 +43,12 @@ export interface OciLinuxMemory {
   kernel?: number;
   /** Kernel TCP buffer memory limit, bytes (cgroup v1). */
   kernelTCP?: number;
-  /** Memory limit, bytes (`memory.max` on cgroup v2) (CRI `memory_limit_in_bytes`). */
-  limit?: number;
+  /** Memory limit, bytes (`memory.max` on cgroup v2) (CRI `memory_limit_in_bytes`); a `bigint` beyond 2^53. */
+  limit?: number | bigint;
   /** Memory soft limit, bytes (`memory.low` on cgroup v2). */
   reservation?: number;
-  /** Memory plus swap limit, bytes; -1 means unlimited (CRI `memory_swap_limit_in_bytes`). */
-  swap?: number;
+  /** Memory plus swap limit, bytes; -1 means unlimited (CRI `memory_swap_limit_in_bytes`); a `bigint` beyond 2^53. */
+  swap?: number | bigint;
   /** Swap tendency, 0 to 100 (cgroup v1). */
   swappiness?: number;
   /** Pause tasks at the limit instead of OOM-killing them (cgroup v1). */
@@ -66,9 +66,9 @@ export interface OciLinuxCpu {
   /** Memory nodes the container may use, as a list such as `0-1` (CRI `cpuset_mems`). */
   mems?: string;
   /** CFS period, microseconds (CRI `cpu_period`). */
-  period?: number;
-  /** CPU time allowed per `period`, microseconds; -1 means unlimited (CRI `cpu_quota`). */
-  quota?: number;
+  period?: number | bigint;
+  /** CPU time allowed per `period`, microseconds; -1 means unlimited (CRI `cpu_quota`); a `bigint` beyond 2^53. */
+  quota?: number | bigint;
   /** CPU time, microseconds, the cgroup may accumulate and spend beyond `quota` in a period. */
   burst?: number;
   /** Real-time scheduling period, microseconds (cgroup v1). */
@@ -79,7 +79,7 @@ export interface OciLinuxCpu {
    * Relative CPU weight (cgroup v1 `cpu.shares`, 1024 by default; runtimes convert it to `cpu.weight` on
    * cgroup v2) (CRI `cpu_shares`).
    */
-  shares?: number;
+  shares?: number | bigint;
   /** 1 makes the cgroup SCHED_IDLE (`cpu.idle`), 0 leaves it normal. */
   idle?: number;
 }
@@ -88,8 +88,8 @@ export interface OciLinuxCpu {
 export interface OciLinuxHugepageLimit {
   /** Huge page size, such as `2MB` or `1GB` (CRI `HugepageLimit.page_size`). */
   pageSize: string;
-  /** Limit on huge page usage of that size, bytes (CRI `HugepageLimit.limit`). */
-  limit: number;
+  /** Limit on huge page usage of that size, bytes (CRI `HugepageLimit.limit`); a `bigint` beyond 2^53. */
+  limit: number | bigint;
 }
 
 /** @public A block device's major and minor numbers. */

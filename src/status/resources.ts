@@ -117,11 +117,15 @@ export interface SpecResourcesInput {
   readonly windows?: { readonly resources?: SpecWindowsResourcesInput | undefined } | undefined;
 }
 
-/** A spec number as int64; a non-integer JSON number is truncated, not thrown on. */
+/**
+ * A spec number as int64; a non-integer JSON number is truncated, not thrown
+ * on, and a value outside int64 wraps as Go's decoder would refuse it (read
+ * the spec with `parseExactJson` to keep values beyond 2^53 exact).
+ */
 function int64(v: SpecInteger | undefined): bigint {
   if (v === undefined) return 0n;
-  if (typeof v === "bigint") return v;
-  return Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n;
+  if (typeof v === "bigint") return BigInt.asIntN(64, v);
+  return Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : 0n;
 }
 
 function linuxFromSpec(

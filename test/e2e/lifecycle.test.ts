@@ -284,8 +284,9 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     await rejectsWith(env.client.unary("StartContainer", { container_id: done["container_id"] }), GrpcStatus.FAILED_PRECONDITION);
     await rejectsWith(env.client.unary("ExecSync", { container_id: done["container_id"], cmd: ["/bin/true"] }), GrpcStatus.FAILED_PRECONDITION);
     await rejectsWith(env.client.unary("ReopenContainerLog", { container_id: done["container_id"] }), GrpcStatus.FAILED_PRECONDITION);
+    // Exec of an exited container: it must run (the streaming server serves only running ones).
+    await rejectsWith(env.client.unary("Exec", { container_id: done["container_id"], cmd: ["sh"], stdout: true }), GrpcStatus.FAILED_PRECONDITION, /not running/);
     // Unimplemented RPCs say so (the kubelet falls back only on this code).
-    await rejectsWith(env.client.unary("Exec", { container_id: done["container_id"], cmd: ["sh"], stdout: true }), GrpcStatus.UNIMPLEMENTED, /Exec/);
     await rejectsWith(env.client.unary("CheckpointContainer", { container_id: done["container_id"] }), GrpcStatus.UNIMPLEMENTED);
     // Stopped sandbox: no new containers.
     await env.client.unary("StopPodSandbox", { pod_sandbox_id: podId });

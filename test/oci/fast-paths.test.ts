@@ -48,6 +48,15 @@ describe("waitForFile", async () => {
     ac.abort(new Error("stop waiting"));
     await assert.rejects(p, /stop waiting/);
   });
+
+  it("keeps waiting when the timeout is past what a Node timer holds (a stop timeout of 2^63-1 s)", async () => {
+    const ac = new AbortController();
+    const p = waitForFile(join(dir, "never2"), read(join(dir, "never2")), Number((1n << 63n) - 1n) * 1000, ac.signal);
+    const early = await Promise.race([p.then(() => "resolved"), new Promise((r) => setTimeout(() => r("waiting"), 100))]);
+    assert.equal(early, "waiting");
+    ac.abort(new Error("done"));
+    await assert.rejects(p, /done/);
+  });
 });
 
 describe("signalChildOf and isLiveChildOf", () => {

@@ -28,7 +28,7 @@ async function entryPoints(): Promise<string[]> {
 }
 
 /** The entry points whose types do not involve connect's (which name the DOM's HeadersInit). */
-const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
+const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
 /** The entry points whose types need connect's. */
 const connectBased = ["crikit/transport", "crikit/client"];
 
@@ -58,6 +58,7 @@ import { Registrar, SandboxStore } from "crikit/stores";
 import { generateContainerSpec } from "crikit/spec";
 import { createDefaultSeccompProfile } from "crikit/seccomp";
 import { podSandboxStateName } from "crikit/status";
+import { validateLogPath } from "crikit/validation";
 import { normalizeReference } from "crikit/reference";
 import { RuntimeType } from "crikit/runtime-options";
 import { resolveDaemonConfig } from "crikit/config";
@@ -82,6 +83,7 @@ const checks: unknown[] = [
   store.list().length, isCrikitError(new CrikitError("NotFound", "x")), typeof generateContainerSpec, typeof createDefaultSeccompProfile,
   podSandboxStateName(cri.PodSandboxState.SANDBOX_READY), PodSandboxStateSchema.typeName, normalizeReference("busybox"), RuntimeType.RuncV2,
   config.default_runtime, MediaType.ociManifest, typeof CniManager, typeof OciRuntime, typeof startSandbox, parseNetDev("").length, stepChannelName, SPDY_PORT_FORWARD_PROTOCOL, typeof CriService,
+  typeof validateLogPath,
 ];
 console.log(name, checks.join(" "));
 `;
