@@ -13,5 +13,5 @@ export { buildConmonArgs, parseConmonSyncMessage, runConmon } from "./conmon.js"
 export type { ConmonArgsInput, RunConmonOptions } from "./conmon.js";
 export { runExecSync } from "./exec-sync.js";
 export type { ExecSyncInput, ExecSyncResult } from "./exec-sync.js";
-export { parseCriLogLine, parseCriLog, joinCriLogLines } from "./cri-log.js";
+export { parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime } from "./cri-log.js";
 export type { CriLogRecord } from "./cri-log.js";
