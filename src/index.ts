@@ -47,6 +47,11 @@ export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, 
 export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
 // --- end oci runtime ---
 
+// --- runtime handlers (extension points) ---
+export { createSandboxController } from "./sandbox/index.js";
+export type { ContainerRuntime, ContainerCallOptions, ContainerCreateInput, RuntimeContainerStatus, RuntimeRecovery, ExitWatch, ExitWatchOptions, RuntimeExecResult, SandboxController, LifecycleHooks, LifecycleEvent, LifecycleStep, ContainerSpecContext, RuntimeHandler } from "./runtime/index.js";
+// --- end runtime handlers ---
+
 // --- naming and stores ---
 export { makeSandboxName, makeContainerName, parseSandboxName, parseContainerName, validateSandboxMetadata, validateContainerMetadata, generateId, createRandomIdGenerator, isFullId, ID_LENGTH, createObjectDirs } from "./naming/index.js";
 export type { SandboxNameMetadata, ContainerNameMetadata, ParsedContainerName, IdGenerator, RandomIdGeneratorOptions, ObjectDirs, ObjectDirsOptions } from "./naming/index.js";

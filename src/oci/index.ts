@@ -15,3 +15,5 @@ export { runExecSync } from "./exec-sync.js";
 export type { ExecSyncInput, ExecSyncResult } from "./exec-sync.js";
 export { parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime } from "./cri-log.js";
 export type { CriLogRecord } from "./cri-log.js";
+export { ExitMonitor } from "./exit-monitor.js";
+export type { ExitMonitorOptions } from "./exit-monitor.js";

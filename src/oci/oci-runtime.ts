@@ -69,6 +69,8 @@ import type { ExecSyncResult } from "./exec-sync.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
 import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
+import type { ContainerRuntime, ExitWatch, ExitWatchOptions } from "../runtime/index.js";
+import { ExitMonitor } from "./exit-monitor.js";
 
 /**
  * A pino-compatible logger subset.
@@ -211,6 +213,8 @@ export interface OciContainerStatus {
   startedAt?: Date;
   /** When the init exited (the exit file's mtime), or when a vanished container was first noticed. */
   finishedAt?: Date;
+  /** The exit file's mtime in nanoseconds; absent for a vanished container. */
+  finishedAtNs?: bigint;
   /**
    * Exit code of the init, 128+N when killed by signal N, 255 for a vanished container; absent until exited.
    */
@@ -287,7 +291,7 @@ const capSysResource = 24;
  *
  * @public
  */
-export class OciRuntime {
+export class OciRuntime implements ContainerRuntime {
   /** The runtime CLI this adapter drives. */
   readonly cli: RuntimeCli;
   readonly #opts: OciRuntimeOptions;
@@ -613,6 +617,31 @@ export class OciRuntime {
     return { containers, orphans };
   }
 
+  /**
+   * Remove a container the OCI runtime holds without state here (an orphan
+   * {@link OciRuntime.recover} reported): `runtime delete --force`.
+   */
+  async removeOrphan(id: string, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    await this.cli.delete(id, { force: true }, { signal: this.#signal(options.signal) }).catch(() => undefined);
+  }
+
+  /**
+   * Watch conmon's exit directory (`<stateDir>/exits`): `onExit(id)` for
+   * every exit file that appears, and again on each periodic re-check (see
+   * `ExitMonitor`).
+   */
+  async watchExits(onExit: (id: string) => void | Promise<void>, options: ExitWatchOptions = {}): Promise<ExitWatch> {
+    const monitor = new ExitMonitor({
+      dirs: [join(this.stateDir, "exits")],
+      onExit: (id) => onExit(id),
+      ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
+      ...(options.onError !== undefined ? { onError: options.onError } : {}),
+    });
+    await monitor.start();
+    return { recheck: () => monitor.recheck(), close: async () => monitor.close() };
+  }
+
   /** Ids of the containers in the state directory. */
   async list(): Promise<string[]> {
     this.#check();
@@ -733,13 +762,13 @@ export class OciRuntime {
     await this.#status(meta, signal);
   }
 
-  async #readExit(id: string): Promise<Pick<OciContainerStatus, "exitCode" | "finishedAt" | "reason"> | undefined> {
+  async #readExit(id: string): Promise<Pick<OciContainerStatus, "exitCode" | "finishedAt" | "finishedAtNs" | "reason"> | undefined> {
     let text: string;
-    let mtime: Date;
+    let mtimeNs: bigint;
     try {
       const file = this.exitFile(id);
       text = await readFile(file, "utf8");
-      mtime = (await stat(file)).mtime;
+      mtimeNs = (await stat(file, { bigint: true })).mtimeNs;
     } catch {
       return undefined;
     }
@@ -748,7 +777,8 @@ export class OciRuntime {
     const oom = await exists(join(this.containerDir(id), "oom"));
     return {
       exitCode: code,
-      finishedAt: mtime,
+      finishedAt: new Date(Number(mtimeNs / 1_000_000n)),
+      finishedAtNs: mtimeNs,
       reason: exitReason({ exitCode: code, oomKilled: oom }),
     };
   }

@@ -6,7 +6,7 @@
  *    read-only rootfs; no image pull). It holds the pod's new PID, IPC and
  *    UTS namespaces and joins the network namespace by path. Containers join
  *    `/proc/INFRA_PID/ns/{ipc,uts,pid,net}`. It is started through the
- *    {@link OciRuntime} like any container (conmon, exit file, recovery), so it
+ *    handler's `ContainerRuntime` (`OciRuntime` by default) like any container (conmon, exit file, recovery), so it
  *    costs one runtime create+start and one conmon. Use it when the pod
  *    shares a PID namespace (catatonit reaps the pod's zombies as PID 1).
  *
@@ -28,7 +28,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { invalidArgument, isCrikitError } from "../errors.js";
-import type { OciRuntime } from "../oci/index.js";
+import type { ContainerRuntime } from "../runtime/index.js";
 import { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
 import { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
 
@@ -91,7 +91,7 @@ export interface SandboxHandle {
  *
  * @public
  */
-export async function startSandbox(runtime: OciRuntime, input: SandboxInput, options: { signal?: AbortSignal | undefined } = {}): Promise<SandboxHandle> {
+export async function startSandbox(runtime: ContainerRuntime, input: SandboxInput, options: { signal?: AbortSignal | undefined } = {}): Promise<SandboxHandle> {
   if (!isAbsolute(input.dir)) throw invalidArgument("sandbox dir must be an absolute path", "dir");
   if (input.netns !== undefined && input.netns !== "host" && !isAbsolute(input.netns)) throw invalidArgument("netns must be an absolute path or \"host\"", "netns");
   options.signal?.throwIfAborted();
@@ -151,7 +151,7 @@ export async function startSandbox(runtime: OciRuntime, input: SandboxInput, opt
  *
  * @public
  */
-export async function stopSandbox(runtime: OciRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+export async function stopSandbox(runtime: ContainerRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
   if (handle.mode !== "infra") return;
   try {
     await runtime.stop(handle.id, { timeoutMs: 0 }, options);
@@ -167,7 +167,7 @@ export async function stopSandbox(runtime: OciRuntime, handle: SandboxHandle, op
  *
  * @public
  */
-export async function removeSandbox(runtime: OciRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+export async function removeSandbox(runtime: ContainerRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
   if (handle.mode === "infra") {
     await runtime.remove(handle.id, { timeoutMs: 0 }, options);
   } else {

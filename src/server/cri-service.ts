@@ -83,7 +83,7 @@
 import { createHash } from "node:crypto";
 import { hostname as osHostname } from "node:os";
 import { mkdirSync, realpathSync } from "node:fs";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { create, fromJson, toJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -143,12 +143,13 @@ import {
   type VersionRequest,
 } from "../cri.js";
 import { CrikitError, failedPrecondition, invalidArgument, isCrikitError, notFound, unimplemented } from "../errors.js";
-import { parseUlimit, runtimeHandlerSettings, type DaemonConfig, type RuntimeHandlerConfig } from "../config/index.js";
+import { parseUlimit, runtimeHandlerSettings, type DaemonConfig } from "../config/index.js";
 import { ImageService, type ImageRecord } from "../image/index.js";
 import { generateId, makeContainerName, makeSandboxName, validateContainerMetadata, validateSandboxMetadata } from "../naming/index.js";
 import { CniManager, KeyedMutex, createNetnsManager, type NetnsManager } from "../network/index.js";
 import { OciRuntime } from "../oci/index.js";
-import { loadSandbox, mountPodShm, removeSandbox, startSandbox, stopSandbox, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import { createSandboxController, mountPodShm, unmountPodShm, type SandboxHandle, type SandboxMode } from "../sandbox/index.js";
+import type { ContainerRuntime, ExitWatch, LifecycleHooks, RuntimeContainerStatus, RuntimeHandler, SandboxController } from "../runtime/index.js";
 import {
   ALL_CAPABILITIES,
   buildHostnameFile,
@@ -183,7 +184,6 @@ import { parseReference } from "../reference/index.js";
 import { StatsCollector, podCgroupPath, type CgroupReader, type ContainerStatsSubject, type PodStatsSubject } from "../stats/index.js";
 import { containerImageNames, containerMatches, criContainerState, criSandboxState, sandboxMatches, signalName, toCriContainerStatus, criImageOf } from "./cri-convert.js";
 import { EventBroadcaster } from "./event-broadcaster.js";
-import { ExitMonitor } from "./exit-monitor.js";
 import { LateResults } from "./late-results.js";
 import { createDirRootfsReader, createNodeSpecHost, boundingCapabilities, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
@@ -217,12 +217,23 @@ export interface CriServiceOptions {
   /** The runtime version reported by Version. @defaultValue `"0.1.0"` */
   version?: string;
   /**
-   * OCI runtimes by handler name, replacing the ones built from
-   * `config.runtimes` (swap a piece: a differently configured adapter, a
-   * test double). Every configured handler without an entry here gets an
-   * `OciRuntime` over `<state>/oci/<name>`.
+   * Container runtimes by handler name, replacing the ones built from
+   * `config.runtimes` (swap a piece: a differently configured adapter).
+   * Every configured handler without an entry here or in `handlers` gets an
+   * `OciRuntime` over `<state>/oci/<name>`. Shorthand for `handlers` with
+   * only `runtime` set.
    */
-  runtimes?: Record<string, OciRuntime>;
+  runtimes?: Record<string, ContainerRuntime>;
+  /**
+   * Runtime handlers by name (a pod's `runtime_handler`), each with its own
+   * container runtime, and optionally its own sandbox controller and hooks.
+   * A name also in `config.runtimes` replaces that handler's runtime and
+   * keeps its configured type, options and annotations; any other name adds
+   * a handler.
+   */
+  handlers?: Record<string, RuntimeHandler>;
+  /** Lifecycle hooks for every handler (see {@link LifecycleHooks}); a handler's own run after these. */
+  hooks?: LifecycleHooks;
   /** The image service. @defaultValue one over `<root>/images` with the config's registry settings */
   images?: ImageService;
   /** The CNI manager. @defaultValue one over the config's CNI dirs */
@@ -259,9 +270,11 @@ type SandboxStatusInit = MessageInitShape<typeof PodSandboxStatusSchema>;
 
 interface HandlerRuntime {
   name: string;
-  config: RuntimeHandlerConfig;
-  oci: OciRuntime;
-  exitDir: string;
+  /** What verbose statuses report and spec generation passes through. */
+  config: { type: string; options: Record<string, unknown>; pod_annotations: string[]; container_annotations: string[] };
+  runtime: ContainerRuntime;
+  sandboxes: SandboxController;
+  hooks: LifecycleHooks | undefined;
   /** The handler's cgroup driver: its `SystemdCgroup` option, else the config's `cgroup_driver`. */
   cgroupDriver: "cgroupfs" | "systemd";
 }
@@ -349,24 +362,10 @@ function dateNs(d: Date | undefined): bigint {
   return d === undefined ? 0n : BigInt(d.getTime()) * 1_000_000n;
 }
 
-/**
- * A container's exit time in nanoseconds: the runtime reports it as a
- * `Date` (milliseconds) taken from the exit file's mtime, so read that mtime
- * again in nanoseconds; any other time (a vanished container's) stays as
- * given; none is now.
- */
-async function exitTimeNs(oci: OciRuntime | undefined, id: string, at: Date | undefined): Promise<bigint> {
-  if (at === undefined) return nowNs();
-  if (oci === undefined) return dateNs(at);
-  try {
-    const st = await stat(oci.exitFile(id), { bigint: true });
-    // The same time (Node rounds the Date's milliseconds, the division truncates).
-    const skew = st.mtimeNs / 1_000_000n - BigInt(at.getTime());
-    if (skew >= -1n && skew <= 1n) return st.mtimeNs;
-  } catch {
-    // no exit file: the time came from elsewhere
-  }
-  return dateNs(at);
+/** A container's exit time in nanoseconds: the runtime's own nanoseconds when it has them. */
+function exitTimeNs(st: RuntimeContainerStatus): bigint {
+  if (st.finishedAtNs !== undefined) return st.finishedAtNs;
+  return st.finishedAt === undefined ? nowNs() : dateNs(st.finishedAt);
 }
 
 /** A stable JSON text (sorted keys) of a JSON value, for fingerprints. */
@@ -450,7 +449,9 @@ export class CriService {
   readonly #lateContainers: LateResults<string>;
   readonly #inflight = new Map<string, { fp: string; done: Promise<unknown> }>();
   readonly #locks = new KeyedMutex();
-  readonly #exits: ExitMonitor;
+  readonly #exits: ExitWatch[] = [];
+  readonly #exitRecheckMs: number;
+  readonly #hooks: LifecycleHooks | undefined;
   readonly #createTimeoutMs: number;
   readonly #rollbackTimeoutMs: number;
   readonly #lifetime = new AbortController();
@@ -478,14 +479,17 @@ export class CriService {
     if (ulimits.clamped.length > 0) {
       this.#log.warn({ clamped: ulimits.clamped }, "default_ulimits above the daemon's own hard limits lowered: raising them needs CAP_SYS_RESOURCE");
     }
+    const given: Record<string, RuntimeHandler> = { ...options.handlers };
+    for (const [name, runtime] of Object.entries(options.runtimes ?? {})) given[name] ??= { runtime };
     for (const [name, rc] of Object.entries(c.runtimes)) {
       const stateDir = join(c.state, "oci", name);
       // [runtimes.<name>.options]: applied, or refused here naming the key.
       const opts = runtimeHandlerSettings(name, rc);
       const systemdCgroup = opts.systemdCgroup ?? c.cgroup_driver === "systemd";
       const root = opts.root ?? rc.root;
-      const oci =
-        options.runtimes?.[name] ??
+      const h = given[name];
+      const runtime =
+        h?.runtime ??
         new OciRuntime({
           stateDir,
           runtime: opts.binary ?? rc.binary,
@@ -495,12 +499,30 @@ export class CriService {
           ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
           logger: this.#log,
         });
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: systemdCgroup ? "systemd" : "cgroupfs" });
+      this.#runtimes.set(name, {
+        name,
+        config: {
+          type: h?.type ?? rc.type,
+          options: h?.options ?? rc.options,
+          pod_annotations: h?.podAnnotations ?? rc.pod_annotations,
+          container_annotations: h?.containerAnnotations ?? rc.container_annotations,
+        },
+        runtime,
+        sandboxes: h?.sandboxes ?? createSandboxController(runtime),
+        hooks: h?.hooks,
+        cgroupDriver: h?.cgroupDriver ?? (systemdCgroup ? "systemd" : "cgroupfs"),
+      });
     }
-    for (const [name, oci] of Object.entries(options.runtimes ?? {})) {
+    for (const [name, h] of Object.entries(given)) {
       if (this.#runtimes.has(name)) continue;
-      const rc: RuntimeHandlerConfig = { type: "io.containerd.runc.v2", binary: oci.cli.binary, pod_annotations: [], container_annotations: [], options: {} };
-      this.#runtimes.set(name, { name, config: rc, oci, exitDir: join(oci.stateDir, "exits"), cgroupDriver: c.cgroup_driver });
+      this.#runtimes.set(name, {
+        name,
+        config: { type: h.type ?? "io.crikit.custom", options: h.options ?? {}, pod_annotations: h.podAnnotations ?? [], container_annotations: h.containerAnnotations ?? [] },
+        runtime: h.runtime,
+        sandboxes: h.sandboxes ?? createSandboxController(h.runtime),
+        hooks: h.hooks,
+        cgroupDriver: h.cgroupDriver ?? c.cgroup_driver,
+      });
     }
     const hosts: Record<string, { insecure?: boolean; mirrors?: string[] }> = {};
     for (const h of c.registry.insecure) hosts[h] = { ...(hosts[h] ?? {}), insecure: true };
@@ -541,12 +563,8 @@ export class CriService {
       writableLayerPeriodMs: options.statsCollectionPeriodMs ?? 10_000,
       onError: (id, err) => this.#log.debug({ id, err: errMessage(err) }, "writable layer usage"),
     });
-    this.#exits = new ExitMonitor({
-      dirs: [...this.#runtimes.values()].map((r) => r.exitDir),
-      onExit: (id) => this.#onExit(id),
-      recheckMs: options.exitRecheckMs ?? 2000,
-      onError: (err) => this.#log.warn({ err: errMessage(err) }, "exit monitor"),
-    });
+    this.#exitRecheckMs = options.exitRecheckMs ?? 2000;
+    this.#hooks = options.hooks;
   }
 
   /**
@@ -582,7 +600,7 @@ export class CriService {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#exits.close();
+    await Promise.all(this.#exits.map((w) => w.close()));
     this.events.close();
     this.#lateSandboxes.close();
     this.#lateContainers.close();
@@ -606,15 +624,22 @@ export class CriService {
 
   async #recover(): Promise<void> {
     // Hooks first: exits seen from now on are handled once the objects are known.
-    await this.#exits.start();
+    for (const rt of this.#runtimes.values()) {
+      this.#exits.push(
+        await rt.runtime.watchExits((id) => this.#onExit(id), {
+          recheckMs: this.#exitRecheckMs,
+          onError: (err) => this.#log.warn({ handler: rt.name, err: errMessage(err) }, "exit monitor"),
+        }),
+      );
+    }
     await this.images.init();
     const sRecs = await this.#sandboxRecords.loadAll((id, err) => this.#log.warn({ id, err: errMessage(err) }, "unreadable sandbox record skipped"));
     const cRecs = await this.#containerRecords.loadAll((id, err) => this.#log.warn({ id, err: errMessage(err) }, "unreadable container record skipped"));
-    const oci = new Map<string, Awaited<ReturnType<OciRuntime["recover"]>>["containers"][number]>();
+    const oci = new Map<string, RuntimeContainerStatus>();
     for (const rt of this.#runtimes.values()) {
       let rec;
       try {
-        rec = await rt.oci.recover();
+        rec = await rt.runtime.recover();
       } catch (err) {
         this.#log.error({ handler: rt.name, err: errMessage(err) }, "OCI runtime recovery failed");
         continue;
@@ -622,7 +647,7 @@ export class CriService {
       for (const c of rec.containers) oci.set(c.id, c);
       for (const orphan of rec.orphans) {
         this.#log.warn({ id: orphan, handler: rt.name }, "removing a runtime container without state");
-        await rt.oci.cli.delete(orphan, { force: true }).catch(() => undefined);
+        await rt.runtime.removeOrphan?.(orphan).catch(() => undefined);
       }
     }
     for (const [id, r] of sRecs) {
@@ -632,7 +657,7 @@ export class CriService {
         observeNs(status.createdAt, status.readyAt, status.stoppedAt);
         const extra = r.extra;
         if (sandboxState(status) === "READY") {
-          const lost = await this.#sandboxLost(id, extra, oci.get(id));
+          const lost = await this.#sandboxLost(extra, oci.get(id));
           if (lost !== undefined) {
             this.#log.warn({ id, why: lost }, "sandbox is no longer ready");
             status = { ...status, stoppedAt: nowNs() };
@@ -670,7 +695,7 @@ export class CriService {
             status = {
               ...status,
               startedAt: status.startedAt === 0n && o.startedAt ? dateNs(o.startedAt) : status.startedAt,
-              finishedAt: await exitTimeNs(this.#runtimes.get(r.extra.handler)?.oci, id, o.finishedAt),
+              finishedAt: exitTimeNs(o),
               exitCode: o.exitCode ?? SpecialExitCode.Unknown,
               reason: o.reason ?? ExitReason.Unknown,
               message: o.message ?? "",
@@ -686,9 +711,7 @@ export class CriService {
         this.#containerNames.reserve(r.name, id);
         // An exit while the daemon was down: release its cgroups now (a no-op once done).
         if (status.finishedAt !== 0n && oci.get(id)?.state === "exited") {
-          await this.#runtime(r.extra.handler)
-            .oci.releaseExited(id)
-            .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+          await this.#release(r.extra.handler, id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
         }
         if (status.finishedAt !== r.status.finishedAt || status.startedAt !== r.status.startedAt) await this.#saveContainer(id);
       } catch (err) {
@@ -697,10 +720,10 @@ export class CriService {
     }
     // Runtime state with no record (a create interrupted by a crash): remove it.
     for (const rt of this.#runtimes.values()) {
-      for (const id of await rt.oci.list().catch(() => [] as string[])) {
+      for (const id of await rt.runtime.list().catch(() => [] as string[])) {
         if (this.containers.has(id) || this.sandboxes.has(id)) continue;
         this.#log.warn({ id, handler: rt.name }, "removing an OCI container without a record");
-        await rt.oci.remove(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot remove"));
+        await rt.runtime.remove(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot remove"));
       }
     }
     // Late results parked before the restart stay parked (with a fresh time limit).
@@ -710,26 +733,22 @@ export class CriService {
     for (const [id, x] of this.#cx) {
       if (x.parked) await this.#park(this.#lateContainers, x.parked.key, x.parked.fp, id, (cid) => this.#removeContainerNow(cid, AbortSignal.timeout(this.#rollbackTimeoutMs)));
     }
-    await this.#exits.recheck();
+    await Promise.all(this.#exits.map((w) => w.recheck()));
     this.#ready = true;
     this.#log.info({ sandboxes: this.sandboxes.size, containers: this.containers.size }, "recovered");
   }
 
   /** Why a READY sandbox is no longer usable after a restart, or undefined. */
-  async #sandboxLost(id: string, extra: SandboxExtra, infra: { state: string } | undefined): Promise<string | undefined> {
-    if (extra.mode === "infra") {
-      if (infra === undefined) return "its infra container is gone";
-      if (infra.state === "exited") return "its infra process exited";
-    } else {
-      const h = await loadSandbox(extra.handle.dir);
-      if (h === undefined) return "its pinned namespaces are gone";
-      for (const p of [extra.handle.namespaces.ipc, extra.handle.namespaces.uts]) {
-        if (p !== "" && !(await exists(p))) return `pinned namespace ${p} is gone`;
-      }
-    }
+  async #sandboxLost(extra: SandboxExtra, infra: RuntimeContainerStatus | undefined): Promise<string | undefined> {
+    const lost = await this.#runtime(extra.handler).sandboxes.check(extra.handle, infra);
+    if (lost !== undefined) return lost;
     if (!extra.hostNetwork && extra.netnsPath !== "" && !(await this.netns.exists(extra.netnsPath))) return "its network namespace is gone";
-    void id;
     return undefined;
+  }
+
+  /** Releases what an exited container (or infra) still holds, when its runtime holds anything. */
+  async #release(handler: string, id: string): Promise<void> {
+    await this.#runtime(handler).runtime.releaseExited?.(id);
   }
 
   #check(): void {
@@ -896,14 +915,14 @@ export class CriService {
     const rt = this.#runtime(x.handler);
     let st;
     try {
-      st = await rt.oci.status(id);
+      st = await rt.runtime.status(id);
     } catch (err) {
       if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
       st = undefined;
     }
     if (st !== undefined && st.state !== "exited") return false;
     await this.#markExited(id, {
-      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
+      finishedAt: st === undefined ? nowNs() : exitTimeNs(st),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? (st === undefined ? "container state is gone" : ""),
@@ -922,9 +941,7 @@ export class CriService {
     // Its cgroups go now, not at RemoveContainer (containerd deletes the task on exit).
     const x = this.#cx.get(id);
     if (x !== undefined) {
-      await this.#runtime(x.handler)
-        .oci.releaseExited(id)
-        .catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
+      await this.#release(x.handler, id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the exited container's cgroups"));
     }
   }
 
@@ -1130,8 +1147,7 @@ export class CriService {
               undo.push("CNI teardown", (sg) => this.cni.tearDownPod({ id, netnsPath }, { signal: sg }));
               return setup.ips;
             });
-      const sandbox = startSandbox(
-        rt.oci,
+      const sandbox = rt.sandboxes.start(
         {
           id,
           dir,
@@ -1144,10 +1160,10 @@ export class CriService {
         { signal },
       ).then((h) => {
         undo.push("remove sandbox", async (sg) => {
-          await stopSandbox(rt.oci, h, { signal: sg }).catch(() => undefined);
+          await rt.sandboxes.stop(h, { signal: sg }).catch(() => undefined);
           // The shm lives in the sandbox dir that removeSandbox deletes.
           await unmountPodShm(join(dir, "shm"), { signal: sg });
-          await removeSandbox(rt.oci, h, { signal: sg });
+          await rt.sandboxes.remove(h, { signal: sg });
         });
         return h;
       });
@@ -1231,13 +1247,13 @@ export class CriService {
           })();
       // The pod's shm goes with the pod's processes, as containerd releases it at stop.
       const shm = x.files.shmPath !== undefined ? unmountPodShm(x.files.shmPath, signal ? { signal } : {}) : Promise.resolve();
-      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, stopSandbox(rt.oci, x.handle, signal ? { signal } : {}), shm]);
+      const [netRes, sbRes, shmRes] = await Promise.allSettled([network, rt.sandboxes.stop(x.handle, signal ? { signal } : {}), shm]);
       if (netRes.status === "rejected") throw netRes.reason;
       if (sbRes.status === "rejected") throw sbRes.reason;
       if (shmRes.status === "rejected") throw shmRes.reason;
       // The infra process is gone: its cgroups go now too, as containerd deletes the pause task at stop.
       if (x.mode === "infra") {
-        await rt.oci.releaseExited(id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the infra container's cgroups"));
+        await this.#release(x.handler, id).catch((err: unknown) => this.#log.warn({ id, err: errMessage(err) }, "cannot release the infra container's cgroups"));
       }
       const wasStopped = r.status.stoppedAt !== 0n;
       if (!wasStopped) this.sandboxes.update(id, (s) => ({ ...s, stoppedAt: nowNs(), pid: 0 }));
@@ -1267,7 +1283,7 @@ export class CriService {
       const x = this.#sx.get(id);
       if (r === undefined || x === undefined) return;
       if (x.files.shmPath !== undefined) await unmountPodShm(x.files.shmPath, signal ? { signal } : {});
-      await removeSandbox(this.#runtime(x.handler).oci, x.handle, signal ? { signal } : {});
+      await this.#runtime(x.handler).sandboxes.remove(x.handle, signal ? { signal } : {});
       await rm(x.handle.dir, { recursive: true, force: true });
       await this.#sandboxRecords.delete(id);
       this.#publish(id, ContainerEventType.CONTAINER_DELETED_EVENT, id);
@@ -1541,14 +1557,16 @@ export class CriService {
         containerAnnotationPatterns: rt.config.container_annotations,
       });
       this.#specHook?.(spec, { id, sandboxId: sb.id, handler: sx.handler, config: cfg });
+      for (const h of [this.#hooks, rt.hooks]) await h?.adjustContainerSpec?.(spec, { id, sandboxId: sb.id, handler: sx.handler, config: cfg, sandboxConfig: sbCfg });
       await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
       const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
       const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
       await mkdir(dirname(logFile), { recursive: true });
-      const created = await rt.oci.create(
+      const created = await rt.runtime.create(
         {
           id,
           bundle,
+          spec,
           logPath: logFile,
           name: `${cfg.metadata?.name ?? id}`,
           terminal: cfg.tty,
@@ -1558,7 +1576,7 @@ export class CriService {
         },
         { signal },
       );
-      undo.push("remove OCI container", (s) => rt.oci.remove(id, { timeoutMs: 0 }, { signal: s }));
+      undo.push("remove OCI container", (s) => rt.runtime.remove(id, { timeoutMs: 0 }, { signal: s }));
       const u = spec.process?.user;
       const extra: ContainerExtra = {
         handler: sx.handler,
@@ -1609,7 +1627,7 @@ export class CriService {
       const rt = this.#runtime(x.handler);
       this.containers.update(c.id, (s) => ({ ...s, starting: true }));
       try {
-        await rt.oci.start(c.id, ctx.signal ? { signal: ctx.signal } : {});
+        await rt.runtime.start(c.id, ctx.signal ? { signal: ctx.signal } : {});
       } catch (err) {
         this.containers.update(c.id, (s) => ({ ...s, starting: false, finishedAt: nowNs(), exitCode: SpecialExitCode.StartError ?? 128, reason: ExitReason.StartError, message: errMessage(err) }));
         await this.#saveContainer(c.id);
@@ -1645,7 +1663,7 @@ export class CriService {
     const rt = this.#runtime(x.handler);
     if (state === "CREATED") {
       // Never started: kill what runtime create left (the init waits in exec.fifo).
-      await rt.oci.stop(id, { timeoutMs: 0 }, signal ? { signal } : {}).catch((err: unknown) => {
+      await rt.runtime.stop(id, { timeoutMs: 0 }, signal ? { signal } : {}).catch((err: unknown) => {
         if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
       });
       await this.#refreshExit(id);
@@ -1653,12 +1671,12 @@ export class CriService {
     }
     let st;
     try {
-      st = await rt.oci.stop(id, { timeoutMs: Math.max(0, timeoutMs), stopSignal: x.stopSignal }, signal ? { signal } : {});
+      st = await rt.runtime.stop(id, { timeoutMs: Math.max(0, timeoutMs), stopSignal: x.stopSignal }, signal ? { signal } : {});
     } catch (err) {
       if (!(isCrikitError(err) && err.code === "NotFound")) throw err;
     }
     await this.#markExited(id, {
-      finishedAt: await exitTimeNs(rt.oci, id, st?.finishedAt),
+      finishedAt: st === undefined ? nowNs() : exitTimeNs(st),
       exitCode: st?.exitCode ?? SpecialExitCode.Unknown,
       reason: st?.reason ?? ExitReason.Unknown,
       message: st?.message ?? "",
@@ -1683,7 +1701,7 @@ export class CriService {
       this.containers.update(id, (s) => ({ ...s, removing: true }));
       await this.#stopContainerNow(id, 0, signal);
       const rt = this.#runtime(x.handler);
-      await rt.oci.remove(id, { timeoutMs: 0 }, signal ? { signal } : {});
+      await rt.runtime.remove(id, { timeoutMs: 0 }, signal ? { signal } : {});
       await this.images.unmountRootfs(join(x.bundle, "rootfs"), signal ? { signal } : {});
       await rm(x.bundle, { recursive: true, force: true });
       await rm(x.rwDir, { recursive: true, force: true });
@@ -1775,7 +1793,7 @@ export class CriService {
     if (req.cmd.length === 0) throw invalidArgument("cmd is empty", "cmd");
     if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
     const x = this.#cx.get(c.id) as ContainerExtra;
-    const res = await this.#runtime(x.handler).oci.execSync(c.id, req.cmd, { timeoutMs: Number(req.timeout) * 1000, maxOutputBytes: MAX_EXEC_OUTPUT }, ctx.signal ? { signal: ctx.signal } : {});
+    const res = await this.#runtime(x.handler).runtime.execSync(c.id, req.cmd, { timeoutMs: Number(req.timeout) * 1000, maxOutputBytes: MAX_EXEC_OUTPUT }, ctx.signal ? { signal: ctx.signal } : {});
     return { stdout: res.stdout, stderr: res.stderr, exitCode: res.exitCode };
   }
 
@@ -1790,7 +1808,7 @@ export class CriService {
       const x = this.#cx.get(c.id) as ContainerExtra;
       const swap = { swapController: this.#swapController };
       const oci = resourcesToOci(req.linux, {}, swap);
-      await this.#runtime(x.handler).oci.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
+      await this.#runtime(x.handler).runtime.updateResources(c.id, oci as Record<string, unknown>, ctx.signal ? { signal: ctx.signal } : {});
       // Keep the spec in step, so the status (and a restart) report what applies now.
       const specPath = join(x.bundle, "config.json");
       const spec = JSON.parse(await readFile(specPath, "utf8")) as OciSpec;
@@ -1809,7 +1827,7 @@ export class CriService {
     const c = this.#container(req.containerId);
     if (containerState(c.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(c.id)} is not running`);
     const x = this.#cx.get(c.id) as ContainerExtra;
-    await this.#runtime(x.handler).oci.reopenLog(c.id, ctx.signal ? { signal: ctx.signal } : {});
+    await this.#runtime(x.handler).runtime.reopenLog(c.id, ctx.signal ? { signal: ctx.signal } : {});
     return {};
   }
 
@@ -2064,15 +2082,6 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const RUNTIME_RPCS = [

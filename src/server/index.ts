@@ -12,8 +12,8 @@ export type { EventBroadcasterOptions } from "./event-broadcaster.js";
 export { LateResults } from "./late-results.js";
 export type { LateResultsOptions } from "./late-results.js";
 export { RecordDir, recordFromJson, recordToJson, writeFileAtomic } from "./records.js";
-export { ExitMonitor } from "./exit-monitor.js";
-export type { ExitMonitorOptions } from "./exit-monitor.js";
+export { ExitMonitor } from "../oci/exit-monitor.js";
+export type { ExitMonitorOptions } from "../oci/exit-monitor.js";
 export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, ownOomScoreAdj, grantableRlimits, swapControllerAvailable } from "./node-host.js";
 export {
   matchLabels,
