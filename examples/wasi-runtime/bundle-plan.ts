@@ -1,17 +1,17 @@
 /**
- * What to run, read from an OCI bundle that crikit's service prepared: the
- * `.wasm` file the spec's `process.args[0]` names inside the rootfs (a path,
- * or a name looked up in the spec's `PATH`), the arguments, the environment,
- * the working directory and bind mounts as WASI preopens, and the memory
- * limit. Paths are resolved inside the rootfs as a chroot would, so a
- * symlink in the image cannot point the daemon at a host file.
+ * What to run, from the OCI spec crikit's service wrote into the bundle:
+ * the module `process.args[0]` names in the rootfs (a path from the working
+ * directory, or a name looked up in the spec's `PATH`; symlinks stay inside
+ * the rootfs), the arguments and environment, the working directory and
+ * bind mounts as WASI preopens, and the memory limit.
  */
-import { open, readFile, readlink, stat } from "node:fs/promises";
+import { readlinkSync } from "node:fs";
+import { open, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, posix } from "node:path";
-import type { OciSpec } from "../../src/spec/index.js";
 import { invalidArgument } from "../../src/errors.js";
+import { resolveInRootfs, type OciSpec } from "../../src/spec/index.js";
 
-/** One WASI preopen: `guest` is the path the module sees. */
+/** One WASI preopen: `guest` is the directory the module sees. */
 export interface Preopen {
   guest: string;
   host: string;
@@ -20,86 +20,70 @@ export interface Preopen {
 
 /** What the worker needs to run a container. */
 export interface WasiPlan {
-  /** The module file on the host. */
-  wasmPath: string;
+  module: Uint8Array;
   args: string[];
   env: Record<string, string>;
-  /** In order; `/` (the rootfs) first, then `.` (the working directory), then the mounts. */
+  /** `/` (the rootfs) first, then `.` (the working directory), then the mounts. */
   preopens: Preopen[];
-  /** The spec's `linux.resources.memory.limit`, if any. */
   memoryLimitBytes?: number;
 }
 
-/** Where `path` (absolute in the container) is on the host, following symlinks inside `root` only. */
-export async function resolveInRoot(root: string, path: string, hops = 0): Promise<string> {
-  const parts = posix.normalize(`/${path}`).split("/").filter((p) => p !== "");
-  let at = "/";
-  for (let i = 0; i < parts.length; i++) {
-    const next = posix.join(at, parts[i] ?? "");
-    const target = await readlink(join(root, next)).catch(() => undefined);
-    if (target === undefined) {
-      at = next;
-      continue;
+const links = {
+  readlink(p: string): string | undefined {
+    try {
+      return readlinkSync(p);
+    } catch {
+      return undefined;
     }
-    if (++hops > 40) throw invalidArgument(`too many symlinks resolving ${JSON.stringify(path)} in the image`, "config.command");
-    const rest = parts.slice(i + 1).join("/");
-    return resolveInRoot(root, posix.join(posix.isAbsolute(target) ? target : posix.join(at, target), rest), hops);
-  }
-  return join(root, at);
+  },
+};
+const isDir = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+const kernelDirs = /^\/(proc|sys|dev)(\/|$)/;
+
+/** The spec's root filesystem on the host. */
+export function rootfsOf(spec: OciSpec, bundle: string): string {
+  const root = spec.root?.path ?? "rootfs";
+  return isAbsolute(root) ? root : join(bundle, root);
 }
 
-async function isDir(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+/** The file `process.args[0]` names, on the host, and where it was looked for. */
+export async function findEntrypoint(spec: OciSpec, rootfs: string): Promise<{ path?: string; tried: string[] }> {
+  const argv0 = spec.process?.args?.[0] ?? "";
+  const path = spec.process?.env?.find((e) => e.startsWith("PATH="))?.slice(5) ?? "";
+  const tried = argv0.includes("/") ? [posix.resolve(spec.process?.cwd ?? "/", argv0)] : path.split(":").filter((d) => d.startsWith("/")).map((d) => posix.join(d, argv0));
+  for (const p of argv0 === "" ? [] : tried) {
+    const host = resolveInRootfs(rootfs, p, links);
+    if ((await stat(host).catch(() => undefined))?.isFile()) return { path: host, tried };
+  }
+  return { tried };
 }
 
-async function isFile(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
+/** Whether the file starts as a WebAssembly binary does. */
+export async function isWasmFile(path: string): Promise<boolean> {
+  const fh = await open(path);
+  const { buffer } = await fh.read(Buffer.alloc(4), 0, 4, 0).finally(() => fh.close());
+  return buffer.equals(Buffer.from("\0asm", "latin1"));
 }
 
-const kernelDirs = ["/proc", "/sys", "/dev"];
-
-/** The plan of the bundle at `bundle` (its `config.json` and rootfs). */
-export async function planFromBundle(bundle: string): Promise<WasiPlan> {
-  const spec = JSON.parse(await readFile(join(bundle, "config.json"), "utf8")) as OciSpec;
-  const proc = spec.process;
-  const argv0 = proc?.args?.[0];
-  if (proc === undefined || argv0 === undefined) throw invalidArgument("the container has nothing to run: set command, or an image whose entrypoint is a .wasm file", "config.command");
-  const rootPath = spec.root?.path ?? "rootfs";
-  const rootfs = isAbsolute(rootPath) ? rootPath : join(bundle, rootPath);
-  const env: Record<string, string> = {};
-  for (const kv of proc.env ?? []) {
-    const eq = kv.indexOf("=");
-    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  const cwd = proc.cwd || "/";
-  const candidates = argv0.includes("/")
-    ? [posix.resolve(cwd, argv0)]
-    : (env["PATH"] ?? "").split(":").filter((d) => d.startsWith("/")).map((d) => posix.join(d, argv0));
-  let wasmPath: string | undefined;
-  for (const c of candidates) {
-    const host = await resolveInRoot(rootfs, c);
-    if (await isFile(host)) {
-      wasmPath = host;
-      break;
-    }
-  }
-  if (wasmPath === undefined) throw invalidArgument(`${JSON.stringify(argv0)} is not a file in the image (looked at ${candidates.join(", ")})`, "config.command");
-  const magic = new Uint8Array(4);
-  const fh = await open(wasmPath);
-  await fh.read(magic, 0, 4, 0).finally(() => fh.close());
-  if (new TextDecoder().decode(magic) !== "\0asm") throw invalidArgument(`${JSON.stringify(argv0)} is not a WebAssembly module; the wasi handler runs .wasm entrypoints only`, "config.command");
-
-  const rootReadonly = spec.root?.readonly === true;
-  const preopens: Preopen[] = [{ guest: "/", host: rootfs, readonly: rootReadonly }];
-  const cwdHost = await resolveInRoot(rootfs, cwd);
-  if (await isDir(cwdHost)) preopens.push({ guest: ".", host: cwdHost, readonly: rootReadonly });
+/** The plan of the bundle (its `config.json`, unless `spec` is given). */
+export async function planFromBundle(bundle: string, spec?: OciSpec): Promise<WasiPlan> {
+  spec ??= JSON.parse(await readFile(join(bundle, "config.json"), "utf8")) as OciSpec;
+  const rootfs = rootfsOf(spec, bundle);
+  const args = spec.process?.args ?? [];
+  const { path, tried } = await findEntrypoint(spec, rootfs);
+  if (path === undefined) throw invalidArgument(`${JSON.stringify(args[0] ?? "")} is not a file in the image (looked at ${tried.join(", ") || "nothing"}): set command to the .wasm file`, "config.command");
+  if (!(await isWasmFile(path))) throw invalidArgument(`${JSON.stringify(args[0])} is not a WebAssembly module: the wasi handler runs .wasm entrypoints only`, "config.command");
+  const env = Object.fromEntries((spec.process?.env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]).filter(([k]) => k !== ""));
+  const ro = spec.root?.readonly === true;
+  const preopens: Preopen[] = [{ guest: "/", host: rootfs, readonly: ro }];
+  const cwd = resolveInRootfs(rootfs, spec.process?.cwd ?? "/", links);
+  if (await isDir(cwd)) preopens.push({ guest: ".", host: cwd, readonly: ro });
   for (const m of spec.mounts ?? []) {
-    const bind = m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
-    if (!bind || m.source === undefined || kernelDirs.some((d) => m.destination === d || m.destination.startsWith(`${d}/`))) continue;
-    // Files (the pod's /etc/hosts, resolv.conf) cannot be preopens, which are directories.
-    if (!(await isDir(m.source))) continue;
-    preopens.push({ guest: posix.normalize(m.destination), host: m.source, readonly: (m.options ?? []).some((o) => o === "ro" || o === "rro") });
+    const opts = m.options ?? [];
+    if ((m.type !== "bind" && !opts.some((o) => o === "bind" || o === "rbind")) || m.source === undefined || kernelDirs.test(m.destination)) continue;
+    // Preopens are directories: files (the pod's /etc/hosts, resolv.conf) are left out.
+    if (await isDir(m.source)) preopens.push({ guest: posix.normalize(m.destination), host: m.source, readonly: opts.some((o) => o === "ro" || o === "rro") });
   }
   const limit = spec.linux?.resources?.memory?.limit;
-  return { wasmPath, args: proc.args ?? [argv0], env, preopens, ...(limit !== undefined && limit > 0 ? { memoryLimitBytes: limit } : {}) };
+  return { module: await readFile(path), args, env, preopens, ...(limit !== undefined && limit > 0 ? { memoryLimitBytes: limit } : {}) };
 }

@@ -1,330 +1,266 @@
 /**
- * Containers that are WebAssembly (WASI preview 1) modules, each run in a
- * worker thread of the daemon; shaped like crikit's `OciRuntime`, so the
- * CRI service drives it the same way.
+ * A `ContainerRuntime` whose containers are WebAssembly (WASI preview 1)
+ * modules, each run in a worker thread of the daemon.
  *
- * ```
- * create  read the bundle (bundle-plan.ts), cap the module's memory at the
- *         spec's limit (memory-cap.ts), compile it: a bad module fails here
- * start   a worker (the warm spare when there is one) instantiates and runs
- *         it; stdout and stderr go to the CRI log (formatCriLog)
- * stop    no signal reaches a module: wait the grace period for it to end,
- *         then terminate the worker (exit code 137)
- * exit    <stateDir>/containers/<id>/meta.json gets the code, reason and
- *         message, then <stateDir>/exits/<id> the code, as conmon writes it
- *         (crikit's ExitMonitor watches that directory)
- * ```
+ * - create: plan from the bundle (bundle-plan.ts), cap the module's memory
+ *   at the spec's limit, compile; a module that cannot run fails here.
+ * - start: a worker (the warm spare, when there is one) instantiates and
+ *   runs it (missing imports fail here); its stdout and stderr go to the CRI log.
+ * - stop: no signal reaches a module: wait the grace period for it to end,
+ *   then terminate the worker (exit code 137).
+ * - exit codes: the module's own; 134 for a trap, or 137 and `OOMKilled`
+ *   when its memory had reached the limit; 255 and `Unknown` for a module
+ *   running when the daemon stopped, since workers end with their process.
  *
- * Exit codes: the module's own; 134 for a trap (OOMKilled with 137 when its
- * memory had reached the limit); 137 when terminated; 255 with reason
- * `Unknown` for a module that was running when the daemon stopped (workers
- * end with their process: {@link WasiRuntime.recover} reports them so).
+ * Containers are recorded in `<stateDir>/<id>.json` (crikit's `RecordDir`)
+ * for {@link WasiRuntime.recover}.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { CrikitError, failedPrecondition, invalidArgument, notFound, unimplemented } from "../../src/errors.js";
-import { criLogTime, formatCriLog, type OciContainerStatus, type OciCreateContainerInput, type OciRecoveryResult } from "../../src/oci/index.js";
-import { writeFileAtomic } from "../../src/server/index.js";
+import { criLogTime, formatCriLog } from "../../src/oci/index.js";
+import type { ContainerCreateInput, ContainerRuntime, ExitWatch, RuntimeContainerStatus, RuntimeRecovery } from "../../src/runtime/index.js";
+import { RecordDir } from "../../src/server/index.js";
+import type { OciSpec } from "../../src/spec/index.js";
 import { ExitReason, exitReason } from "../../src/status/index.js";
-import { planFromBundle } from "./bundle-plan.js";
-import { capMemory, PAGE, wasm, type WasmModule } from "./wasm-module.js";
+import { planFromBundle, type WasiPlan } from "./bundle-plan.js";
 import type { RunMessage, WorkerMessage } from "./wasi-worker.js";
+import { capMemory, PAGE, wasm, type WasmModule } from "./wasm-module.js";
 
 /** Options of {@link WasiRuntime}. */
 export interface WasiRuntimeOptions {
-  /** Container metadata and exit files; keep it across restarts. */
+  /** Where containers are recorded across restarts. */
   stateDir: string;
-  /** The JS heap of each worker (its WASI glue; the module's memory is capped apart), in MiB. @defaultValue 32 */
+  /** Each worker's JS heap (the WASI glue; the module's memory is capped apart), in MiB. @defaultValue 32 */
   workerHeapMb?: number;
-  /** Keep one worker started ahead, so a start skips the thread's boot. @defaultValue true */
+  /** Keep one worker booted ahead, so a start skips a thread's boot. @defaultValue true */
   warmWorker?: boolean;
-  /** Called when a container exits, after its exit file is written. */
-  onExit?: (id: string) => void;
 }
 
-interface Meta {
-  id: string;
+interface Saved {
   bundle: string;
   logPath: string;
-  createdAt: string;
   startedAt?: string;
-  labels: Record<string, string>;
   exit?: { code: number; reason: ExitReason; message: string; finishedAt: string };
 }
 
-interface Live {
-  meta: Meta;
+interface Container {
+  id: string;
+  rec: Saved;
+  plan?: WasiPlan;
   module?: WasmModule;
-  memoryLimit?: number;
   worker?: Worker;
   logFd?: number;
+  /** Terminated by stop after the grace period. */
+  killed?: boolean;
   /** Resolves once the exit is recorded. */
   exited?: Promise<void>;
-  terminated?: boolean;
-  recording?: Promise<void>;
+  /** Resolves once the worker ended and the exit is recorded. */
+  ended?: Promise<void>;
+  /** The last record write: writes of one container go in order. */
+  saved?: Promise<void>;
 }
 
+type Ending = Extract<WorkerMessage, { t: "exit" }>;
 const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./wasi-worker.ts" : "./wasi-worker.js", import.meta.url);
+const STOPPED = "the daemon running this WebAssembly module stopped, and the module with it";
+const KILLED = "terminated after the grace period: a WebAssembly module cannot catch a stop signal";
 
 /** The WASI container runtime (see the file header). */
-export class WasiRuntime {
+export class WasiRuntime implements ContainerRuntime {
   readonly #opts: WasiRuntimeOptions;
-  readonly #live = new Map<string, Live>();
+  readonly #records: RecordDir<Saved>;
+  readonly #containers = new Map<string, Container>();
+  readonly #watchers = new Set<(id: string) => void | Promise<void>>();
   #spare: Worker | undefined;
   #closed = false;
 
   constructor(options: WasiRuntimeOptions) {
     this.#opts = options;
+    this.#records = new RecordDir(options.stateDir);
   }
 
-  /** The state directory. */
-  get stateDir(): string {
-    return this.#opts.stateDir;
-  }
-
-  /** The file holding a container's exit code once it exited. */
-  exitFile(id: string): string {
-    return join(this.#opts.stateDir, "exits", id);
-  }
-
-  /** Reads the bundle and compiles the module; nothing runs yet. */
-  async create(input: OciCreateContainerInput, options: { signal?: AbortSignal | undefined } = {}): Promise<{ pid: number; conmonPid: number }> {
+  async create(input: ContainerCreateInput): Promise<{ pid: number }> {
     this.#check();
-    if (input.terminal === true || input.stdin === true) throw invalidArgument("WASI containers have no terminal and no stdin: unset tty and stdin", "config.tty");
-    const plan = await planFromBundle(input.bundle);
-    options.signal?.throwIfAborted();
-    let bytes: Uint8Array = await readFile(plan.wasmPath);
-    let module: WasmModule;
-    try {
-      if (plan.memoryLimitBytes !== undefined) bytes = capMemory(bytes, plan.memoryLimitBytes);
-      module = await wasm.compile(bytes);
-    } catch (err) {
-      throw invalidArgument(`the image's module ${plan.args[0] ?? ""} cannot run: ${err instanceof Error ? err.message : String(err)}`, "config.image");
-    }
-    const meta: Meta = { id: input.id, bundle: input.bundle, logPath: input.logPath, createdAt: new Date().toISOString(), labels: input.labels ?? {} };
-    await mkdir(join(this.#opts.stateDir, "containers", input.id), { recursive: true });
-    await this.#save(meta);
-    this.#live.set(input.id, { meta, module, ...(plan.memoryLimitBytes !== undefined ? { memoryLimit: plan.memoryLimitBytes } : {}) });
-    return { pid: 0, conmonPid: 0 };
+    if (input.terminal === true || input.stdin === true) throw invalidArgument("a WebAssembly container has no terminal and no stdin: unset tty and stdin", "config.tty");
+    const c: Container = { id: input.id, rec: { bundle: input.bundle, logPath: input.logPath } };
+    await this.#compile(c, input.spec);
+    await this.#save(c);
+    this.#containers.set(c.id, c);
+    return { pid: 0 };
   }
 
-  /** Runs the module; resolves once it is instantiated (a missing import fails here). */
   async start(id: string): Promise<void> {
     this.#check();
-    const c = await this.#get(id);
-    if (c.meta.startedAt !== undefined || c.meta.exit !== undefined) throw failedPrecondition(`container "${id}" was started already`);
-    if (c.module === undefined) await this.#recompile(c);
-    const plan = await planFromBundle(c.meta.bundle);
-    const worker = this.#takeWorker();
-    c.worker = worker;
-    c.logFd = openSync(c.meta.logPath, "a");
-    let started!: () => void;
-    let failed!: (err: Error) => void;
-    const ready = new Promise<void>((res, rej) => ((started = res), (failed = rej)));
-    let ended: { code: number; error?: string; memoryBytes?: number } | undefined;
+    const c = this.#get(id);
+    if (c.worker !== undefined || c.rec.exit !== undefined) throw failedPrecondition(`container "${id}" was started already`);
+    if (c.module === undefined) await this.#compile(c);
+    const { args, env, preopens } = c.plan as WasiPlan;
+    const worker = (c.worker = this.#takeWorker());
+    c.logFd = openSync(c.rec.logPath, "a");
+    let ending: Ending | undefined;
     let crash: Error | undefined;
-    worker.on("message", (m: WorkerMessage) => {
-      if (m.t === "out") this.#writeLog(c, m.stream, m.data);
-      else if (m.t === "started") started();
-      else if (m.t === "failed") {
-        ended = { code: 128, error: m.error };
-        failed(failedPrecondition(`container "${id}" cannot start: ${m.error}`));
-        void worker.terminate();
-      }
-      else {
-        ended = m;
-        void worker.terminate();
-      }
+    const started = new Promise<void>((resolve, reject) => {
+      worker.on("message", (m: WorkerMessage) => {
+        if (m.t === "out") writeSync(c.logFd ?? 2, formatCriLog(m.stream, m.data, criLogTime(BigInt(Date.now()) * 1_000_000n)));
+        else if (m.t === "started") {
+          c.rec.startedAt = new Date().toISOString();
+          resolve();
+        } else {
+          ending = m.t === "exit" ? m : { t: "exit", code: 128, error: m.error };
+          void worker.terminate(); // the worker waits for it, so no message is lost to its end
+        }
+      });
+      worker.on("error", (err) => (crash = err));
+      c.ended = new Promise<void>((done) =>
+        worker.once("exit", () => {
+          reject(failedPrecondition(`container "${id}" cannot start: ${ending?.error ?? crash?.message ?? "its worker ended"}`));
+          void this.#ended(c, ending, crash).then(done);
+        }),
+      );
     });
-    worker.on("error", (err) => (crash = err));
-    c.exited = new Promise<void>((resolve) =>
-      worker.once("exit", () => {
-        failed(failedPrecondition(`container "${id}" cannot start: ${crash?.message ?? "its worker ended"}`));
-        const oom = (crash as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY" || (ended?.error !== undefined && c.memoryLimit !== undefined && (ended.memoryBytes ?? 0) + PAGE > c.memoryLimit);
-        const code = oom ? 137 : (ended?.code ?? (c.terminated === true ? 137 : 255));
-        const message = ended?.error ?? (c.terminated === true ? "terminated: a WebAssembly module cannot catch a stop signal" : (crash?.message ?? "its worker ended"));
-        void this.#recordExit(c, code, exitReason({ exitCode: code, oomKilled: oom }), message).then(resolve);
-      }),
-    );
-    const run: RunMessage = { module: c.module as WasmModule, args: plan.args, env: plan.env, preopens: plan.preopens };
-    worker.postMessage(run);
-    await ready;
-    c.meta.startedAt = new Date().toISOString();
-    await this.#save(c.meta);
+    worker.postMessage({ module: c.module as WasmModule, args, env, preopens } satisfies RunMessage);
+    await started;
+    await this.#save(c);
   }
 
-  /** The container's state. */
-  async status(id: string): Promise<OciContainerStatus> {
-    this.#check();
-    const { meta, worker } = await this.#get(id);
-    const base = { id, pid: 0, bundle: meta.bundle, logPath: meta.logPath, createdAt: new Date(meta.createdAt), labels: meta.labels, ...(meta.startedAt ? { startedAt: new Date(meta.startedAt) } : {}) };
-    if (meta.exit) return { ...base, state: "exited", exitCode: meta.exit.code, reason: meta.exit.reason, message: meta.exit.message, finishedAt: new Date(meta.exit.finishedAt) };
-    return { ...base, state: worker ? "running" : "created" };
+  /** How the worker ended, as an exit (see the file header). */
+  #ended(c: Container, ending: Ending | undefined, crash: Error | undefined): Promise<void> {
+    const limit = c.plan?.memoryLimitBytes;
+    const oom =
+      (crash as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY" ||
+      (ending?.error !== undefined && ending.code === 134 && limit !== undefined && (ending.memoryBytes ?? 0) + PAGE > limit);
+    if (oom) return this.#recordExit(c, 137, ExitReason.OOMKilled, ending?.error ?? crash?.message ?? "");
+    if (ending !== undefined) return this.#recordExit(c, ending.code, exitReason({ exitCode: ending.code }), ending.error ?? "");
+    if (c.killed === true) return this.#recordExit(c, 137, ExitReason.Error, KILLED);
+    if (this.#closed) return this.#recordExit(c, 255, ExitReason.Unknown, STOPPED);
+    return this.#recordExit(c, 255, ExitReason.Error, crash?.message ?? "its worker ended");
   }
 
-  /**
-   * Waits up to `timeoutMs` for the module to end on its own (no signal
-   * reaches it: `stopSignal` is not used), then terminates its worker.
-   */
-  async stop(id: string, opts: { timeoutMs?: number; stopSignal?: string } = {}): Promise<OciContainerStatus> {
-    this.#check();
-    const c = await this.#get(id);
-    if (c.meta.exit === undefined && c.worker === undefined && c.meta.startedAt === undefined) await this.#recordExit(c, 137, ExitReason.Error, "stopped before it started");
-    if (c.worker !== undefined && c.exited !== undefined) {
-      const grace = opts.timeoutMs ?? 0;
+  async status(id: string): Promise<RuntimeContainerStatus> {
+    const { rec, worker } = this.#get(id);
+    const started = rec.startedAt !== undefined ? { startedAt: new Date(rec.startedAt) } : {};
+    const x = rec.exit;
+    if (x === undefined) return { id, pid: 0, state: worker !== undefined ? "running" : "created", ...started };
+    return { id, pid: 0, state: "exited", ...started, exitCode: x.code, reason: x.reason, message: x.message, finishedAt: new Date(x.finishedAt) };
+  }
+
+  /** Waits up to `timeoutMs` for the module to end (`stopSignal` cannot reach it), then terminates its worker. */
+  async stop(id: string, opts: { timeoutMs?: number; stopSignal?: string } = {}): Promise<RuntimeContainerStatus> {
+    const c = this.#get(id);
+    if (c.worker === undefined) {
+      if (c.rec.exit === undefined) await this.#recordExit(c, 137, ExitReason.Error, "stopped before it started");
+    } else if (c.ended !== undefined) {
       let timer: NodeJS.Timeout | undefined;
-      const graceOver = grace > 0 ? new Promise<boolean>((res) => (timer = setTimeout(() => res(false), grace))) : Promise.resolve(false);
-      const ended = await Promise.race([c.exited.then(() => true), graceOver]);
+      await Promise.race([c.ended, new Promise<void>((r) => (timer = setTimeout(r, opts.timeoutMs ?? 0)))]);
       clearTimeout(timer);
-      if (!ended && c.meta.exit === undefined) {
-        c.terminated = true;
+      if (c.exited === undefined) {
+        c.killed = true;
         await c.worker.terminate();
       }
-      await c.exited;
+      await c.ended;
     }
     return this.status(id);
   }
 
-  /** Stops the container at once and forgets it. */
-  async remove(id: string, _opts: { timeoutMs?: number } = {}): Promise<void> {
-    this.#check();
-    if (this.#live.has(id) || (await this.list()).includes(id)) await this.stop(id, { timeoutMs: 0 }).catch(() => undefined);
-    this.#live.delete(id);
-    await rm(join(this.#opts.stateDir, "containers", id), { recursive: true, force: true });
-    await rm(this.exitFile(id), { force: true });
+  async remove(id: string): Promise<void> {
+    if (!this.#containers.has(id)) return;
+    await this.stop(id);
+    this.#containers.delete(id);
+    await this.#records.delete(id);
   }
 
-  /** Nothing to release: an exited module holds nothing. */
-  async releaseExited(_id: string): Promise<boolean> {
-    return true;
+  async watchExits(onExit: (id: string) => void | Promise<void>): Promise<ExitWatch> {
+    this.#watchers.add(onExit);
+    const recheck = async (): Promise<void> => {
+      for (const c of this.#containers.values()) if (c.rec.exit !== undefined) await onExit(c.id);
+    };
+    return { recheck, close: async () => void this.#watchers.delete(onExit) };
   }
 
-  /** Reopens the CRI log file (after the kubelet rotated it). */
-  async reopenLog(id: string): Promise<void> {
-    const c = await this.#get(id);
-    if (c.logFd === undefined) throw failedPrecondition(`container "${id}" is not running`);
-    closeSync(c.logFd);
-    c.logFd = openSync(c.meta.logPath, "a");
-  }
-
-  /** A module has no processes to exec into. */
   async execSync(id: string): Promise<never> {
     throw unimplemented(`container "${id}" is a WebAssembly module: it has no processes and no shell to exec into`);
   }
 
-  /** Limits are fixed when the module is created. */
   async updateResources(id: string): Promise<void> {
     throw failedPrecondition(`container "${id}" is a WebAssembly module whose memory limit is fixed at create: recreate it to change its resources`);
   }
 
-  /**
-   * After a restart: containers that were running ended with the daemon's
-   * process (exit 255, reason Unknown); created and exited ones are as they were.
-   */
-  async recover(): Promise<OciRecoveryResult> {
+  async reopenLog(id: string): Promise<void> {
+    const c = this.#get(id);
+    if (c.logFd === undefined) throw failedPrecondition(`container "${id}" is not running`);
+    closeSync(c.logFd);
+    c.logFd = openSync(c.rec.logPath, "a");
+  }
+
+  /** Loads the records; a module running when the daemon stopped ended with it (255, `Unknown`). */
+  async recover(): Promise<RuntimeRecovery> {
     this.#check();
-    const containers: OciRecoveryResult["containers"] = [];
-    for (const id of await this.list()) {
-      const c = await this.#get(id).catch(() => undefined);
-      if (c === undefined) continue;
-      if (c.meta.startedAt !== undefined && c.meta.exit === undefined && c.worker === undefined) {
-        await this.#recordExit(c, 255, ExitReason.Unknown, "the daemon that ran this WebAssembly module stopped, and the module with it");
-      }
-      containers.push({ ...(await this.status(id)), monitorAlive: c.worker !== undefined });
+    for (const [id, rec] of await this.#records.loadAll()) {
+      const c = this.#containers.get(id) ?? { id, rec };
+      this.#containers.set(id, c);
+      if (rec.startedAt !== undefined && rec.exit === undefined && c.worker === undefined) await this.#recordExit(c, 255, ExitReason.Unknown, STOPPED);
     }
-    return { containers, orphans: [] };
+    return { containers: await Promise.all([...this.#containers.keys()].map((id) => this.status(id))), orphans: [] };
   }
 
-  /** The IDs of the containers in the state directory. */
   async list(): Promise<string[]> {
-    return (await readdir(join(this.#opts.stateDir, "containers")).catch(() => [] as string[])).sort();
+    return [...this.#containers.keys()].sort();
   }
 
-  /** Terminates every module and the spare worker; later calls are `Unavailable`. Idempotent. */
+  /** Terminates the spare and every module (they cannot outlive the process): 255, `Unknown`. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    const spare = this.#spare;
+    await this.#spare?.terminate();
     this.#spare = undefined;
-    await spare?.terminate();
-    for (const c of this.#live.values()) {
-      if (c.worker === undefined || c.meta.exit !== undefined) continue;
-      c.terminated = true;
-      await c.worker.terminate();
-      await c.exited;
-    }
-  }
-
-  /** Same as {@link WasiRuntime.close}, without waiting. */
-  destroy(): void {
-    void this.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    for (const c of this.#containers.values()) if (c.exited === undefined) await c.worker?.terminate().then(() => c.ended);
   }
 
   #check(): void {
     if (this.#closed) throw new CrikitError("Unavailable", "the WASI runtime is closed");
   }
 
-  #spawn(): Worker {
-    const w = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: this.#opts.workerHeapMb ?? 32 } });
-    w.unref(); // a spare does not keep the process alive; a running module does
-    return w;
+  #get(id: string): Container {
+    const c = this.#containers.get(id);
+    if (c === undefined) throw notFound(`container "${id}" not found`);
+    return c;
   }
 
   #takeWorker(): Worker {
-    const w = this.#spare ?? this.#spawn();
-    this.#spare = this.#opts.warmWorker === false ? undefined : this.#spawn();
+    const spawn = (): Worker => new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: this.#opts.workerHeapMb ?? 32 } });
+    const w = this.#spare ?? spawn();
+    this.#spare = this.#opts.warmWorker === false ? undefined : spawn();
+    this.#spare?.unref(); // a spare keeps no process alive
     w.ref();
     return w;
   }
 
-  async #get(id: string): Promise<Live> {
-    const live = this.#live.get(id);
-    if (live) return live;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id)) throw notFound(`container "${id}" not found`);
-    let meta: Meta;
+  async #compile(c: Container, spec?: OciSpec): Promise<void> {
+    const plan = await planFromBundle(c.rec.bundle, spec);
     try {
-      meta = JSON.parse(await readFile(join(this.#opts.stateDir, "containers", id, "meta.json"), "utf8")) as Meta;
+      c.module = await wasm.compile(plan.memoryLimitBytes === undefined ? plan.module : capMemory(plan.module, plan.memoryLimitBytes));
+      c.plan = plan;
     } catch (err) {
-      throw notFound(`container "${id}" not found`, err);
+      throw invalidArgument(`the image's module ${plan.args[0] ?? ""} cannot run: ${err instanceof Error ? err.message : String(err)}`, "config.image");
     }
-    const c: Live = { meta };
-    this.#live.set(id, c);
-    return c;
   }
 
-  async #recompile(c: Live): Promise<void> {
-    const plan = await planFromBundle(c.meta.bundle);
-    const bytes = await readFile(plan.wasmPath);
-    c.module = await wasm.compile(plan.memoryLimitBytes !== undefined ? capMemory(bytes, plan.memoryLimitBytes) : bytes);
-    if (plan.memoryLimitBytes !== undefined) c.memoryLimit = plan.memoryLimitBytes;
-  }
-
-  #writeLog(c: Live, stream: "stdout" | "stderr", data: Uint8Array): void {
-    if (c.logFd !== undefined) writeSync(c.logFd, formatCriLog(stream, data, criLogTime(BigInt(Date.now()) * 1_000_000n)));
-  }
-
-  /** Persists the exit (meta, then the exit file) before status reports it; once per container. */
-  #recordExit(c: Live, code: number, reason: ExitReason, message: string): Promise<void> {
-    c.recording ??= (async () => {
+  /** Records the exit, once per container, then tells the watchers. */
+  #recordExit(c: Container, code: number, reason: ExitReason, message: string): Promise<void> {
+    c.exited ??= (async () => {
       if (c.logFd !== undefined) closeSync(c.logFd);
       delete c.logFd;
       delete c.module;
-      const exit = { code, reason, message, finishedAt: new Date().toISOString() };
-      await this.#save({ ...c.meta, exit });
-      await mkdir(join(this.#opts.stateDir, "exits"), { recursive: true });
-      await writeFile(this.exitFile(c.meta.id), String(code));
-      c.meta.exit = exit;
-      this.#opts.onExit?.(c.meta.id);
+      c.rec.exit = { code, reason, message, finishedAt: new Date().toISOString() };
+      await this.#save(c).catch(() => undefined); // unsaved, recover() reports it Unknown
+      for (const w of this.#watchers) void Promise.resolve(w(c.id)).catch(() => undefined);
     })();
-    return c.recording;
+    return c.exited;
   }
 
-  async #save(meta: Meta): Promise<void> {
-    await writeFileAtomic(join(this.#opts.stateDir, "containers", meta.id, "meta.json"), JSON.stringify(meta));
+  #save(c: Container): Promise<void> {
+    const rec = structuredClone(c.rec);
+    c.saved = (c.saved ?? Promise.resolve()).catch(() => undefined).then(() => this.#records.put(c.id, rec));
+    return c.saved;
   }
 }
