@@ -12,17 +12,24 @@
  * the socket at once (calls answer Unavailable until recovery is done),
  * recover, then open the readiness gate.
  *
+ * Besides the handlers of the config's `[runtimes]`, the handler `wasi`
+ * (examples/wasi-runtime) runs WebAssembly modules in worker threads,
+ * unless the config names a handler `wasi` itself.
+ *
  * Shutdown on SIGTERM or SIGINT: the server stops accepting calls and drains
  * those in flight, the service stops its monitors; containers keep running
- * under conmon and are picked up by the next start. JSON logs (pino) go to
- * stderr.
+ * under conmon and are picked up by the next start (WebAssembly modules end
+ * with the daemon, and are then reported exited, reason Unknown). JSON logs
+ * (pino) go to stderr.
  */
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
 import { CriService, ensureDefaultCniConfig } from "../../src/server/index.js";
 import { CriServer } from "../../src/transport/index.js";
+import { createWasiHandler, oneHandlerPerPod } from "../wasi-runtime/main.js";
 
 const VERSION = "0.1.0";
 const DEFAULT_CONFIG = "/etc/crikit/crikit.toml";
@@ -96,7 +103,9 @@ async function main(): Promise<number> {
   const log = pino({ level: config.log_level, base: { pid: process.pid } }, pino.destination(2));
   const written = await ensureDefaultCniConfig(config.cni.conf_dir);
   if (written) log.info({ file: written }, "no CNI configuration found; wrote the default network");
-  const service = new CriService({ config, logger: log, version: VERSION });
+  // The handler "wasi" next to the configured ones: WebAssembly modules in worker threads.
+  const wasi = config.runtimes["wasi"] === undefined ? createWasiHandler({ stateDir: join(config.state, "wasi") }) : undefined;
+  const service = new CriService({ config, logger: log, version: VERSION, ...(wasi ? { handlers: { wasi }, hooks: oneHandlerPerPod("wasi") } : {}) });
   const server = new CriServer({
     socketPath: config.socket,
     ...service.handlers(),
@@ -113,6 +122,7 @@ async function main(): Promise<number> {
     log.info({ signal: sig }, "shutting down: draining calls; containers keep running");
     await server.close();
     await service.close();
+    await wasi?.runtime.close();
     log.info({}, "stopped");
     log.flush();
     process.exit(0);

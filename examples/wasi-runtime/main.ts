@@ -3,8 +3,8 @@
  * preview 1) modules, assembled from crikit's pieces. The service keeps
  * everything a CRI runtime owes the kubelet (names, stores, records, late
  * results, images, the pod network, statuses, events); this handler brings
- * only how a container runs ({@link WasiRuntime}) and a sandbox that holds
- * no namespaces, since a module joins none.
+ * only how a container runs ({@link WasiRuntime}); its pods are always
+ * infra-less.
  *
  * ```ts
  * const wasi = createWasiHandler({ stateDir: join(config.state, "wasi") });
@@ -17,33 +17,22 @@
  * `crictl runp --runtime wasi pod.json` makes a pod whose containers run
  * images with a `.wasm` entrypoint.
  */
-import { mkdir, rm } from "node:fs/promises";
 import { invalidArgument } from "../../src/errors.js";
 import type { LifecycleHooks, RuntimeHandler, SandboxController } from "../../src/runtime/index.js";
+import { createSandboxController } from "../../src/sandbox/index.js";
 import { findEntrypoint, isWasmFile, rootfsOf } from "./bundle-plan.js";
 import { WasiRuntime, type WasiRuntimeOptions } from "./wasi-runtime.js";
 
 export { WasiRuntime, type WasiRuntimeOptions } from "./wasi-runtime.js";
 
-/** A sandbox of nothing but its directory: a module joins no namespace, and needs no pause process. */
-const directorySandboxes: SandboxController = {
-  async start(input) {
-    await mkdir(input.dir, { recursive: true });
-    const network = input.netns !== undefined && input.netns !== "host" ? { network: input.netns } : {};
-    return { id: input.id, mode: "pinned", dir: input.dir, namespaces: { ipc: "", uts: "", ...network } };
-  },
-  async stop() {},
-  async remove(handle) {
-    await rm(handle.dir, { recursive: true, force: true });
-  },
-  async check() {
-    return undefined;
-  },
-};
-
 /** The `wasi` runtime handler (see the file header). */
 export function createWasiHandler(options: WasiRuntimeOptions): RuntimeHandler & { runtime: WasiRuntime } {
-  return { runtime: new WasiRuntime(options), sandboxes: directorySandboxes, type: "io.crikit.wasi.v1" };
+  const runtime = new WasiRuntime(options);
+  // Always infra-less: a module needs no pause process to hold its namespaces (it joins none;
+  // spec generation still names the pod's pinned IPC and UTS namespaces).
+  const pinned = createSandboxController(runtime);
+  const sandboxes: SandboxController = { ...pinned, start: (input, opts) => pinned.start({ ...input, mode: "pinned" }, opts) };
+  return { runtime, sandboxes, type: "io.crikit.wasi.v1" };
 }
 
 /**

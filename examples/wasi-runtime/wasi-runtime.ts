@@ -15,7 +15,7 @@
  * Containers are recorded in `<stateDir>/<id>.json` (crikit's `RecordDir`)
  * for {@link WasiRuntime.recover}.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { CrikitError, failedPrecondition, invalidArgument, notFound, unimplemented } from "../../src/errors.js";
 import { criLogTime, formatCriLog } from "../../src/oci/index.js";
@@ -66,6 +66,18 @@ const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./wasi-worker.ts" :
 const STOPPED = "the daemon running this WebAssembly module stopped, and the module with it";
 const KILLED = "terminated after the grace period: a WebAssembly module cannot catch a stop signal";
 
+/**
+ * Closes this process's files under `dir`: a terminated worker leaves its
+ * module's files open (and the rootfs busy). Only its rootfs is searched,
+ * which no other container shares; files in its mounts stay open.
+ */
+function closeFilesUnder(dir: string | undefined): void {
+  for (const fd of dir === undefined ? [] : readdirSync("/proc/self/fd")) {
+    const target = ((): string => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } })(); // prettier-ignore
+    if (target === dir || target.startsWith(`${dir}/`)) closeSync(Number(fd));
+  }
+}
+
 /** The WASI container runtime (see the file header). */
 export class WasiRuntime implements ContainerRuntime {
   readonly #opts: WasiRuntimeOptions;
@@ -114,6 +126,7 @@ export class WasiRuntime implements ContainerRuntime {
       worker.on("error", (err) => (crash = err));
       c.ended = new Promise<void>((done) =>
         worker.once("exit", () => {
+          if (ending === undefined || c.rec.startedAt === undefined) closeFilesUnder(c.plan?.preopens[0]?.host);
           reject(failedPrecondition(`container "${id}" cannot start: ${ending?.error ?? crash?.message ?? "its worker ended"}`));
           void this.#ended(c, ending, crash).then(done);
         }),

@@ -6,7 +6,9 @@
  *
  * `node:wasi` has no read-only preopen: the calls that could change a
  * read-only tree (an open to write, create or truncate; the path calls that
- * make, remove, rename or link) answer `EROFS` under one.
+ * make, remove, rename or link) answer `EROFS` under one. It does not close
+ * a module's files when it ends either: the worker does (a terminated one
+ * cannot, see `WasiRuntime`).
  */
 import { closeSync, openSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
@@ -44,6 +46,7 @@ async function run(msg: RunMessage): Promise<WorkerMessage> {
   const w = (wasi.getImportObject() as { wasi_snapshot_preview1: Record<string, Call> }).wasi_snapshot_preview1;
   const real = { ...w } as Record<string, (...a: unknown[]) => number>;
   let memory: WasmMemory | undefined;
+  let begun = false;
   w["fd_write"] = ((fd: number, iovs: number, count: number, nwritten: number): number => {
     if ((fd !== 1 && fd !== 2) || memory === undefined) return real["fd_write"]!(fd, iovs, count, nwritten);
     const view = new DataView(memory.buffer);
@@ -53,29 +56,34 @@ async function run(msg: RunMessage): Promise<WorkerMessage> {
     view.setUint32(nwritten, data.length, true);
     return 0;
   }) as Call;
-  const ro = new Set(msg.preopens.flatMap((p, i) => (p.readonly ? [3 + i] : []))); // preopens are fds 3, 4, ...
-  if (ro.size > 0) {
-    w["path_open"] = ((...a: unknown[]): number => {
-      const [dirfd, , , , oflags, rights, , , out] = a as [number, number, number, number, number, bigint, bigint, number, number];
-      if (ro.has(dirfd) && ((oflags & CREAT_OR_TRUNC) !== 0 || (BigInt(rights) & WRITE_RIGHTS) !== 0n)) return EROFS;
-      const r = real["path_open"]!(...a);
-      if (r === 0 && ro.has(dirfd)) ro.add(new DataView(memory!.buffer).getUint32(out, true));
-      return r;
-    }) as Call;
-    for (const [name, fds] of Object.entries(mutating)) w[name] = ((...a: unknown[]): number => (fds.some((i) => ro.has(a[i] as number)) ? EROFS : real[name]!(...a))) as Call;
-    w["fd_close"] = ((fd: number): number => (ro.delete(fd), real["fd_close"]!(fd))) as Call;
-  }
+  // Every fd the module holds, to close at its end (uvwasi leaves them open); preopens are fds 3, 4, ...
+  const held = new Set(msg.preopens.map((_, i) => 3 + i));
+  const ro = new Set(msg.preopens.flatMap((p, i) => (p.readonly ? [3 + i] : [])));
+  w["path_open"] = ((...a: unknown[]): number => {
+    const [dirfd, , , , oflags, rights, , , out] = a as [number, number, number, number, number, bigint, bigint, number, number];
+    if (ro.has(dirfd) && ((oflags & CREAT_OR_TRUNC) !== 0 || (BigInt(rights) & WRITE_RIGHTS) !== 0n)) return EROFS;
+    const r = real["path_open"]!(...a);
+    const fd = r === 0 ? new DataView(memory!.buffer).getUint32(out, true) : -1;
+    if (fd >= 0) held.add(fd);
+    if (fd >= 0 && ro.has(dirfd)) ro.add(fd);
+    return r;
+  }) as Call;
+  for (const [name, fds] of Object.entries(mutating)) w[name] = ((...a: unknown[]): number => (fds.some((i) => ro.has(a[i] as number)) ? EROFS : real[name]!(...a))) as Call;
+  w["fd_close"] = ((fd: number): number => (ro.delete(fd), held.delete(fd), real["fd_close"]!(fd))) as Call;
+  w["fd_renumber"] = ((from: number, to: number): number => (held.delete(from), ro.has(from) ? ro.add(to) : ro.delete(to), real["fd_renumber"]!(from, to))) as Call;
   try {
     const instance = await wasm.instantiate(msg.module, { wasi_snapshot_preview1: w }).catch((err: unknown) => {
       throw new Error(`cannot instantiate the module: ${err instanceof Error ? err.message : String(err)}`, { cause: "instantiate" });
     });
     memory = instance.exports["memory"] as WasmMemory | undefined;
     post({ t: "started" });
+    begun = true;
     return { t: "exit", code: wasi.start(instance) };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return e.cause === "instantiate" ? { t: "failed", error: e.message } : { t: "exit", code: 134, error: `${e.name}: ${e.message}`, memoryBytes: memory?.buffer.byteLength ?? 0 };
   } finally {
+    if (begun) for (const fd of held) real["fd_close"]!(fd); // (the parent closes them when it never started)
     closeSync(devNull);
   }
 }

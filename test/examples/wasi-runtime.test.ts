@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync, readlinkSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,18 @@ const trapWat = `(module (memory (export "memory") 1) (func (export "_start") un
 const growWat = `(module (memory (export "memory") 1)
   (func (export "_start") (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))) unreachable))`;
 const needsImportWat = `(module (import "env" "missing" (func)) (memory (export "memory") 1) (func (export "_start")))`;
+
+/** Files this process holds under `dir` (a module's, left open, would keep its rootfs busy). */
+function openFilesUnder(dir: string): string[] {
+  return readdirSync("/proc/self/fd").flatMap((fd) => {
+    try {
+      const t = readlinkSync(`/proc/self/fd/${fd}`);
+      return t === dir || t.startsWith(`${dir}/`) ? [t] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 interface Bundle {
   bundle: string;
@@ -120,6 +133,7 @@ describe("examples/wasi-runtime: WASI modules in worker threads", () => {
     assert.match(await readFile(b.logPath, "utf8"), / stdout P no newline at the end\n$/);
     assert.equal(await readFile(join(scratch, "out.txt"), "utf8"), "written by the module\n");
     await assert.rejects(stat(join(config, "new")), { code: "ENOENT" });
+    assert.deepEqual([...openFilesUnder(b.bundle), ...openFilesUnder(config), ...openFilesUnder(scratch)], []);
   });
 
   it("reports exit 0 as Completed", async () => {
@@ -164,6 +178,7 @@ describe("examples/wasi-runtime: WASI modules in worker threads", () => {
     const took = performance.now() - t0;
     assert.ok(took >= 290, `waited the grace period (${took} ms)`);
     assert.deepEqual([st.state, st.exitCode, st.reason], ["exited", 137, "Error"]);
+    assert.deepEqual(openFilesUnder(b.bundle), [], "the terminated module's files are closed");
     await rt.remove("spin");
     await assert.rejects(rt.status("spin"), { code: "NotFound" });
   });
