@@ -12,6 +12,8 @@
  *   pull       (5) cold pull+unpack of a ~50 MB five-layer image
  *   stats      (6) ListContainerStats over 100 running containers
  *   memory     (7) daemon RSS idle and at 100 running, monitors summed
+ *   metrics    (9) ListPodSandboxMetrics over 50 pods (containerd: ListPodSandboxStats)
+ *   tracing    (10) pod Run+Stop+Remove with crikitd's tracing off and on
  * The floor is always measured (the other tables divide by it).
  *
  * `CRIKIT_BENCH_CPU_PROF=DIR` runs crikitd under `node --cpu-prof` and leaves
@@ -52,11 +54,12 @@ import { podLifecycle } from "./cri-bench/pod-lifecycle.js";
 import { pull } from "./cri-bench/pull.js";
 import { renderTable, stats, toRows, type WorkloadResult } from "./cri-bench/result.js";
 import { running100 } from "./cri-bench/running-100.js";
+import { tracingCost } from "./cri-bench/tracing-cost.js";
 
 export const title = "containerd-compare";
 
 /** Workload ids in run order. */
-export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory"] as const;
+export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory", "metrics", "tracing"] as const;
 
 function selected(): Set<string> {
   const env = process.env["CRIKIT_BENCH_WORKLOAD"]?.trim();
@@ -189,7 +192,14 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     };
     // Memory first, while every daemon is fresh (a heap grown by the
     // 1,000-container workload would otherwise count against it).
-    if (want.has("stats") || want.has("memory")) await step("stats+memory", () => running100(ctx, { stats: want.has("stats"), memory: want.has("memory") }));
+    if (want.has("stats") || want.has("memory") || want.has("metrics")) {
+      await step("stats+memory+metrics", () => running100(ctx, { stats: want.has("stats"), memory: want.has("memory"), metrics: want.has("metrics") }));
+    }
+    if (want.has("tracing")) {
+      await step("tracing", () =>
+        tracingCost(ctx, (extraToml) => startCrikitd({ sandboxMode: "infra-less", cniConfDir: confDir, cniBinDir: CNI_BIN_DIR, registryHost: images?.registry.host ?? "", cgroupParent, extraToml, label: "crikitd infra-less, tracing on" }), (p) => peers.push(p)),
+      );
+    }
     if (want.has("pod")) await step("pod", () => podLifecycle(ctx));
     if (want.has("container")) await step("container", () => containerLifecycle(ctx));
     if (want.has("burst")) await step("burst", () => burst(ctx));
@@ -210,7 +220,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       });
     }
 
-    const order = ["pod", "container", "burst", "list", "pull", "stats", "memory", "floor"];
+    const order = ["pod", "container", "burst", "list", "pull", "stats", "memory", "metrics", "tracing", "floor"];
     results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
     const text = [`## crikitd vs containerd (${quick ? "quick" : "full"} run, ${minutes} min)`, "", `machine: ${JSON.stringify(facts)}`, ...(crikitStatus ? ["", `crikitd: ${crikitStatus}`] : []), "", ...results.map((w) => `${renderTable(w)}\n`)].join("\n");

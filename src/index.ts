@@ -10,6 +10,10 @@
 // --- CRI types (generated from runtime.v1) ----------------------------------
 export * as cri from "./cri.js";
 
+// --- logging ---
+export { silentLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+
 // --- errors -----------------------------------------------------------------
 export { CrikitError, ErrorCode, isCrikitError, hasErrorCode, errorCodeOf, notFound, alreadyExists, invalidArgument, failedPrecondition, unimplemented } from "./errors.js";
 export type { ErrorCodeName } from "./errors.js";
@@ -36,13 +40,13 @@ export type { SeccompTemplate, SeccompTemplateRule, DefaultSeccompOptions } from
 // --- end spec ---
 
 // --- network ---
-export { CniManager, networkNotReadyReason, createNetnsManager, createCniExec, CniPluginError, CniErrorCode, isCniPluginError, parseCniErrorJson, CniConfDir, buildCniConfigSet, isCniConfigFileName, parseCniConfigFile, toCniNetworkConfigList, parseCniResult, selectPodIps, bandwidthFromAnnotations, buildCapabilityArgs, buildCniArgs, buildPluginStdin, formatCniArgs, toCniPortMappings, ingressBandwidthAnnotation, egressBandwidthAnnotation, cniVersionHas, compareCniVersions, isSupportedCniVersion, supportedCniVersions, createFileAttachmentCache } from "./network/index.js";
-export type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, PodNetworkRequest, PodNetworkSetup, PodNetworkTeardownRequest, NetnsManager, NetnsManagerOptions, CniExec, CniExecOptions, CniExecOutput, CniExecRequest, CniErrorJson, CniPluginErrorInit, CniConfigFileError, CniConfigSet, CniNetworkConfigList, CniPluginConfig, CniDns, CniInterface, CniIpConfig, CniResult, CniRoute, CapabilityInput, CniBandwidth, CniPodIdentity, CniPortMapping, DnsInput, PortMappingInput, CniCommand, CniVersion, CniAttachment, CniAttachmentCache } from "./network/index.js";
+export { CniManager, networkNotReadyReason, createNetnsManager, createCniExec, CniPluginError, CniErrorCode, isCniPluginError, parseCniErrorJson, CniConfDir, buildCniConfigSet, isCniConfigFileName, parseCniConfigFile, toCniNetworkConfigList, parseCniResult, selectPodIps, bandwidthFromAnnotations, buildCapabilityArgs, buildCniArgs, buildPluginStdin, formatCniArgs, toCniPortMappings, ingressBandwidthAnnotation, egressBandwidthAnnotation, cniVersionHas, compareCniVersions, isSupportedCniVersion, supportedCniVersions, createFileAttachmentCache, forwardPort } from "./network/index.js";
+export type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, PodNetworkRequest, PodNetworkSetup, PodNetworkTeardownRequest, NetnsManager, NetnsManagerOptions, CniExec, CniExecOptions, CniExecOutput, CniExecRequest, CniErrorJson, CniPluginErrorInit, CniConfigFileError, CniConfigSet, CniNetworkConfigList, CniPluginConfig, CniDns, CniInterface, CniIpConfig, CniResult, CniRoute, CapabilityInput, CniBandwidth, CniPodIdentity, CniPortMapping, DnsInput, PortMappingInput, CniCommand, CniVersion, CniAttachment, CniAttachmentCache, ForwardPortInput } from "./network/index.js";
 // --- end network ---
 
 // --- oci runtime ---
-export { OciRuntime, createRuntimeCli, RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage, buildConmonArgs, parseConmonSyncMessage, runConmon, runExecSync, parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime } from "./oci/index.js";
-export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState, RuntimeErrorKind, RuntimeCommandFailure, ConmonArgsInput, RunConmonOptions, ExecSyncInput, ExecSyncResult, CriLogRecord } from "./oci/index.js";
+export { OciRuntime, createRuntimeCli, RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage, buildConmonArgs, parseConmonSyncMessage, runConmon, runExecSync, parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime, runExecStream, attachToConmon } from "./oci/index.js";
+export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState, RuntimeErrorKind, RuntimeCommandFailure, ConmonArgsInput, RunConmonOptions, ExecSyncInput, ExecSyncResult, CriLogRecord, ExecStreamInput, AttachInput } from "./oci/index.js";
 export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, infraBinaryPath, pinNamespaces, unpinNamespaces, mountPodShm, unmountPodShm } from "./sandbox/index.js";
 export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
 // --- end oci runtime ---
@@ -55,20 +59,36 @@ export type { ContainerRuntime, ContainerCallOptions, ContainerCreateInput, Runt
 // --- naming and stores ---
 export { makeSandboxName, makeContainerName, parseSandboxName, parseContainerName, validateSandboxMetadata, validateContainerMetadata, generateId, createRandomIdGenerator, isFullId, ID_LENGTH, createObjectDirs } from "./naming/index.js";
 export type { SandboxNameMetadata, ContainerNameMetadata, ParsedContainerName, IdGenerator, RandomIdGeneratorOptions, ObjectDirs, ObjectDirsOptions } from "./naming/index.js";
-export { Registrar, TruncIndex, isAmbiguousPrefixError, Store, ContainerStore, containerState, newContainerStatus, SandboxStore, sandboxState, newSandboxStatus, ImageStore } from "./stores/index.js";
-export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions, ContainerMetadata, ContainerStatus, DerivedContainerState, ContainerRecord, SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord, ImageStoreRecord, NewImage, ImageReferences } from "./stores/index.js";
+export { Registrar, TruncIndex, isAmbiguousPrefixError, ObjectLocks, Store, ContainerStore, containerState, newContainerStatus, SandboxStore, sandboxState, newSandboxStatus, ImageStore } from "./stores/index.js";
+export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncStatusUpdate, UpdateAsyncOptions, ContainerMetadata, ContainerStatus, DerivedContainerState, ContainerRecord, ContainerRuntimeFacts, SandboxMetadata, SandboxStatus, DerivedSandboxState, SandboxRecord, SandboxRuntimeFacts, ParkedResult, ImageStoreRecord, NewImage, ImageReferences } from "./stores/index.js";
 // --- end naming and stores ---
 
 // --- server ---
-export { CriService, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig } from "./server/index.js";
-export type { CriServiceOptions, CallContext, ServiceLogger, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions } from "./server/index.js";
-export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit } from "./config/index.js";
+export { CriService, createCriService, createCniPodNetwork, createMonotonicClock, RUNTIME_RPCS, IMAGE_RPCS, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, defaultCniConflist, ensureDefaultCniConfig, createOciStreamingRuntime } from "./server/index.js";
+export type { CriServiceOptions, CriServiceDeps, CallContext, ServiceLogger, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment, RecordStore, SandboxFileRecord, ContainerFileRecord, Clock, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions, OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./server/index.js";
+export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit, parseHostPort } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";
+// --- streaming contract ---
+export type { StreamingRuntime, StreamingIO, TerminalSize } from "./streaming/runtime.js";
+// --- end streaming contract ---
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
-export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/cri-routes.js";
+export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/service-impl.js";
 // --- end server ---
 
 // --- stats ---
-export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage } from "./stats/index.js";
-export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit } from "./stats/index.js";
+export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage, USER_HZ, countLines, detailFromV1, detailFromV2, sumDetails, METRIC_BASE_LABELS, METRIC_SPECS, metricDescriptors, toPodSandboxMetrics } from "./stats/index.js";
+export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit, CgroupReader, CgroupReaderOptions, CgroupReadOptions, CpuRateTrackerOptions, DirUsage, DirUsageCacheOptions, ProcCgroupEntry, CgroupMount, StatsController, CgroupDir, CgroupLocation, MemorySample, SwapSample, CgroupSample, MemoryV1Files, MemoryV2Files, NetInterfaceSample, CpuUsageInit, MemoryUsageInit, SwapUsageInit, NetworkUsageInit, ProcessUsageInit, FilesystemUsageInit, ContainerMetricsSubject, PodMetricsSubject, CgroupDetail, DetailV1Files, DetailV2Files, MetricSpec, MetricLabelValues, ContainerMetricsInput, PodMetricsInput, MetricDescriptorInit, MetricInit, PodSandboxMetricsInit } from "./stats/index.js";
 // --- end stats ---
+
+// --- telemetry ---
+export { runStep, stepChannelName } from "./telemetry/index.js";
+export type { StepMessage, StepName } from "./telemetry/index.js";
+// --- end telemetry ---
+// --- handler context (crikit's own types, assignable from connect's) ---
+export type { CriContextKey, CriContextValues, CriHandlerContext, CriMethodImpl } from "./transport/service-impl.js";
+// --- end handler context ---
+
+// --- daemon configuration in code (camelCase over the TOML keys) ---
+export { createDaemonConfig, daemonConfigTable } from "./config/index.js";
+export type { CamelCase, CamelCaseInput, DaemonConfigInput } from "./config/index.js";
+// --- end daemon configuration in code ---

@@ -37,6 +37,10 @@ export interface CrikitdPeerOptions {
   nodeFlags?: string[];
   /** The entry point and extra arguments (a stand-in, for checking the bench itself). @defaultValue [crikitdMain] */
   main?: string[];
+  /** TOML appended to the config (a `[tracing]` table, say). */
+  extraToml?: string;
+  /** The peer's label. @defaultValue `crikitd <sandboxMode>` */
+  label?: string;
 }
 
 /** The TOML config of a crikitd in `dir`. */
@@ -68,7 +72,7 @@ insecure = ["${o.registryHost}"]
 [stream]
 address = "127.0.0.1"
 port = 0
-`;
+${o.extraToml ?? ""}`;
 }
 
 /** Whether the daemon's entry point exists yet (another helper writes it). */
@@ -120,7 +124,7 @@ export async function startCrikitd(o: CrikitdPeerOptions): Promise<Peer> {
   }
 
   return {
-    label: `crikitd ${o.sandboxMode}`,
+    label: o.label ?? `crikitd ${o.sandboxMode}`,
     kind: "crikitd",
     socket: sock,
     pid: daemon.pid,

@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
 /**
  * crikitd: a complete CRI runtime daemon assembled from crikit's pieces.
  *
@@ -8,7 +9,8 @@
  *
  * Start-up: read the TOML config (defaults when the file is absent and no
  * `--config` was given), apply the command-line overrides, write the
- * embedded default CNI network into the conf dir if it has none, listen on
+ * embedded default CNI network into the conf dir if it has none, start the
+ * Prometheus endpoint and tracing when configured (see `observability.ts`), listen on
  * the socket at once (calls answer Unavailable until recovery is done),
  * recover, then open the readiness gate.
  *
@@ -27,9 +29,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
-import { CriService, ensureDefaultCniConfig } from "../../src/server/index.js";
+import { createCriService, ensureDefaultCniConfig } from "../../src/server/index.js";
 import { CriServer } from "../../src/transport/index.js";
 import { createWasiHandler, oneHandlerPerPod } from "../wasi-runtime/main.js";
+import { startObservability } from "./observability.js";
 
 const VERSION = "0.1.0";
 const DEFAULT_CONFIG = "/etc/crikit/crikit.toml";
@@ -103,15 +106,18 @@ async function main(): Promise<number> {
   const log = pino({ level: config.log_level, base: { pid: process.pid } }, pino.destination(2));
   const written = await ensureDefaultCniConfig(config.cni.conf_dir);
   if (written) log.info({ file: written }, "no CNI configuration found; wrote the default network");
+  // Before the service: tracing's context manager must be in place before any call.
+  const observability = await startObservability(config, log, VERSION);
   // The handler "wasi" next to the configured ones: WebAssembly modules in worker threads.
   const wasi = config.runtimes["wasi"] === undefined ? createWasiHandler({ stateDir: join(config.state, "wasi") }) : undefined;
-  const service = new CriService({ config, logger: log, version: VERSION, ...(wasi ? { handlers: { wasi }, hooks: oneHandlerPerPod("wasi") } : {}) });
+  const service = createCriService({ config, logger: log, version: VERSION, ...(wasi ? { handlers: { wasi }, hooks: oneHandlerPerPod("wasi") } : {}) });
   const server = new CriServer({
     socketPath: config.socket,
     ...service.handlers(),
     logger: log,
     maxMessageBytes: config.max_message_bytes,
     ready: false,
+    interceptors: observability.interceptors,
   });
   await server.listen();
   log.info({ socket: config.socket, root: config.root, state: config.state, version: VERSION }, "crikitd listening; recovering");
@@ -123,6 +129,7 @@ async function main(): Promise<number> {
     await server.close();
     await service.close();
     await wasi?.runtime.close();
+    await observability.close();
     log.info({}, "stopped");
     log.flush();
     process.exit(0);

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { resolveDaemonConfig } from "../../src/config/index.js";
 import { OciRuntime } from "../../src/oci/index.js";
-import { CriService, ensureDefaultCniConfig, type ServiceLogger } from "../../src/server/index.js";
+import { createCriService, ensureDefaultCniConfig, type CriService, type ServiceLogger } from "../../src/server/index.js";
 import { CriServer } from "../../src/transport/index.js";
 
 /** Options of {@link startCustomRuntime}. */
@@ -81,14 +81,16 @@ export async function startCustomRuntime(o: CustomRuntimeOptions): Promise<Custo
     execVia: "runtime",
     ...(o.logger ? { logger: o.logger } : {}),
   });
-  const service = new CriService({
+  const service = createCriService({
     config,
-    runtimes: { crun },
-    version: "0.1.0-crun",
-    // crun 1.8 (Debian 12) accepts only ociVersion 1.0.x; the spec it gets uses nothing newer.
-    containerSpecHook: (spec, { handler }) => {
-      if (handler === "crun") spec.ociVersion = "1.0.2";
+    handlers: {
+      crun: {
+        runtime: crun,
+        // crun 1.8 (Debian 12) accepts only ociVersion 1.0.x; the spec it gets uses nothing newer.
+        hooks: { adjustContainerSpec: (spec) => void (spec.ociVersion = "1.0.2") },
+      },
     },
+    version: "0.1.0-crun",
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const server = new CriServer({ socketPath: config.socket, ...service.handlers(), ready: false });

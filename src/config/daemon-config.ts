@@ -3,37 +3,14 @@
  * (with ajv, which also fills in the defaults, so the schema below is the one
  * place where each default lives and is documented).
  *
- * ```toml
- * root = "/var/lib/crikit"          # persistent: images, records
- * state = "/run/crikit"             # volatile: bundles, sockets, exit files
- * socket = "/run/crikit/crikit.sock"
- * log_level = "info"
- * cgroup_driver = "cgroupfs"        # or "systemd"
- * sandbox_mode = "auto"             # "infra", "infra-less" or "auto"
- * default_runtime = "runc"
- *
- * [runtimes.runc]
- * type = "io.containerd.runc.v2"
- * binary = "runc"
- * pod_annotations = ["io.kubernetes.cri.*"]
- * [runtimes.runc.options]
- * SystemdCgroup = false
- *
- * [cni]
- * bin_dirs = ["/usr/lib/cni", "/opt/cni/bin"]
- * conf_dir = "/etc/crikit/net.d"
- *
- * [registry.mirrors."docker.io"]
- * endpoints = ["http://127.0.0.1:5000"]
- * [registry.auths."127.0.0.1:5000"]
- * username = "u"
- * password = "p"
- * ```
+ * The README's Configuration section shows every key with its default.
  *
  * @packageDocumentation
  */
-import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseToml } from "smol-toml";
+import type { Ajv as AjvClass, ErrorObject } from "ajv";
+import { isLoopback, parseHostPort, parseUlimit } from "./config-values.js";
+import type * as SmolToml from "smol-toml";
+import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
 import { invalidArgument } from "../errors.js";
 import { runtimeHandlerSettings } from "./runtime-handler.js";
@@ -159,6 +136,19 @@ export interface DaemonConfig {
   stream: { address: string; port: number };
   /** Maximum gRPC message size in bytes. @defaultValue 16777216 (16 MiB) */
   max_message_bytes: number;
+  /**
+   * The Prometheus endpoint: `address` is `host:port` on loopback (`127.0.0.1:9090`, `[::1]:9090`,
+   * `localhost:9090`), served at `/metrics`; empty turns it off.
+   * @defaultValue `{ address: "" }`
+   */
+  metrics: { address: string };
+  /**
+   * Tracing: `endpoint` is an OTLP/HTTP traces URL (`http://127.0.0.1:4318/v1/traces`) spans are exported to;
+   * empty turns tracing off. `sampling_ratio` is the share of traces started here that are sampled (a trace
+   * context from the client keeps its own decision); `service_name` names the service in the spans.
+   * @defaultValue `{ endpoint: "", sampling_ratio: 1, service_name: "crikitd" }`
+   */
+  tracing: { endpoint: string; sampling_ratio: number; service_name: string };
 }
 
 const stringArray = { type: "array", items: { type: "string" } } as const;
@@ -274,10 +264,32 @@ export const daemonConfigSchema = {
       },
     },
     max_message_bytes: { type: "integer", minimum: 4096, default: 16 * 1024 * 1024 },
+    metrics: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        address: { type: "string", default: "", description: "host:port of the Prometheus endpoint, on loopback; empty: off" },
+      },
+    },
+    tracing: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      properties: {
+        endpoint: { type: "string", default: "", description: "OTLP/HTTP traces URL; empty: off" },
+        sampling_ratio: { type: "number", minimum: 0, maximum: 1, default: 1 },
+        service_name: { type: "string", default: "crikitd" },
+      },
+    },
   },
 } as const;
 
-let validate: ReturnType<Ajv["compile"]> | undefined;
+// Loaded by the first configuration resolved or parsed.
+const ajv = lazyRequire<{ Ajv: typeof AjvClass }>("ajv");
+const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
+
+let validate: ReturnType<AjvClass["compile"]> | undefined;
 
 function describeError(e: ErrorObject): string {
   const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
@@ -298,7 +310,7 @@ function describeError(e: ErrorObject): string {
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
   const cfg = structuredClone(input);
-  validate ??= new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
+  validate ??= new (ajv().Ajv)({ useDefaults: true, allErrors: true, strict: false }).compile(daemonConfigSchema);
   if (!validate(cfg)) {
     throw invalidArgument(`invalid configuration: ${(validate.errors ?? []).map(describeError).join("; ")}`, "config");
   }
@@ -334,6 +346,22 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
     }
     rt.root ??= `${c.state}/runtimes/${name}`;
   }
+  if (c.metrics.address !== "") {
+    const hp = parseHostPort(c.metrics.address);
+    if (hp === undefined) throw invalidArgument(`metrics.address must be host:port, got ${JSON.stringify(c.metrics.address)}`, "metrics.address");
+    if (!isLoopback(hp.host)) throw invalidArgument(`metrics.address must be on loopback (127.0.0.1, ::1 or localhost), got ${JSON.stringify(c.metrics.address)}`, "metrics.address");
+  }
+  if (c.tracing.endpoint !== "") {
+    let u: URL | undefined;
+    try {
+      u = new URL(c.tracing.endpoint);
+    } catch {
+      u = undefined;
+    }
+    if (u === undefined || (u.protocol !== "http:" && u.protocol !== "https:")) {
+      throw invalidArgument(`tracing.endpoint must be an http or https URL, got ${JSON.stringify(c.tracing.endpoint)}`, "tracing.endpoint");
+    }
+  }
   return c;
 }
 
@@ -347,7 +375,7 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
 export function parseDaemonConfig(toml: string): DaemonConfig {
   let raw: Record<string, unknown>;
   try {
-    raw = parseToml(toml) as Record<string, unknown>;
+    raw = smolToml().parse(toml) as Record<string, unknown>;
   } catch (err) {
     throw invalidArgument(`configuration is not valid TOML: ${(err as Error).message.split("\n")[0]}`, "config");
   }
@@ -357,26 +385,4 @@ export function parseDaemonConfig(toml: string): DaemonConfig {
 /** The configuration with every default. @public */
 export function defaultDaemonConfig(): DaemonConfig {
   return resolveDaemonConfig({});
-}
-
-const ULIMIT_NAMES = ["as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
-
-/**
- * Parses one `default_ulimits` entry, `NAME=SOFT:HARD` (or `NAME=LIMIT` for
- * both), into an OCI rlimit such as `{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }`.
- *
- * @throws `InvalidArgument` naming `field` for an unknown name, a value that
- *   is not a non-negative integer, or a soft limit above the hard one.
- * @public
- */
-export function parseUlimit(text: string, field = "default_ulimits"): { type: string; soft: number; hard: number } {
-  const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(text.trim());
-  if (m === null) throw invalidArgument(`${field}: ${JSON.stringify(text)} is not NAME=SOFT:HARD (for instance "nofile=1048576:1048576")`, field);
-  const [, name = "", softText = "", hardText] = m;
-  if (!ULIMIT_NAMES.includes(name)) throw invalidArgument(`${field}: unknown limit ${JSON.stringify(name)} (known: ${ULIMIT_NAMES.join(", ")})`, field);
-  const soft = Number(softText);
-  const hard = hardText === undefined ? soft : Number(hardText);
-  if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw invalidArgument(`${field}: ${JSON.stringify(text)} is out of range`, field);
-  if (soft > hard) throw invalidArgument(`${field}: soft limit ${soft} is above the hard limit ${hard}`, field);
-  return { type: `RLIMIT_${name.toUpperCase()}`, soft, hard };
 }

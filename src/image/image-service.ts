@@ -29,12 +29,15 @@
  * container (see `inUse`) still needs them.
  *
  * Diagnostics: each finished pull publishes `{image, id?, durationMs, error?}`
- * on the `crikit:image:pull` diagnostics channel.
+ * on the `crikit:image:pull` diagnostics channel. A pull, each blob
+ * downloaded and each layer unpacked are the steps `image.pull`,
+ * `image.fetch` and `image.unpack` (a span each and the `crikit:step`
+ * channel, see `src/telemetry`).
  *
  * @packageDocumentation
  */
 import { channel } from "node:diagnostics_channel";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { CrikitError } from "../errors.js";
@@ -49,6 +52,7 @@ import { RegistryClient, type ImageLogger, type PullProgress, type RegistryAuth,
 import { Snapshotter } from "./snapshotter.js";
 import { applyLayer } from "./unpack.js";
 import { UnpackThread } from "./unpack-thread.js";
+import { runStep } from "../telemetry/index.js";
 
 /**
  * Options of {@link ImageService}.
@@ -279,7 +283,7 @@ export class ImageService {
     const running = this.#pulls.get(key);
     if (running !== undefined) return running;
     const started = performance.now();
-    const p = this.#pull(ref, options).then(
+    const p = runStep("image.pull", { "crikit.image": key }, () => this.#pull(ref, options)).then(
       (r) => {
         if (pullChannel.hasSubscribers) pullChannel.publish({ image: key, id: r.imageRef, durationMs: performance.now() - started });
         return r;
@@ -370,10 +374,10 @@ export class ImageService {
         const chainId = chain[i] as string;
         await this.snapshots.prepare(chainId, async (dir) => {
           const opts = { compression: layerCompression(layer.mediaType) ?? "none", lowerDirs: this.snapshots.lowerDirs(chain.slice(0, i)), signal };
-          const res =
-            this.#unpacker === undefined
-              ? await applyLayer(dir, Readable.from(this.content.createReadStream(layer.digest)), opts)
-              : await this.#unpacker.apply(dir, this.content.path(layer.digest), opts);
+          const unpacker = this.#unpacker;
+          const res = await runStep("image.unpack", { "crikit.digest": layer.digest, bytes: layer.size }, () =>
+            unpacker === undefined ? applyLayer(dir, Readable.from(this.content.createReadStream(layer.digest)), opts) : unpacker.apply(dir, this.content.path(layer.digest), opts),
+          );
           if (res.diffId !== diffIds[i]) {
             throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
           }
@@ -429,7 +433,7 @@ export class ImageService {
   async #fetchBlob(ref: ParsedReference, d: Descriptor, call: { auth?: RegistryAuth; signal?: AbortSignal }, onProgress?: (p: PullProgress) => void): Promise<void> {
     if (await this.content.has(d.digest)) return;
     try {
-      await this.#downloadBlob(ref, d, call, onProgress);
+      await runStep("image.fetch", { "crikit.digest": d.digest, bytes: d.size }, () => this.#downloadBlob(ref, d, call, onProgress));
     } catch (err) {
       if (err instanceof CrikitError || call.signal?.aborted) throw err;
       const code = (err as { cause?: { code?: unknown } }).cause?.code;
@@ -632,8 +636,8 @@ export class ImageService {
     await this.init();
     if (this.#fsCache !== undefined && Date.now() - this.#fsCache.timestamp < this.#fsCacheMs) return { ...this.#fsCache };
     const opts = { cwd: this.root, ...(options.signal ? { cancelSignal: options.signal } : {}) };
-    const bytes = await execa("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
-    const inodes = await execa("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
+    const bytes = await (await loadExeca())("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
+    const inodes = await (await loadExeca())("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
     const sum = (out: string): number => out.split("\n").reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
     this.#fsCache = { mountpoint: this.root, usedBytes: sum(String(bytes.stdout)), inodesUsed: sum(String(inodes.stdout)), timestamp: Date.now() };
     return { ...this.#fsCache };

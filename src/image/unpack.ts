@@ -41,9 +41,13 @@ import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createZstdDecompress } from "node:zlib";
-import * as tarStream from "tar-stream";
+import type * as TarStream from "tar-stream";
+import { lazyRequire, loadExeca } from "../lazy.js";
 import { CrikitError } from "../errors.js";
 import type { LayerCompression } from "./media-types.js";
+
+/** tar-stream, loaded by the first layer applied. */
+const tarStream = lazyRequire<typeof TarStream>("tar-stream");
 
 /**
  * Options of {@link applyLayer}.
@@ -128,7 +132,7 @@ export async function applyLayer(dir: string, source: Readable, options: ApplyLa
       cb(null, chunk);
     },
   });
-  const extract = tarStream.extract();
+  const extract = tarStream().extract();
   const stages: NodeJS.ReadWriteStream[] = [];
   if (options.compression === "gzip") stages.push(createGunzip({ chunkSize: 1 << 18 }));
   else if (options.compression === "zstd") stages.push(createZstdDecompress({ chunkSize: 1 << 18 }));
@@ -379,8 +383,7 @@ function escapePath(p: string): string {
  * unpacking worker.
  */
 async function run(file: string, args: string[], options: { cwd?: string } = {}): Promise<void> {
-  const { execa } = await import("execa");
-  await execa(file, args, options);
+  await (await loadExeca())(file, args, options);
 }
 
 async function lstatOrUndefined(p: string): Promise<Stats | undefined> {

@@ -5,13 +5,12 @@
  *
  * The generator sits behind the one-method {@link IdGenerator} interface so
  * that callers take it in their options and tests pass a deterministic one.
- * The default reads `node:crypto`'s `randomBytes`, which is not I/O, so this
- * folder stays pure.
+ * The default reads the Web Crypto `crypto.getRandomValues` (the same CSPRNG
+ * as `node:crypto`'s `randomBytes`), which is not I/O, so this folder stays
+ * pure; Node loads its crypto bindings on the first ID, not on import.
  *
  * @packageDocumentation
  */
-import { randomBytes } from "node:crypto";
-
 /**
  * Makes new object IDs.
  *
@@ -44,7 +43,7 @@ export function isFullId(s: string): boolean {
 export interface RandomIdGeneratorOptions {
   /**
    * The source of random bytes.
-   * @defaultValue `node:crypto` `randomBytes`
+   * @defaultValue `crypto.getRandomValues` into a new `Uint8Array`
    */
   randomBytes?: (size: number) => Uint8Array;
 }
@@ -55,7 +54,7 @@ export interface RandomIdGeneratorOptions {
  * @public
  */
 export function createRandomIdGenerator(options: RandomIdGeneratorOptions = {}): IdGenerator {
-  const source = options.randomBytes ?? randomBytes;
+  const source = options.randomBytes ?? webRandomBytes;
   return {
     newId(): string {
       const bytes = source(ID_LENGTH / 2);
@@ -76,4 +75,8 @@ const defaultGenerator = createRandomIdGenerator();
  */
 export function generateId(): string {
   return defaultGenerator.newId();
+}
+
+function webRandomBytes(size: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(size));
 }

@@ -169,7 +169,11 @@ export class CniPluginError extends CrikitError {
   /** Last 4 KiB of the plugin's stderr. */
   readonly stderr: string;
 
-  /** Builds the error; the code and message follow from `init` (see the file header). */
+  /**
+   * Builds the error; the code follows from `init`: a timeout is `DeadlineExceeded`, an abort `Canceled`, a
+   * missing plugin binary `FailedPrecondition`, CNI code 11 and the STATUS codes 50 and 51 `Unavailable`, anything
+   * else `Unknown`.
+   */
   constructor(init: CniPluginErrorInit) {
     const stderr = (init.stderr ?? "").slice(-stderrTailBytes);
     super(codeFor(init), messageFor(init), {

@@ -17,7 +17,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { CniPluginError, parseCniErrorJson } from "./cni-error.js";
 import type { CniCommand } from "./cni-version.js";
 
@@ -125,6 +125,7 @@ export function createCniExec(options: CniExecOptions = {}): CniExec {
         ...(containerId !== undefined && containerId !== "" ? { containerId } : {}),
       };
       if (req.signal?.aborted) throw new CniPluginError({ ...base, canceled: true, cause: req.signal.reason });
+      const execa = await loadExeca();
       const ctl = new AbortController();
       let timedOut = false;
       let pid: number | undefined;

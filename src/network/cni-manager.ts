@@ -30,7 +30,9 @@
  * ones; `destroy(reason)` also aborts them. Both are idempotent.
  *
  * Diagnostics: each plugin call publishes `{command, plugin, network,
- * containerId, durationMs, error?}` on the `crikit:network:plugin` channel.
+ * containerId, durationMs, error?}` on the `crikit:network:plugin` channel;
+ * `setUpPod` and `tearDownPod` are the steps `cni.add` and `cni.del` (a
+ * span each and the `crikit:step` channel, see `src/telemetry`).
  *
  * @packageDocumentation
  */
@@ -53,6 +55,7 @@ import { cniVersionHas } from "./cni-version.js";
 import type { CniCommand } from "./cni-version.js";
 import { CniConfDir } from "./conf-dir.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { runStep } from "../telemetry/index.js";
 
 /**
  * A pino-compatible logger subset.
@@ -328,14 +331,14 @@ export class CniManager {
    * not repeated); {@link CniPluginError} when a plugin fails (after rollback).
    */
   setUpPod(req: PodNetworkRequest, options: { signal?: AbortSignal } = {}): Promise<PodNetworkSetup> {
-    return this.#guard((signal) => this.#locks.run(req.id, () => this.#setUp(req, signal)), options.signal);
+    return runStep("cni.add", { "crikit.sandbox_id": req.id }, () => this.#guard((signal) => this.#locks.run(req.id, () => this.#setUp(req, signal)), options.signal));
   }
 
   /**
    * Detaches a pod (DEL in reverse chain order, then loopback). Idempotent.
    */
   tearDownPod(req: PodNetworkTeardownRequest, options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.#guard((signal) => this.#locks.run(req.id, () => this.#tearDown(req, signal)), options.signal);
+    return runStep("cni.del", { "crikit.sandbox_id": req.id }, () => this.#guard((signal) => this.#locks.run(req.id, () => this.#tearDown(req, signal)), options.signal));
   }
 
   /**

@@ -41,5 +41,7 @@ export type { CniCommand, CniVersion } from "./cni-version.js";
 export { createFileAttachmentCache } from "./attachment-cache.js";
 export type { CniAttachment, CniAttachmentCache } from "./attachment-cache.js";
 export { KeyedMutex } from "./keyed-mutex.js";
+export { forwardPort } from "./port-forward.js";
+export type { ForwardPortInput } from "./port-forward.js";
 export { parseMountInfo } from "./mountinfo.js";
 export type { MountInfoEntry } from "./mountinfo.js";

@@ -26,7 +26,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readFile, realpath, rm } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve, dirname } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { CrikitError, alreadyExists, invalidArgument } from "../errors.js";
 import { parseMountInfo } from "./mountinfo.js";
 
@@ -42,7 +42,8 @@ export interface NetnsManagerOptions {
    */
   readonly dir?: string;
   /**
-   * Make the directory a shared mount point of its own (see the file header).
+   * Make the directory a shared mount point of its own (bind-mounted onto itself if needed), as `ip netns add`
+   * does, so that the unmount of a pin propagates to the copies in containers' mount namespaces.
    * @defaultValue true
    */
   readonly sharedMount?: boolean;
@@ -77,6 +78,13 @@ export interface NetnsManager {
   remove(nameOrPath: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Whether a namespace is pinned at that name or path. */
   exists(nameOrPath: string): Promise<boolean>;
+  /**
+   * Undoes the preparation of the directory when no pin is left in it: the
+   * bind mount of the directory onto itself, if this manager made it, is
+   * unmounted. Pins and the directory itself are left alone; a directory
+   * that still holds a pin is left mounted. Failures are not thrown.
+   */
+  close?(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 const nameRe = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
@@ -96,6 +104,8 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
   const sharedMount = options.sharedMount ?? true;
   const timeout = options.commandTimeoutMs ?? 10_000;
   let prepared: Promise<void> | undefined;
+  // Whether prepare() bind-mounted the directory onto itself (close() undoes it).
+  let madeMount = false;
   // /proc/self/mountinfo lists real paths: /var/run/netns appears as
   // /run/netns on Debian, where /var/run is a symlink. Compare mount points
   // against the directory's real path, or no pin would ever look mounted.
@@ -103,7 +113,7 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
   const mountDir = async (): Promise<string> => (realDir ??= await realpath(dir).catch(() => undefined)) ?? dir;
 
   const run = async (file: string, args: string[], signal?: AbortSignal): Promise<void> => {
-    await execa(file, args, { timeout, ...(signal ? { cancelSignal: signal } : {}), stdin: "ignore" });
+    await (await loadExeca())(file, args, { timeout, ...(signal ? { cancelSignal: signal } : {}), stdin: "ignore" });
   };
 
   const prepare = (signal?: AbortSignal): Promise<void> => {
@@ -114,6 +124,7 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
       let m = (await mounts()).filter((e) => e.mountPoint === real).at(-1);
       if (m === undefined) {
         await run("mount", ["--bind", dir, dir], signal);
+        madeMount = true;
         m = (await mounts()).filter((e) => e.mountPoint === real).at(-1);
       }
       if (!m?.shared) await run("mount", ["--make-shared", dir], signal);
@@ -181,6 +192,21 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
 
     async exists(nameOrPath) {
       return isPinned(toPath(nameOrPath));
+    },
+
+    async close(opts = {}) {
+      if (!madeMount) return;
+      const real = await mountDir();
+      const all = await mounts();
+      if (all.some((e) => e.mountPoint.startsWith(`${real}/`))) return; // a pin is left
+      if (!all.some((e) => e.mountPoint === real)) return;
+      try {
+        await run("umount", [dir], opts.signal);
+        madeMount = false;
+        prepared = undefined;
+      } catch {
+        // busy or already gone: leave it
+      }
     },
   };
 }

@@ -84,7 +84,11 @@ export interface ExecSyncInput {
   drainMs?: number;
   /** Abort the call: the process and its descendants get SIGKILL and the call rejects with `Canceled`. */
   signal?: AbortSignal | undefined;
-  /** Run through conmon's exec mode (see the file header); omit for a direct runtime exec. */
+  /**
+   * Run through conmon's exec mode: conmon runs `RUNTIME exec -d`, reaps the process and exits when it exits, so a
+   * background child holding the pipes cannot hang the call. Omit for a direct runtime exec (one process fewer,
+   * but with runc such a child keeps the call waiting until the timeout).
+   */
   conmon?: { path: string; runtimePath: string } | undefined;
 }
 

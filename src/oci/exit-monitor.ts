@@ -1,19 +1,7 @@
 /**
  * Notices container exits without polling every container.
  *
- * conmon writes `<exitDir>/<id>` (the exit code) when a container's init
- * process exits, whether or not the daemon runs. The monitor watches each
- * exit directory with `fs.watch` and calls `onExit(id, dir)` for every file
- * that appears; since `fs.watch` may coalesce or drop events (inotify queue
- * overflow, a directory created after the watch started), a periodic
- * re-check lists the directories every `recheckMs` and reports every file
- * again. `onExit` must therefore be idempotent: the service ignores exits of
- * containers it already knows to be exited.
- *
- * Life: `start()` creates the directories and begins watching (call it
- * before recovery, so no exit is missed between recovery and watching);
- * `recheck()` runs one pass at once (after recovery); `close()` stops
- * everything. Idempotent.
+ * The rules are in the TSDoc of {@link ExitMonitor}.
  *
  * @packageDocumentation
  */
@@ -36,7 +24,21 @@ export interface ExitMonitorOptions {
 }
 
 /**
- * Watches conmon exit directories (see the file header).
+ * Watches conmon exit directories.
+ *
+ * conmon writes `<exitDir>/<id>` (the exit code) when a container's init
+ * process exits, whether or not the daemon runs. The monitor watches each
+ * exit directory with `fs.watch` and calls `onExit(id, dir)` for every file
+ * that appears; since `fs.watch` may coalesce or drop events (inotify queue
+ * overflow, a directory created after the watch started), a periodic
+ * re-check lists the directories every `recheckMs` and reports every file
+ * again. `onExit` must therefore be idempotent: the service ignores exits of
+ * containers it already knows to be exited.
+ *
+ * Life: `start()` creates the directories and begins watching (call it
+ * before recovery, so no exit is missed between recovery and watching);
+ * `recheck()` runs one pass at once (after recovery); `close()` stops
+ * everything. Idempotent.
  *
  * @public
  */

@@ -40,7 +40,10 @@ import { isAlive, procState } from "./proc.js";
 const openRaw = promisify(openCb);
 
 /**
- * Start a runc container by reading its exec fifo (see the file header).
+ * Start a runc container by reading its exec fifo, as runc's `start` (1.0 to
+ * 1.1) does, which saves a runc process. Answers "fallback" when the init
+ * dies without writing (the caller then runs the runtime's `start`); only for
+ * bundles without poststart hooks, which runc 1.2 runs in `start`.
  * Resolves `"started"` once the container's process has been exec'd, or
  * `"fallback"` when the fifo is missing, the init process died first, or
  * anything unexpected happened (the fifo is then left as it was).

@@ -12,6 +12,10 @@ export type { RuntimeErrorKind, RuntimeCommandFailure } from "./runtime-command-
 export { buildConmonArgs, parseConmonSyncMessage, runConmon } from "./conmon.js";
 export type { ConmonArgsInput, RunConmonOptions } from "./conmon.js";
 export { runExecSync } from "./exec-sync.js";
+export { runExecStream } from "./exec-stream.js";
+export type { ExecStreamInput } from "./exec-stream.js";
+export { attachToConmon } from "./attach.js";
+export type { AttachInput } from "./attach.js";
 export type { ExecSyncInput, ExecSyncResult } from "./exec-sync.js";
 export { parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime } from "./cri-log.js";
 export type { CriLogRecord } from "./cri-log.js";

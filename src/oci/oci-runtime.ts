@@ -66,11 +66,15 @@ import { isRuntimeCommandError } from "./runtime-command-error.js";
 import { buildConmonArgs, runConmon } from "./conmon.js";
 import { runExecSync } from "./exec-sync.js";
 import type { ExecSyncResult } from "./exec-sync.js";
+import { runExecStream } from "./exec-stream.js";
+import { attachToConmon } from "./attach.js";
+import type { StreamingIO } from "../streaming/runtime.js";
 import { hasEffectiveCapability, isAlive, killQuietly, processesWithArgs } from "./proc.js";
 import { isLiveChildOf, signalChildOf, startViaExecFifo, waitForFile } from "./fast-paths.js";
 import { ExitReason, SpecialExitCode, exitReason } from "../status/index.js";
 import type { ContainerRuntime, ExitWatch, ExitWatchOptions } from "../runtime/index.js";
 import { ExitMonitor } from "./exit-monitor.js";
+import { runStep } from "../telemetry/index.js";
 
 /**
  * A pino-compatible logger subset.
@@ -94,7 +98,7 @@ export interface OciLogger {
  * @public
  */
 export interface OciRuntimeOptions {
-  /** Where the adapter keeps its per-container state (see the file header). Must survive daemon restarts. */
+  /** Where the adapter keeps its per-container state (see {@link OciRuntime}). Must survive daemon restarts. */
   stateDir: string;
   /**
    * The OCI runtime binary, a name in PATH or a path (runc and crun work).
@@ -199,7 +203,7 @@ export interface OciCallOptions {
 export interface OciContainerStatus {
   /** Container ID. */
   id: string;
-  /** Lifecycle state (see the file header); `exited` is decided by the exit file alone. */
+  /** Lifecycle state (see {@link OciRuntime}); `exited` is decided by the exit file alone. */
   state: "created" | "running" | "paused" | "exited";
   /** Host pid of the init process (0 when unknown). */
   pid: number;
@@ -269,8 +273,23 @@ const idRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const capSysResource = 24;
 
 /**
- * The OCI runtime adapter (see the file header for the state directory and
- * the lifecycle).
+ * The OCI runtime adapter: runc or crun driven through conmon, with
+ * containers that outlive the daemon.
+ *
+ * Lifecycle (the `state` of {@link OciContainerStatus}): `create` →
+ * created → `start` → running (⇄ paused) → exit or `stop` → exited →
+ * `remove` → gone; a created container can be stopped too. `exited` is
+ * decided by the exit file conmon writes when the init exits, whether or
+ * not the daemon runs (its mtime is the finish time); the reason is
+ * `OOMKilled` when conmon left an `oom` file, `Completed` for code 0, `Error`
+ * otherwise. A container with no exit file that the runtime no longer knows
+ * has vanished: exited with code 255 and reason `Unknown`.
+ *
+ * `stateDir` holds, per container, `containers/<id>/` (meta.json, conmon.pid,
+ * pid, exit, oom), plus `exits/<id>` and `sockets/<id>`; it must survive
+ * daemon restarts, not host crashes. Stop sends the stop signal, waits the
+ * grace period, then SIGKILLs every process of the container; removing a
+ * running container stops it first.
  *
  * @remarks
  * A new instance over the same `stateDir`, `runtime` and `runtimeRoot` picks
@@ -341,7 +360,11 @@ export class OciRuntime implements ContainerRuntime {
    * then watches the container. Resolves with the init pid once the
    * container is in the `created` state.
    */
-  async create(input: OciCreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
+  create(input: OciCreateContainerInput, options: OciCallOptions = {}): Promise<{ pid: number; conmonPid: number }> {
+    return runStep("oci.create", { "crikit.container_id": input.id }, () => this.#create(input, options));
+  }
+
+  async #create(input: OciCreateContainerInput, options: OciCallOptions): Promise<{ pid: number; conmonPid: number }> {
     this.#check();
     if (!idRe.test(input.id)) throw invalidArgument(`container id "${input.id}" is not valid: use letters, digits, "_", "." and "-"`, "id");
     if (!isAbsolute(input.bundle)) throw invalidArgument("bundle must be an absolute path", "bundle");
@@ -420,7 +443,11 @@ export class OciRuntime implements ContainerRuntime {
   }
 
   /** Start a created container. */
-  async start(id: string, options: OciCallOptions = {}): Promise<void> {
+  start(id: string, options: OciCallOptions = {}): Promise<void> {
+    return runStep("oci.start", { "crikit.container_id": id }, () => this.#start(id, options));
+  }
+
+  async #start(id: string, options: OciCallOptions): Promise<void> {
     this.#check();
     const meta = await this.#meta(id);
     const signal = this.#signal(options.signal);
@@ -433,7 +460,7 @@ export class OciRuntime implements ContainerRuntime {
     this.#log?.info({ id }, "container started");
   }
 
-  /** The container's current status (see the file header for how it is decided). */
+  /** The container's current status (see {@link OciRuntime} for how it is decided). */
   async status(id: string, options: OciCallOptions = {}): Promise<OciContainerStatus> {
     this.#check();
     const meta = await this.#meta(id);
@@ -521,6 +548,50 @@ export class OciRuntime implements ContainerRuntime {
       signal,
       ...(this.#opts.execVia === "runtime" ? {} : { conmon: { path: this.#opts.conmon ?? "conmon", runtimePath: await this.#resolveRuntime() } }),
     });
+  }
+
+  /**
+   * Run a command in a running container with the client's streams, and
+   * resolve with its exit code (128+N when killed by signal N): pipes, or a
+   * terminal when `io.tty` (see `exec-stream.ts`). When `options.signal`
+   * aborts, the command and its descendants are killed and the call rejects
+   * with `Canceled`.
+   */
+  async exec(id: string, cmd: readonly string[], io: StreamingIO, options: OciCallOptions = {}): Promise<number> {
+    this.#check();
+    if (cmd.length === 0) throw invalidArgument("cmd must not be empty", "cmd");
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (await exists(this.exitFile(id))) throw failedPrecondition(`container "${id}" is not running`);
+    const base = await this.#baseProcess(meta);
+    const proc: Record<string, unknown> = { ...base, args: [...cmd], terminal: io.tty };
+    if (io.tty && !((base["env"] as string[] | undefined) ?? []).some((e) => e.startsWith("TERM="))) {
+      proc["env"] = [...((base["env"] as string[] | undefined) ?? []), "TERM=xterm"];
+    }
+    return runExecStream({
+      binary: this.cli.binary,
+      globalArgs: this.cli.globalArgs,
+      id,
+      process: proc,
+      workDir: this.containerDir(id),
+      io,
+      signal,
+      drainMs: this.#opts.execDrainMs ?? 1000,
+    });
+  }
+
+  /**
+   * Attach the client's streams to the main process of a running container
+   * through its conmon (see `attach.ts`); resolves when the container's
+   * output ends or `options.signal` aborts (detach). Several sessions may be
+   * attached at once.
+   */
+  async attach(id: string, io: StreamingIO, options: OciCallOptions = {}): Promise<void> {
+    this.#check();
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (meta.startedAt === undefined || (await exists(this.exitFile(id)))) throw failedPrecondition(`container "${id}" is not running`);
+    await attachToConmon({ id, bundle: meta.bundle, io, signal });
   }
 
   /** Pause a running container (cgroup freezer). */

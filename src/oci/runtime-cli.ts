@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -143,7 +143,7 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
   async function run(sub: readonly string[], options: RuntimeCallOptions | undefined): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     options?.signal?.throwIfAborted();
     const args = [...globalArgs, ...sub];
-    const res = await execa(binary, args, {
+    const res = await (await loadExeca())(binary, args, {
       reject: false,
       stripFinalNewline: false,
       stdin: "ignore",
@@ -216,7 +216,7 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
       if (o.pidFile !== undefined) a.push("--pid-file", o.pidFile);
       if (o.detach === true) a.push("--detach");
       options?.signal?.throwIfAborted();
-      const res = await execa(binary, [...globalArgs, ...a, id], {
+      const res = await (await loadExeca())(binary, [...globalArgs, ...a, id], {
         reject: false,
         stdin: "ignore",
         ...(options?.signal ? { cancelSignal: options.signal } : {}),

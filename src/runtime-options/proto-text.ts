@@ -26,8 +26,12 @@ import {
   FieldDescriptorProto_Type,
   FileDescriptorProtoSchema,
 } from "@bufbuild/protobuf/wkt";
-import protobuf from "protobufjs";
+import type * as protobuf from "protobufjs";
 import { CrikitError, invalidArgument } from "../errors.js";
+import { lazyRequire } from "../lazy.js";
+
+/** protobufjs, loaded by the first `.proto` text parsed. */
+const pb = lazyRequire<typeof protobuf>("protobufjs");
 
 const scalarTypes: Readonly<Record<string, FieldDescriptorProto_Type>> = {
   double: FieldDescriptorProto_Type.DOUBLE,
@@ -72,8 +76,8 @@ function typeRef(field: protobuf.Field, what: string): Pick<FieldInit, "type" | 
   const scalar = scalarTypes[field.type];
   if (scalar !== undefined) return { type: scalar };
   const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Enum) return { type: FieldDescriptorProto_Type.ENUM, typeName: resolved.fullName };
-  if (resolved instanceof protobuf.Type) return { type: FieldDescriptorProto_Type.MESSAGE, typeName: resolved.fullName };
+  if (resolved instanceof pb().Enum) return { type: FieldDescriptorProto_Type.ENUM, typeName: resolved.fullName };
+  if (resolved instanceof pb().Type) return { type: FieldDescriptorProto_Type.MESSAGE, typeName: resolved.fullName };
   throw bad(what, `field "${field.name}" has unresolved type "${field.type}"`);
 }
 
@@ -86,7 +90,7 @@ function convertType(t: protobuf.Type, what: string): DescriptorInit {
   const nestedType: DescriptorInit[] = [];
   const field: FieldInit[] = t.fieldsArray.map((f) => {
     const base: FieldInit = { name: f.name, number: f.id, jsonName: protoCamelCase(f.name) };
-    if (f instanceof protobuf.MapField) {
+    if (f instanceof pb().MapField) {
       const entry = mapEntryName(f.name);
       const keyType = scalarTypes[f.keyType];
       if (keyType === undefined) throw bad(what, `map field "${f.name}" has an invalid key type "${f.keyType}"`);
@@ -116,13 +120,13 @@ function convertType(t: protobuf.Type, what: string): DescriptorInit {
     return out;
   });
   for (const n of t.nestedArray) {
-    if (n instanceof protobuf.Type) nestedType.push(convertType(n, what));
+    if (n instanceof pb().Type) nestedType.push(convertType(n, what));
   }
   return {
     name: t.name,
     field,
     nestedType,
-    enumType: t.nestedArray.filter((n): n is protobuf.Enum => n instanceof protobuf.Enum).map(convertEnum),
+    enumType: t.nestedArray.filter((n): n is protobuf.Enum => n instanceof pb().Enum).map(convertEnum),
     oneofDecl: oneofs.map((o) => ({ name: o.name })),
   };
 }
@@ -139,7 +143,7 @@ export function messageDescFromProtoText(protoText: string, messageName: string,
   }
   let parsed: protobuf.IParserResult;
   try {
-    parsed = protobuf.parse(protoText, { keepCase: true });
+    parsed = pb().parse(protoText, { keepCase: true });
     parsed.root.resolveAll();
   } catch (e) {
     throw bad(what, `cannot parse the .proto text: ${(e as Error).message}`, e);
@@ -149,13 +153,13 @@ export function messageDescFromProtoText(protoText: string, messageName: string,
   }
   const pkg = parsed.package ?? "";
   const ns = pkg === "" ? parsed.root : parsed.root.lookup(pkg);
-  if (!(ns instanceof protobuf.Namespace)) throw bad(what, `package "${pkg}" not found`);
+  if (!(ns instanceof pb().Namespace)) throw bad(what, `package "${pkg}" not found`);
   const file = create(FileDescriptorProtoSchema, {
     name: fileName,
     package: pkg,
     syntax: "proto3",
-    messageType: ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type).map((t) => convertType(t, what)),
-    enumType: ns.nestedArray.filter((n): n is protobuf.Enum => n instanceof protobuf.Enum).map(convertEnum),
+    messageType: ns.nestedArray.filter((n): n is protobuf.Type => n instanceof pb().Type).map((t) => convertType(t, what)),
+    enumType: ns.nestedArray.filter((n): n is protobuf.Enum => n instanceof pb().Enum).map(convertEnum),
   });
   let desc: DescMessage | undefined;
   try {

@@ -40,7 +40,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+import type * as SmolToml from "smol-toml";
+import { lazyRequire } from "../lazy.js";
 import { CrikitError, alreadyExists, invalidArgument } from "../errors.js";
 import {
   GenericRuntimeOptionsSchema,
@@ -52,6 +53,9 @@ import {
 import type { GenericRuntimeOptions, LegacyRuncOptions, RuncOptions } from "./builtin-types.js";
 import { messageDescFromProtoText } from "./proto-text.js";
 import { messageFromToml } from "./toml-mapping.js";
+
+/** smol-toml, loaded by the first options section given as TOML text. */
+const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
 
 /**
  * Runtime options decoded from TOML or from an `Any`, tagged by kind.
@@ -132,7 +136,7 @@ const builtinRuntimeTypes: ReadonlySet<string> = new Set(Object.values(RuntimeTy
 function sectionTable(runtimeType: string, section: RuntimeOptionsSection): Readonly<Record<string, unknown>> {
   if (typeof section !== "string") return section;
   try {
-    return parseToml(section, { integersAsBigInt: "asNeeded" });
+    return smolToml().parse(section, { integersAsBigInt: "asNeeded" });
   } catch (e) {
     throw new CrikitError(
       "InvalidArgument",
@@ -159,7 +163,7 @@ function decodeGeneric(runtimeType: string, table: Readonly<Record<string, unkno
     allowUnknownKeys: true,
   }) as GenericRuntimeOptions;
   if (options.configPath === "") {
-    options.configBody = new TextEncoder().encode(stringifyToml(table));
+    options.configBody = new TextEncoder().encode(smolToml().stringify(table));
   }
   return options;
 }

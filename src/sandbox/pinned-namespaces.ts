@@ -16,7 +16,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError } from "../oci/index.js";
 
@@ -67,7 +67,7 @@ export async function pinNamespaces(input: PinNamespacesInput, options: { signal
   await Promise.all(Object.values(out).map((file) => writeFile(file, "", { flag: "w" })));
   const script = input.hostname !== undefined && types.includes("uts") ? 'printf %s "$1" > /proc/sys/kernel/hostname' : "true";
   const argv = ["unshare", ...args, "--", "sh", "-c", script, "sh", input.hostname ?? ""];
-  const res = await execa(argv[0] ?? "unshare", argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+  const res = await (await loadExeca())(argv[0] ?? "unshare", argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
   if (res.failed) {
     await unpinNamespaces(out).catch(() => undefined);
     if (res.isCanceled) throw new CrikitError("Canceled", "pinning namespaces was canceled");
@@ -88,7 +88,7 @@ export async function unpinNamespaces(pinned: PinnedNamespaces, options: { signa
   // One umount for all the files: one process instead of one per namespace.
   const toUnmount = files.filter((f) => mounted.has(f));
   if (toUnmount.length > 0) {
-    const res = await execa("umount", ["-l", ...toUnmount], { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+    const res = await (await loadExeca())("umount", ["-l", ...toUnmount], { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
     if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
       throw new RuntimeCommandError({ argv: ["umount", "-l", ...toUnmount], exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
     }

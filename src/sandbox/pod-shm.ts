@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 import { mkdir, readFile, rmdir } from "node:fs/promises";
-import { execa } from "execa";
+import { loadExeca } from "../lazy.js";
 import { invalidArgument } from "../errors.js";
 import { RuntimeCommandError } from "../oci/index.js";
 
@@ -29,7 +29,7 @@ export async function mountPodShm(path: string, sizeBytes: number, options: { si
   await mkdir(path, { recursive: true });
   if (await isMountPoint(path)) return;
   const argv = ["mount", "-t", "tmpfs", "-o", `nosuid,nodev,noexec,mode=1777,size=${sizeBytes}`, "shm", path];
-  const res = await execa(argv[0] as string, argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+  const res = await (await loadExeca())(argv[0] as string, argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
   if (res.failed) throw new RuntimeCommandError({ argv, exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
 }
 
@@ -42,7 +42,7 @@ export async function mountPodShm(path: string, sizeBytes: number, options: { si
 export async function unmountPodShm(path: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
   if (await isMountPoint(path)) {
     const argv = ["umount", "-l", path];
-    const res = await execa(argv[0] as string, argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
+    const res = await (await loadExeca())(argv[0] as string, argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
     if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
       throw new RuntimeCommandError({ argv, exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
     }

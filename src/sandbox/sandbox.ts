@@ -1,6 +1,20 @@
 /**
  * Pod sandboxes in two modes.
  *
+ * The rules are in the TSDoc of {@link SandboxMode}.
+ *
+ * @packageDocumentation
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { invalidArgument, isCrikitError } from "../errors.js";
+import type { ContainerRuntime } from "../runtime/index.js";
+import { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
+import { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
+
+/**
+ * How a sandbox holds its namespaces: `infra` or `pinned`.
+ *
  * 1. `infra`: an infra container runs `catatonit -P` (Debian's static
  *    catatonit, bind-mounted read-only from the host into an empty
  *    read-only rootfs; no image pull). It holds the pod's new PID, IPC and
@@ -23,18 +37,6 @@
  * Layout of `dir`: `sandbox.json`; infra mode `infra/config.json`,
  * `infra/rootfs/`, `infra.log`; pinned mode `ns/ipc`, `ns/uts`.
  *
- * @packageDocumentation
- */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
-import { invalidArgument, isCrikitError } from "../errors.js";
-import type { ContainerRuntime } from "../runtime/index.js";
-import { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
-import { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
-
-/**
- * How a sandbox holds its namespaces (see the file header).
- *
  * @public
  */
 export type SandboxMode = "infra" | "pinned";
@@ -51,7 +53,7 @@ export interface SandboxInput {
   dir: string;
   /**
    * `infra` runs catatonit as PID 1 of a shared PID namespace; `pinned` holds IPC and UTS namespaces by bind
-   * mounts, with no process (see the file header).
+   * mounts, with no process (see {@link SandboxMode}).
    */
   mode: SandboxMode;
   /** Pod hostname. */

@@ -78,12 +78,14 @@ export interface SandboxFilterInput {
   labelSelector?: Readonly<Record<string, string>> | undefined;
 }
 
+/** Whether an object's ID and labels pass a filter's ID prefix and label selector. */
+function idAndLabelsMatch(r: SandboxRecord | ContainerRecord, f: { id?: string | undefined; labelSelector?: Readonly<Record<string, string>> | undefined }): boolean {
+  return (!f.id || r.id.startsWith(f.id)) && matchLabels(r.metadata.config.labels, f.labelSelector);
+}
+
 /** Whether a stored sandbox passes a ListPodSandbox filter. @public */
 export function sandboxMatches(r: SandboxRecord, f: SandboxFilterInput | undefined): boolean {
-  if (f === undefined) return true;
-  if (f.id && !r.id.startsWith(f.id)) return false;
-  if (f.state !== undefined && criSandboxState(r) !== f.state) return false;
-  return matchLabels(r.metadata.config.labels, f.labelSelector);
+  return f === undefined || ((f.state === undefined || criSandboxState(r) === f.state) && idAndLabelsMatch(r, f));
 }
 
 /** Filters of ListContainers as plain values. @public */
@@ -97,10 +99,8 @@ export interface ContainerFilterInput {
 /** Whether a stored container passes a ListContainers filter. @public */
 export function containerMatches(r: ContainerRecord, f: ContainerFilterInput | undefined): boolean {
   if (f === undefined) return true;
-  if (f.id && !r.id.startsWith(f.id)) return false;
   if (f.podSandboxId && !r.metadata.sandboxId.startsWith(f.podSandboxId)) return false;
-  if (f.state !== undefined && criContainerState(r) !== f.state) return false;
-  return matchLabels(r.metadata.config.labels, f.labelSelector);
+  return (f.state === undefined || criContainerState(r) === f.state) && idAndLabelsMatch(r, f);
 }
 
 /** Splits an image config `User` into a numeric uid or a user name, as CRI `Image.uid`/`username` want. @public */

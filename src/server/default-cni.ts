@@ -20,6 +20,12 @@ export interface DefaultCniOptions {
   subnet?: string;
   /** Add a default route through the bridge (and masquerade). @defaultValue true */
   defaultRoute?: boolean;
+  /**
+   * Where `host-local` keeps its allocations (its `dataDir`; the network's
+   * directory is `<ipamDataDir>/<name>`).
+   * @defaultValue host-local's own, `/var/lib/cni/networks`
+   */
+  ipamDataDir?: string;
 }
 
 /**
@@ -42,6 +48,7 @@ export function defaultCniConflist(options: DefaultCniOptions = {}): Record<stri
         ipam: {
           type: "host-local",
           ranges: [[{ subnet: options.subnet ?? "10.88.0.0/16" }]],
+          ...(options.ipamDataDir !== undefined ? { dataDir: options.ipamDataDir } : {}),
           ...(defaultRoute ? { routes: [{ dst: "0.0.0.0/0" }] } : {}),
         },
       },

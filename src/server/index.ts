@@ -6,7 +6,15 @@
  * @packageDocumentation
  */
 export { CriService } from "./cri-service.js";
-export type { CriServiceOptions, CallContext, ServiceLogger } from "./cri-service.js";
+export type { CriServiceDeps } from "./cri-service.js";
+export { createCriService } from "./create-cri-service.js";
+export { createCniPodNetwork } from "./cni-pod-network.js";
+export type { CriServiceOptions, ServiceLogger } from "./create-cri-service.js";
+export type { CallContext, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment } from "./service-context.js";
+export type { RecordStore, SandboxFileRecord, ContainerFileRecord } from "./record-codec.js";
+export { createMonotonicClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { RUNTIME_RPCS, IMAGE_RPCS } from "./rpc-names.js";
 export { EventBroadcaster } from "./event-broadcaster.js";
 export type { EventBroadcasterOptions } from "./event-broadcaster.js";
 export { LateResults } from "./late-results.js";
@@ -30,4 +38,6 @@ export {
 } from "./cri-convert.js";
 export type { SandboxFilterInput, ContainerFilterInput, ContainerStatusFacts } from "./cri-convert.js";
 export { defaultCniConflist, ensureDefaultCniConfig } from "./default-cni.js";
+export { createOciStreamingRuntime } from "./streaming-runtime.js";
+export type { OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./streaming-runtime.js";
 export type { DefaultCniOptions } from "./default-cni.js";

@@ -2,15 +2,7 @@
  * Container and sandbox spec options for `linux`: namespaces, resources,
  * the cgroups path, sysctls, devices, masked and read-only paths.
  *
- * Namespaces of a container: network, IPC and UTS are the sandbox's, joined
- * by path (`/proc/<sandboxPid>/ns/*` or explicit paths), or the host's for
- * NODE modes (host network also means the host's UTS). PID: POD joins the
- * sandbox's, CONTAINER creates one, NODE uses the host's, TARGET joins the
- * target container's. User namespaces: with mode POD and mappings, the
- * sandbox creates one with the mappings and containers join it (the
- * mappings are repeated, as containerd does); refused with InvalidArgument
- * when `features.userNamespaces` is false. A mount namespace is always new;
- * a cgroup namespace only with `features.cgroupNamespace`.
+ * The rules are in the TSDoc of {@link withContainerNamespaces}.
  *
  * @packageDocumentation
  */
@@ -61,7 +53,17 @@ function usernsOf(ns: NamespaceOption | undefined, input: CommonSpecInput): User
 }
 
 /**
- * Set the container's namespaces (see the file header).
+ * Set the container's namespaces.
+ *
+ * Namespaces of a container: network, IPC and UTS are the sandbox's, joined
+ * by path (`/proc/<sandboxPid>/ns/*` or explicit paths), or the host's for
+ * NODE modes (host network also means the host's UTS). PID: POD joins the
+ * sandbox's, CONTAINER creates one, NODE uses the host's, TARGET joins the
+ * target container's. User namespaces: with mode POD and mappings, the
+ * sandbox creates one with the mappings and containers join it (the
+ * mappings are repeated, as containerd does); refused with InvalidArgument
+ * when `features.userNamespaces` is false. A mount namespace is always new;
+ * a cgroup namespace only with `features.cgroupNamespace`.
  *
  * @public
  */

@@ -1,29 +1,7 @@
 /**
  * Container and sandbox spec options for mounts.
  *
- * A container's mounts, in order: the defaults (proc, dev, devpts, shm,
- * mqueue, sysfs, cgroup; sysfs and cgroup read-write when privileged), the
- * pod files (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) and
- * `/dev/shm` (the pod's, or the host's with host IPC), the CRI mounts and
- * the image config's anonymous volumes, these three sorted together by path
- * depth (stable) so a parent is mounted before its children. A pod file
- * whose destination is a CRI mount is dropped, and so is a default mount
- * at or under any of these destinations.
- *
- * Missing host paths: the CRI says a CRI mount whose `host_path` does not
- * exist is an error (the kubelet itself creates `DirectoryOrCreate` paths),
- * so by default crikit reports InvalidArgument naming `mounts[i].host_path`;
- * with `features.missingHostPath = "create"` it creates the directory
- * through {@link SpecHost.mkdirAll}, as containerd does. Without a
- * {@link SpecHost} host paths are not checked. Symlinks in host paths are
- * left to the kernel (bind mounts follow them).
- *
- * Propagation: PRIVATE gives `rprivate`; HOST_TO_CONTAINER gives `rslave`
- * and at least `rslave` rootfs propagation; BIDIRECTIONAL gives `rshared`
- * and `shared` rootfs propagation. Recursive read-only (`rro`) needs
- * `readonly`, PRIVATE propagation and `features.recursiveReadOnlyMounts`.
- * SELinux relabelling (`selinux_relabel`) is a host effect the runtime
- * performs before start; the spec records nothing for it.
+ * The rules are in the TSDoc of {@link withContainerMounts}.
  *
  * @packageDocumentation
  */
@@ -185,7 +163,31 @@ function sizeShm(spec: OciSpec, input: CommonSpecInput): void {
 /**
  * Set the container's mounts: defaults (read-write sysfs and cgroup when
  * privileged), pod files, `/dev/shm`, CRI mounts, image volumes and
- * anonymous volumes (see the file header for the rules).
+ * anonymous volumes.
+ *
+ * A container's mounts, in order: the defaults (proc, dev, devpts, shm,
+ * mqueue, sysfs, cgroup; sysfs and cgroup read-write when privileged), the
+ * pod files (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) and
+ * `/dev/shm` (the pod's, or the host's with host IPC), the CRI mounts and
+ * the image config's anonymous volumes, these three sorted together by path
+ * depth (stable) so a parent is mounted before its children. A pod file
+ * whose destination is a CRI mount is dropped, and so is a default mount
+ * at or under any of these destinations.
+ *
+ * Missing host paths: the CRI says a CRI mount whose `host_path` does not
+ * exist is an error (the kubelet itself creates `DirectoryOrCreate` paths),
+ * so by default crikit reports InvalidArgument naming `mounts[i].host_path`;
+ * with `features.missingHostPath = "create"` it creates the directory
+ * through {@link SpecHost.mkdirAll}, as containerd does. Without a
+ * {@link SpecHost} host paths are not checked. Symlinks in host paths are
+ * left to the kernel (bind mounts follow them).
+ *
+ * Propagation: PRIVATE gives `rprivate`; HOST_TO_CONTAINER gives `rslave`
+ * and at least `rslave` rootfs propagation; BIDIRECTIONAL gives `rshared`
+ * and `shared` rootfs propagation. Recursive read-only (`rro`) needs
+ * `readonly`, PRIVATE propagation and `features.recursiveReadOnlyMounts`.
+ * SELinux relabelling (`selinux_relabel`) is a host effect the runtime
+ * performs before start; the spec records nothing for it.
  *
  * @public
  */

@@ -38,6 +38,7 @@ import { join } from "node:path";
 import { parseProcCgroup } from "./cgroup-files.js";
 import { locateCgroupPath, locateProcCgroups, parseCgroupMounts, type CgroupDir, type CgroupLocation, type CgroupMount } from "./cgroup-mounts.js";
 import { cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, type CgroupSample } from "./cgroup-sample.js";
+import { detailFromV1, detailFromV2, type CgroupDetail } from "./cgroup-detail.js";
 import { parseNetDev, type NetInterfaceSample } from "./net-dev.js";
 
 /**
@@ -48,6 +49,8 @@ import { parseNetDev, type NetInterfaceSample } from "./net-dev.js";
 export interface CgroupReadOptions {
   /** Read the process count too. @defaultValue false */
   pids?: boolean;
+  /** Read the counters of the CRI metrics too (`CgroupSample.detail`, see `cgroup-detail.ts`). @defaultValue false */
+  detail?: boolean;
 }
 
 /**
@@ -82,7 +85,11 @@ export interface CgroupReaderOptions {
   mountinfo?: string;
   /** Wall clock in ns. @defaultValue a microsecond-precision clock */
   nowNs?: () => bigint;
-  /** Cgroup files kept open at most (see the file header); 0 opens each file per read. @defaultValue 4096 */
+  /**
+   * Cgroup files kept open at most; 0 opens each file per read. A read is one `pread` on a descriptor kept open
+   * (the open, a kernfs path walk, is most of its cost); files stay open until {@link CgroupReader.release} or a
+   * failed read. @defaultValue 4096
+   */
   maxOpenFiles?: number;
 }
 
@@ -95,7 +102,10 @@ export function wallClockNs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
-/** A kernel file's text, or undefined when it cannot be read (see the file header for why this is synchronous). */
+/**
+ * A kernel file's text, or undefined when it cannot be read. Synchronous: cgroupfs and procfs files live in kernel
+ * memory and cost about 15 µs to read, where `node:fs/promises` adds five thread-pool round trips per file.
+ */
 function readOpt(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
@@ -165,6 +175,17 @@ class OpenFiles {
   }
 }
 
+/** The v1 `cpu` controller's directory of the cgroup whose `cpuacct` directory is `acct`. */
+function v1CpuDir(acct: CgroupDir | undefined, mounts: readonly CgroupMount[]): CgroupDir | undefined {
+  if (acct === undefined || acct.version !== 1) return undefined;
+  const v1 = mounts.filter((m) => m.version === 1);
+  const acctMount = v1.find((m) => m.controllers.includes("cpuacct") && (acct.dir === m.mountPoint || acct.dir.startsWith(`${m.mountPoint}/`)));
+  if (acctMount === undefined) return undefined;
+  if (acctMount.controllers.includes("cpu")) return acct;
+  const cpuMount = v1.find((m) => m.controllers.includes("cpu") && m.root === acctMount.root);
+  return cpuMount === undefined ? undefined : { version: 1, dir: cpuMount.mountPoint + acct.dir.slice(acctMount.mountPoint.length) };
+}
+
 /**
  * The default {@link CgroupReader} over the proc filesystem and the mounted
  * cgroup hierarchies (v1, hybrid or v2).
@@ -177,9 +198,45 @@ export function createCgroupReader(options: CgroupReaderOptions = {}): CgroupRea
   const open = new OpenFiles(options.maxOpenFiles ?? 4096);
   const file = (d: CgroupDir | undefined, name: string): string | undefined => open.read(d, name);
   let mounts: Promise<CgroupMount[]> | undefined;
+  let known: CgroupMount[] = [];
   const getMounts = (): Promise<CgroupMount[]> => {
-    mounts ??= (options.mountinfo !== undefined ? Promise.resolve(options.mountinfo) : readFile(join(proc, "self", "mountinfo"), "utf8")).then(parseCgroupMounts);
+    mounts ??= (options.mountinfo !== undefined ? Promise.resolve(options.mountinfo) : readFile(join(proc, "self", "mountinfo"), "utf8")).then((t) => (known = parseCgroupMounts(t)));
     return mounts;
+  };
+  /**
+   * The extra counters. v1's throttling counters live in the `cpu`
+   * controller, which may be mounted apart from `cpuacct` (this machine):
+   * its directory is the same cgroup path under the `cpu` mount.
+   */
+  const readDetail = (loc: CgroupLocation, memoryStat: string | undefined, pidsCurrent: string | undefined, ms: readonly CgroupMount[]): CgroupDetail => {
+    const { cpu, memory: mem, pids } = loc;
+    const pidsNow = pidsCurrent ?? file(pids, "pids.current");
+    // cgroup.procs is opened per read: a descriptor kept open keeps listing
+    // the pids of its first read (the kernel caches the list per open file).
+    const procsDir = pids ?? mem ?? cpu;
+    const procs = procsDir === undefined ? undefined : readOpt(join(procsDir.dir, "cgroup.procs"));
+    if (cpu?.version === 2 || (cpu === undefined && mem?.version === 2)) {
+      return detailFromV2({
+        cpuStat: file(cpu, "cpu.stat"),
+        memoryStat,
+        memoryEvents: file(mem, "memory.events"),
+        memoryPeak: file(mem, "memory.peak"),
+        pidsCurrent: pidsNow,
+        pidsMax: file(pids, "pids.max"),
+        procs,
+      });
+    }
+    return detailFromV1({
+      cpuacctStat: file(cpu, "cpuacct.stat"),
+      cpuStat: file(v1CpuDir(cpu, ms), "cpu.stat"),
+      memoryStat,
+      memoryFailcnt: file(mem, "memory.failcnt"),
+      memoryMaxUsage: file(mem, "memory.max_usage_in_bytes"),
+      memoryOomControl: file(mem, "memory.oom_control"),
+      pidsCurrent: pidsNow,
+      pidsMax: file(pids, "pids.max"),
+      procs,
+    });
   };
   return {
     async locateProcess(pid) {
@@ -213,14 +270,16 @@ export function createCgroupReader(options: CgroupReaderOptions = {}): CgroupRea
         v1 ? memoryFromV1({ usage: m1, limit: m2, stat: m3, memswUsage: m4, memswLimit: m5 }) : memoryFromV2({ current: m1, max: m2, stat: m3, swapCurrent: m4, swapMax: m5 });
       if (cpuUsageNs === undefined && memory === undefined) return undefined;
       const count = pidsText === undefined ? undefined : /^\d+$/.test(pidsText.trim()) ? BigInt(pidsText.trim()) : undefined;
-      return { timestampNs: at, cpuUsageNs, memory, swap, pids: count };
+      const sample: CgroupSample = { timestampNs: at, cpuUsageNs, memory, swap, pids: count };
+      if (opts.detail === true) sample.detail = readDetail(loc, m3, pidsText, await getMounts());
+      return sample;
     },
     async netDev(pid) {
       const text = readOpt(join(proc, String(pid), "net", "dev"));
       return text === undefined ? undefined : parseNetDev(text);
     },
     release(loc) {
-      for (const d of [loc.cpu, loc.memory, loc.pids]) if (d !== undefined) open.release(d.dir);
+      for (const d of [loc.cpu, loc.memory, loc.pids, v1CpuDir(loc.cpu, known)]) if (d !== undefined) open.release(d.dir);
     },
     close() {
       open.close();

@@ -20,6 +20,7 @@
  * @packageDocumentation
  */
 import { keyedValue, parseCgroupLimit, parseCgroupValue } from "./cgroup-files.js";
+import type { CgroupDetail } from "./cgroup-detail.js";
 
 /**
  * Memory counters of a cgroup.
@@ -69,6 +70,8 @@ export interface CgroupSample {
   swap?: SwapSample | undefined;
   /** Number of processes (tasks). */
   pids?: bigint | undefined;
+  /** The counters beyond the CRI stats (see `cgroup-detail.ts`), when asked for. */
+  detail?: CgroupDetail | undefined;
 }
 
 /**

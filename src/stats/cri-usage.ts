@@ -62,7 +62,9 @@ export function toCpuUsage(usageNs: bigint, nanoCores: bigint | undefined, times
 }
 
 /**
- * A CRI `MemoryUsage` (see the file header for working set and available).
+ * A CRI `MemoryUsage`: working set = usage − inactive file pages (never
+ * below 0); available = limit − working set when there is a limit (never
+ * below 0), absent otherwise.
  *
  * @public
  */

@@ -4,17 +4,7 @@
  * links counted once, the root included; and a per-key cache refreshed at
  * most once per period.
  *
- * ## Cache, per key
- *
- * ```
- * (none) --get--> walking (callers wait) --> fresh
- * fresh --get within the period--> the cached value
- * fresh --get after the period--> the cached value now, and one walk in the background --> fresh
- * any --forget / retain without it--> (none)
- * ```
- *
- * A walk is one `lstat` per entry; the period keeps repeated list calls
- * from walking every time (containerd collects this in the background).
+ * The rules are in the TSDoc of {@link DirUsageCache}.
  *
  * @packageDocumentation
  */
@@ -111,7 +101,19 @@ interface CacheEntry {
 
 /**
  * Directory usage per key (a container ID), walked at most once per period
- * (see the file header).
+ * (see below).
+ *
+ * ## Cache, per key
+ *
+ * ```
+ * (none) --get--> walking (callers wait) --> fresh
+ * fresh --get within the period--> the cached value
+ * fresh --get after the period--> the cached value now, and one walk in the background --> fresh
+ * any --forget / retain without it--> (none)
+ * ```
+ *
+ * A walk is one `lstat` per entry; the period keeps repeated list calls
+ * from walking every time (containerd collects this in the background).
  *
  * @public
  */

@@ -4,8 +4,9 @@
  * rates, writable-layer usage, conversion to the CRI stats messages, and
  * the {@link StatsCollector} that puts them together for the stats RPCs.
  *
- * Pure: cgroup-files, cgroup-mounts, cgroup-sample, net-dev, cpu-rate,
- * cri-usage. Effects: cgroup-reader (behind {@link CgroupReader}),
+ * Pure: cgroup-files, cgroup-mounts, cgroup-sample, cgroup-detail, net-dev,
+ * cpu-rate, cri-usage, pod-metrics (the CRI metrics RPCs' descriptors and
+ * values). Effects: cgroup-reader (behind {@link CgroupReader}),
  * dir-usage, stats-collector.
  *
  * @packageDocumentation
@@ -27,4 +28,16 @@ export type { CgroupReader, CgroupReaderOptions, CgroupReadOptions } from "./cgr
 export { dirUsage, DirUsageCache } from "./dir-usage.js";
 export type { DirUsage, DirUsageCacheOptions } from "./dir-usage.js";
 export { StatsCollector, CONTAINERS_PER_TURN } from "./stats-collector.js";
-export type { StatsCollectorOptions, ContainerStatsSubject, PodStatsSubject, ContainerStatsInit, PodSandboxStatsInit } from "./stats-collector.js";
+export type {
+  StatsCollectorOptions,
+  ContainerStatsSubject,
+  PodStatsSubject,
+  ContainerMetricsSubject,
+  PodMetricsSubject,
+  ContainerStatsInit,
+  PodSandboxStatsInit,
+} from "./stats-collector.js";
+export { USER_HZ, countLines, detailFromV1, detailFromV2, sumDetails } from "./cgroup-detail.js";
+export type { CgroupDetail, DetailV1Files, DetailV2Files } from "./cgroup-detail.js";
+export { METRIC_BASE_LABELS, METRIC_SPECS, metricDescriptors, toPodSandboxMetrics } from "./pod-metrics.js";
+export type { MetricSpec, MetricLabelValues, ContainerMetricsInput, PodMetricsInput, MetricDescriptorInit, MetricInit, PodSandboxMetricsInit } from "./pod-metrics.js";

@@ -29,6 +29,14 @@ export interface NetInterfaceSample {
   txBytes: bigint;
   /** Cumulative transmit errors (CRI `tx_errors`). */
   txErrors: bigint;
+  /** Cumulative packets received (the CRI metrics only). */
+  rxPackets?: bigint | undefined;
+  /** Cumulative received packets dropped (the CRI metrics only). */
+  rxDropped?: bigint | undefined;
+  /** Cumulative packets transmitted (the CRI metrics only). */
+  txPackets?: bigint | undefined;
+  /** Cumulative transmitted packets dropped (the CRI metrics only). */
+  txDropped?: bigint | undefined;
 }
 
 /**
@@ -47,7 +55,7 @@ export function parseNetDev(text: string): NetInterfaceSample[] {
     const f = line.slice(colon + 1).trim().split(/\s+/);
     if (f.length < 16 || !f.every((x) => /^\d+$/.test(x))) continue;
     const n = (i: number): bigint => BigInt(f[i] as string);
-    out.push({ name, rxBytes: n(0), rxErrors: n(2), txBytes: n(8), txErrors: n(10) });
+    out.push({ name, rxBytes: n(0), rxErrors: n(2), txBytes: n(8), txErrors: n(10), rxPackets: n(1), rxDropped: n(3), txPackets: n(9), txDropped: n(11) });
   }
   return out;
 }

@@ -2,33 +2,21 @@
  * Container and pod stats for the CRI stats RPCs, from cgroup readings,
  * network counters and the writable layer's usage.
  *
- * ## What a subject gets
- *
- * - container: attributes always; cpu, memory and swap while its init
- *   process runs and its cgroup is readable; the writable layer always
- *   (walked at most once per period, see {@link DirUsageCache});
- * - pod: attributes; cpu, memory and process count from the pod's own
- *   cgroup (its `cgroup_parent`, as the kubelet sets it) or, without one,
- *   the sum of its running members' cgroups (containers and infra
- *   process); network from `/proc/<pid>/net/dev` of any running process in
- *   the pod's network namespace; the containers' stats.
- *
- * `usage_nano_cores` comes from the previous reading of the same object
- * ({@link CpuRateTracker}); the first reading has none.
- *
- * A process's cgroup location is cached per (object, pid): a container's
- * cgroup does not move while its init process lives.
+ * The rules are in the TSDoc of {@link StatsCollector}.
  *
  * @packageDocumentation
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerAttributesSchema, ContainerStatsSchema, PodSandboxAttributesSchema, PodSandboxStatsSchema } from "../cri.js";
 import type { CgroupLocation } from "./cgroup-mounts.js";
-import { createCgroupReader, wallClockNs, type CgroupReader } from "./cgroup-reader.js";
+import { createCgroupReader, wallClockNs, type CgroupReader, type CgroupReadOptions } from "./cgroup-reader.js";
+import { sumDetails, type CgroupDetail } from "./cgroup-detail.js";
+import { toPodSandboxMetrics, type MetricLabelValues, type PodSandboxMetricsInit } from "./pod-metrics.js";
 import { sumSamples, type CgroupSample } from "./cgroup-sample.js";
 import { CpuRateTracker } from "./cpu-rate.js";
 import { toCpuUsage, toFilesystemUsage, toMemoryUsage, toNetworkUsage, toProcessUsage, toSwapUsage } from "./cri-usage.js";
 import { DirUsageCache } from "./dir-usage.js";
+import type { NetInterfaceSample } from "./net-dev.js";
 
 /** A CRI `ContainerStats` init shape. @public */
 export type ContainerStatsInit = MessageInitShape<typeof ContainerStatsSchema>;
@@ -74,6 +62,30 @@ export interface PodStatsSubject {
 }
 
 /**
+ * A container to report metrics on.
+ *
+ * @public
+ */
+export interface ContainerMetricsSubject extends ContainerStatsSubject {
+  /** Its metric labels (see `pod-metrics.ts`). */
+  labels: MetricLabelValues;
+  /** When it started, in ns since the epoch. */
+  startedAtNs?: bigint | undefined;
+}
+
+/**
+ * A pod to report metrics on.
+ *
+ * @public
+ */
+export interface PodMetricsSubject extends Omit<PodStatsSubject, "containers"> {
+  /** Its metric labels (see `pod-metrics.ts`). */
+  labels: MetricLabelValues;
+  /** Its containers. */
+  containers: readonly ContainerMetricsSubject[];
+}
+
+/**
  * Options of {@link StatsCollector}.
  *
  * @public
@@ -111,7 +123,24 @@ interface ContainerReading {
 }
 
 /**
- * Collects CRI container and pod stats (see the file header). State (CPU
+ * Collects CRI container and pod stats. State (CPU
+ *
+ * ## What a subject gets
+ *
+ * - container: attributes always; cpu, memory and swap while its init
+ *   process runs and its cgroup is readable; the writable layer always
+ *   (walked at most once per period, see {@link DirUsageCache});
+ * - pod: attributes; cpu, memory and process count from the pod's own
+ *   cgroup (its `cgroup_parent`, as the kubelet sets it) or, without one,
+ *   the sum of its running members' cgroups (containers and infra
+ *   process); network from `/proc/<pid>/net/dev` of any running process in
+ *   the pod's network namespace; the containers' stats.
+ *
+ * `usage_nano_cores` comes from the previous reading of the same object
+ * ({@link CpuRateTracker}); the first reading has none.
+ *
+ * A process's cgroup location is cached per (object, pid): a container's
+ * cgroup does not move while its init process lives.
  * baselines, writable-layer cache, cgroup locations) lives as long as the
  * collector; call {@link StatsCollector.forget} when an object is removed.
  *
@@ -226,36 +255,99 @@ export class StatsCollector {
     });
   }
 
-  async #podSample(p: PodStatsSubject, readings: readonly ContainerReading[]): Promise<CgroupSample | undefined> {
+  async #podSample(p: Omit<PodStatsSubject, "containers">, readings: readonly ContainerReading[], detail = false): Promise<CgroupSample | undefined> {
+    const opts: CgroupReadOptions = detail ? { pids: true, detail: true } : { pids: true };
     if (p.cgroupPath !== undefined) {
       let cached = this.#podCgroups.get(p.id);
       if (cached === undefined || cached.path !== p.cgroupPath) {
         cached = { path: p.cgroupPath, loc: this.#reader.locatePath(p.cgroupPath) };
         this.#podCgroups.set(p.id, cached);
       }
-      const own = await this.#reader.read(await cached.loc, { pids: true });
+      const own = await this.#reader.read(await cached.loc, opts);
       if (own !== undefined) return own;
     }
     const parts = readings.map((r) => r.sample).filter((s): s is CgroupSample => s !== undefined);
     for (const pid of p.podPids) {
-      const s = await this.#readPid(`pod-process:${p.id}:${pid}`, pid, true);
+      const s = await this.#readPid(`pod-process:${p.id}:${pid}`, pid, opts);
       if (s !== undefined) parts.push(s);
     }
-    return parts.length > 0 ? sumSamples(parts, this.#now()) : undefined;
+    if (parts.length === 0) return undefined;
+    const sum = sumSamples(parts, this.#now());
+    if (detail) sum.detail = sumDetails(parts.map((x) => x.detail).filter((x): x is CgroupDetail => x !== undefined));
+    return sum;
   }
 
   async #network(p: PodStatsSubject): Promise<NonNullable<PodSandboxStatsInit["linux"]>["network"]> {
+    const at = this.#now();
+    const ifaces = await this.#interfaces(p);
+    return ifaces === undefined ? undefined : toNetworkUsage(ifaces, at);
+  }
+
+  /** The interfaces of the pod's network namespace, read through any running process in it. */
+  async #interfaces(p: Pick<PodStatsSubject, "ownNetwork" | "podPids"> & { containers: readonly ContainerStatsSubject[] }): Promise<NetInterfaceSample[] | undefined> {
     if (!p.ownNetwork) return undefined;
     const pids = [...p.podPids, ...p.containers.map((c) => c.pid).filter((x): x is number => x !== undefined && x > 0)];
     for (const pid of pids) {
-      const at = this.#now();
       const ifaces = await this.#reader.netDev(pid);
-      if (ifaces !== undefined) return toNetworkUsage(ifaces, at);
+      if (ifaces !== undefined) return ifaces;
     }
     return undefined;
   }
 
-  async #readPid(key: string, pid: number, pids: boolean): Promise<CgroupSample | undefined> {
+  /**
+   * The CRI metrics of one pod and its containers (see `pod-metrics.ts`).
+   * Unlike the stats calls it leaves the CPU rate baselines alone.
+   */
+  async podMetrics(subject: PodMetricsSubject): Promise<PodSandboxMetricsInit> {
+    const opts: CgroupReadOptions = { pids: true, detail: true };
+    const readings = await Promise.all(
+      subject.containers.map(async (c) => {
+        if ((c.pid === undefined || c.pid <= 0) && this.#locations.has(c.id)) this.#dropLocation(c.id);
+        const [sample, layer] = await Promise.all([
+          c.pid !== undefined && c.pid > 0 ? this.#readPid(c.id, c.pid, opts) : Promise.resolve(undefined),
+          c.writableLayerDir !== undefined ? this.#layers.get(c.id, c.writableLayerDir).catch(() => undefined) : Promise.resolve(undefined),
+        ]);
+        return { c, sample, layer };
+      }),
+    );
+    this.#dropPodProcesses(subject.id, subject.ready ? subject.podPids : []);
+    const [sample, network] = subject.ready
+      ? await Promise.all([this.#podSample(subject, readings.map((r) => ({ stats: {}, sample: r.sample })), true), this.#interfaces(subject)])
+      : [undefined, undefined];
+    return toPodSandboxMetrics({
+      labels: subject.labels,
+      sample,
+      network,
+      nowNs: this.#now(),
+      containers: readings.map(({ c, sample: s, layer }) => ({
+        labels: c.labels,
+        sample: s,
+        ...(layer !== undefined && c.writableLayerDir !== undefined ? { writableLayer: { dir: c.writableLayerDir, usedBytes: layer.usedBytes } } : {}),
+        ...(c.startedAtNs !== undefined ? { startedAtNs: c.startedAtNs } : {}),
+      })),
+    });
+  }
+
+  /** The metrics of several pods, in the given order, about {@link CONTAINERS_PER_TURN} containers' worth per event-loop turn. */
+  async listPodMetrics(subjects: readonly PodMetricsSubject[]): Promise<PodSandboxMetricsInit[]> {
+    const out: PodSandboxMetricsInit[] = [];
+    let batch: Promise<PodSandboxMetricsInit>[] = [];
+    let weight = 0;
+    for (const s of subjects) {
+      batch.push(this.podMetrics(s));
+      weight += 1 + s.containers.length;
+      if (weight >= CONTAINERS_PER_TURN) {
+        out.push(...(await Promise.all(batch)));
+        batch = [];
+        weight = 0;
+        await nextTurn();
+      }
+    }
+    out.push(...(await Promise.all(batch)));
+    return out;
+  }
+
+  async #readPid(key: string, pid: number, opts: CgroupReadOptions): Promise<CgroupSample | undefined> {
     let cached = this.#locations.get(key);
     if (cached === undefined || cached.pid !== pid) {
       this.#dropLocation(key);
@@ -267,7 +359,7 @@ export class StatsCollector {
       this.#locations.delete(key);
       return undefined;
     }
-    const s = await this.#reader.read(loc, { pids });
+    const s = await this.#reader.read(loc, opts);
     if (s === undefined) this.#dropLocation(key);
     return s;
   }
@@ -276,7 +368,7 @@ export class StatsCollector {
     // A container that no longer runs keeps no open files.
     if ((c.pid === undefined || c.pid <= 0) && this.#locations.has(c.id)) this.#dropLocation(c.id);
     const [sample, layer] = await Promise.all([
-      c.pid !== undefined && c.pid > 0 ? this.#readPid(c.id, c.pid, pids) : Promise.resolve(undefined),
+      c.pid !== undefined && c.pid > 0 ? this.#readPid(c.id, c.pid, { pids }) : Promise.resolve(undefined),
       c.writableLayerDir !== undefined ? this.#layers.get(c.id, c.writableLayerDir).catch(() => undefined) : Promise.resolve(undefined),
     ]);
     const stats: ContainerStatsInit = { attributes: c.attributes };

@@ -46,6 +46,7 @@
 import type { ContainerConfig, ContainerResources } from "../cri.js";
 import { CrikitError, invalidArgument } from "../errors.js";
 import { Store } from "./store.js";
+import type { ParkedResult } from "./sandbox-store.js";
 import type { StoreRecord } from "./store.js";
 
 /**
@@ -67,6 +68,34 @@ export interface ContainerMetadata {
   readonly imageRef: string;
   /** The absolute path of the container log, or `""` for none. */
   readonly logPath: string;
+  /** How it runs (the service's facts; absent for a container added by hand). */
+  readonly runtime?: ContainerRuntimeFacts | undefined;
+}
+
+/**
+ * How a container runs: fixed at CreateContainer.
+ *
+ * @public
+ */
+export interface ContainerRuntimeFacts {
+  /** The handler that runs it (its pod's). */
+  readonly handler: string;
+  /** Its bundle: `config.json` and `rootfs/`. */
+  readonly bundle: string;
+  /** Its writable layer's directory (`upper`, `work`, `volumes`). */
+  readonly rwDir: string;
+  /** The file its output goes to. */
+  readonly logFile: string;
+  /** The image's name ContainerStatus reports. */
+  readonly imageName: string;
+  /** The repo digest ContainerStatus reports as image_ref (else the ID). */
+  readonly imageRepoDigest?: string | undefined;
+  /** Its stop signal's name. */
+  readonly stopSignal: string;
+  /** The user its process runs as. */
+  readonly user?: { readonly uid: number; readonly gid: number; readonly additionalGids: readonly number[] } | undefined;
+  /** Its main process's host pid at create (0 for none). */
+  readonly pid: number;
 }
 
 /**
@@ -98,6 +127,8 @@ export interface ContainerStatus {
   readonly starting: boolean;
   /** RemoveContainer is in progress; a container being removed must not start. */
   readonly removing: boolean;
+  /** Set while it is a parked late result: hidden from List and Status. */
+  readonly parked?: ParkedResult | undefined;
 }
 
 /**

@@ -3,37 +3,7 @@
  * index from repo tags and repo digests to IDs (containerd's
  * `internal/cri/store/image`, docker's reference store).
  *
- * ## Identity and references
- *
- * - An image's ID is the digest of its config blob, `sha256:<64 hex>` (CRI
- *   `Image.id`). Other digest algorithms are refused with `InvalidArgument`;
- *   registries and CRI runtimes use sha256 for image IDs.
- * - `repoTags` (`docker.io/library/busybox:1.36`) and `repoDigests`
- *   (`docker.io/library/busybox@sha256:...`) are references to the image.
- *   They arrive already normalized (that is the reference module's job); this
- *   store only tells them apart by the `@` that every repo digest has and no
- *   tag has.
- * - A reference belongs to at most one image. Giving a reference to an image
- *   (by {@link ImageStore.add} or {@link ImageStore.addReferences}) takes it
- *   away from the image that held it, as containerd and docker do when a
- *   tag is pulled again and now points at a new image.
- * - An image that loses its last reference stays in the store, with empty
- *   `repoTags` and `repoDigests` (docker's "dangling" image). containerd's
- *   CRI store forgets such an image, though its content stays on disk until
- *   containerd's garbage collector runs; keeping it listed lets the kubelet's
- *   image garbage collection see it and remove it by ID.
- *
- * ## Resolution
- *
- * {@link ImageStore.resolve} takes, in this order: a full image ID; a repo
- * tag or repo digest; a unique prefix of the ID's hex digits, with or
- * without `sha256:` (as `crictl rmi 3f2a` expects). An ambiguous prefix
- * throws `InvalidArgument` (`details.reason` `"AmbiguousPrefix"`); nothing
- * matching throws `NotFound`.
- *
- * Records are deep-frozen snapshots: every change stores a new record.
- * Sizes are `bigint` bytes, as CRI `Image.size` (uint64) is typed in
- * protobuf-es.
+ * The rules are in the TSDoc of {@link ImageStore}.
  *
  * @packageDocumentation
  */
@@ -124,8 +94,39 @@ function checkRefs(list: readonly string[] | undefined, field: "repoTags" | "rep
 }
 
 /**
- * Images by ID, with their repo tags and repo digests kept consistent. See
- * the file header for the rules.
+ * Images by ID, with their repo tags and repo digests kept consistent.
+ *
+ * ## Identity and references
+ *
+ * - An image's ID is the digest of its config blob, `sha256:<64 hex>` (CRI
+ *   `Image.id`). Other digest algorithms are refused with `InvalidArgument`;
+ *   registries and CRI runtimes use sha256 for image IDs.
+ * - `repoTags` (`docker.io/library/busybox:1.36`) and `repoDigests`
+ *   (`docker.io/library/busybox@sha256:...`) are references to the image.
+ *   They arrive already normalized (that is the reference module's job); this
+ *   store only tells them apart by the `@` that every repo digest has and no
+ *   tag has.
+ * - A reference belongs to at most one image. Giving a reference to an image
+ *   (by {@link ImageStore.add} or {@link ImageStore.addReferences}) takes it
+ *   away from the image that held it, as containerd and docker do when a
+ *   tag is pulled again and now points at a new image.
+ * - An image that loses its last reference stays in the store, with empty
+ *   `repoTags` and `repoDigests` (docker's "dangling" image). containerd's
+ *   CRI store forgets such an image, though its content stays on disk until
+ *   containerd's garbage collector runs; keeping it listed lets the kubelet's
+ *   image garbage collection see it and remove it by ID.
+ *
+ * ## Resolution
+ *
+ * {@link ImageStore.resolve} takes, in this order: a full image ID; a repo
+ * tag or repo digest; a unique prefix of the ID's hex digits, with or
+ * without `sha256:` (as `crictl rmi 3f2a` expects). An ambiguous prefix
+ * throws `InvalidArgument` (`details.reason` `"AmbiguousPrefix"`); nothing
+ * matching throws `NotFound`.
+ *
+ * Records are deep-frozen snapshots: every change stores a new record.
+ * Sizes are `bigint` bytes, as CRI `Image.size` (uint64) is typed in
+ * protobuf-es.
  *
  * @example
  * ```ts

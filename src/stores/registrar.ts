@@ -3,6 +3,15 @@
  * `makeSandboxName` and `makeContainerName`) and the IDs (keys) that hold
  * them, as containerd's `internal/registrar` and CRI-O's name index keep it.
  *
+ * The rules are in the TSDoc of {@link Registrar}.
+ *
+ * @packageDocumentation
+ */
+import { CrikitError, invalidArgument } from "../errors.js";
+
+/**
+ * Name-to-key reservations, one-to-one.
+ *
  * A create request reserves the name first and releases it if creation
  * fails, so that a second request for the same pod or container attempt is
  * refused while the first is still in flight.
@@ -23,13 +32,6 @@
  * - `release` and `releaseByKey` are idempotent.
  * - Nothing depends on the clock, so a wrong wall clock after a reboot cannot
  *   make a name look reserved (containerd issue 10842).
- *
- * @packageDocumentation
- */
-import { CrikitError, invalidArgument } from "../errors.js";
-
-/**
- * Name-to-key reservations, one-to-one. See the file header.
  *
  * @example
  * ```ts

@@ -3,6 +3,118 @@
  * records the sandbox's life, and the CRI state derived from it
  * (containerd's `internal/cri/store/sandbox`).
  *
+ * The rules are in the TSDoc of {@link sandboxState}.
+ *
+ * @packageDocumentation
+ */
+import type { PodSandboxConfig } from "../cri.js";
+import { CrikitError, invalidArgument } from "../errors.js";
+import { Store } from "./store.js";
+import type { StoreRecord } from "./store.js";
+
+/**
+ * What a pod sandbox is; fixed when it is created.
+ *
+ * @public
+ */
+export interface SandboxMetadata {
+  /** The unique name from `makeSandboxName`. */
+  readonly name: string;
+  /** The CRI config it was created from (metadata, labels, annotations, linux options, ...). */
+  readonly config: PodSandboxConfig;
+  /** The runtime handler it runs under; `""` for the default. */
+  readonly runtimeHandler: string;
+  /** How it runs, once set up (the service's facts; absent for a sandbox added by hand). */
+  readonly runtime?: SandboxRuntimeFacts | undefined;
+}
+
+/**
+ * How a pod sandbox runs: fixed once it is set up.
+ *
+ * @public
+ */
+export interface SandboxRuntimeFacts {
+  /** The handler that runs it (the default's name for `""`). */
+  readonly handler: string;
+  /** `infra` (a process holds the namespaces) or `pinned` (bind mounts). */
+  readonly mode: string;
+  /** The sandbox controller's handle: its directory and the namespace paths containers join. */
+  readonly handle: {
+    readonly id: string;
+    readonly mode: "infra" | "pinned";
+    readonly dir: string;
+    readonly namespaces: { readonly ipc: string; readonly uts: string; readonly pid?: string; readonly network?: string };
+    readonly infraPid?: number;
+  };
+  /** The pod uses the host's network. */
+  readonly hostNetwork: boolean;
+  /** Its pinned network namespace, `""` with the host network. */
+  readonly netnsPath: string;
+  /** The pod files containers bind-mount; `shmPath` is the pod's shm tmpfs (absent with host IPC). */
+  readonly files: { readonly hostnamePath?: string; readonly hostsPath?: string; readonly resolvConfPath?: string; readonly shmPath?: string };
+}
+
+/**
+ * A create finished after the client's deadline, kept for its retry: hidden
+ * from List and Status until claimed (see the service's late results).
+ *
+ * @public
+ */
+export interface ParkedResult {
+  /** The late-result key (the object's name). */
+  readonly key: string;
+  /** The request's fingerprint. */
+  readonly fp: string;
+}
+
+/**
+ * A pod sandbox's status. Timestamps are nanoseconds since the epoch, `0n`
+ * for "not yet".
+ *
+ * @public
+ */
+export interface SandboxStatus {
+  /** When the sandbox was created. Set when it is added. */
+  readonly createdAt: bigint;
+  /** When setting it up finished and it became READY; `0n` before. */
+  readonly readyAt: bigint;
+  /** When it was stopped (or its setup failed, or its pause process died); `0n` before. */
+  readonly stoppedAt: bigint;
+  /** The host PID of its pause (infra) process, `0` if it has none. */
+  readonly pid: number;
+  /** The path of its network namespace, `""` for the host network or none yet. */
+  readonly netnsPath: string;
+  /** The pod's primary IP, `""` if none. */
+  readonly ip: string;
+  /** The pod's other IPs (for instance the IPv6 one of a dual-stack pod). */
+  readonly additionalIps: readonly string[];
+  /** The state could not be determined (for instance after a failed recovery). */
+  readonly unknown: boolean;
+  /** Its network is torn down (always with the host network). */
+  readonly networkDown?: boolean | undefined;
+  /** Set while it is a parked late result: hidden from List and Status. */
+  readonly parked?: ParkedResult | undefined;
+  /** The pod-level overhead and resources from the last UpdatePodSandboxResources (CRI JSON). */
+  readonly podResources?: { readonly overhead?: unknown; readonly resources?: unknown; readonly updatedAt: string } | undefined;
+}
+
+/**
+ * A pod sandbox's CRI state, as {@link sandboxState} derives it.
+ *
+ * @public
+ */
+export type DerivedSandboxState = "READY" | "NOTREADY";
+
+/**
+ * A stored pod sandbox.
+ *
+ * @public
+ */
+export type SandboxRecord = StoreRecord<SandboxMetadata, SandboxStatus>;
+
+/**
+ * The state of a sandbox with this status.
+ *
  * ## State diagram
  *
  * CRI knows two sandbox states, READY and NOTREADY. {@link sandboxState}
@@ -37,69 +149,6 @@
  *
  * Timestamps are `bigint` nanoseconds since the epoch, `0n` meaning "not
  * yet", as in the container store (CRI `created_at` is int64 nanoseconds).
- *
- * @packageDocumentation
- */
-import type { PodSandboxConfig } from "../cri.js";
-import { CrikitError, invalidArgument } from "../errors.js";
-import { Store } from "./store.js";
-import type { StoreRecord } from "./store.js";
-
-/**
- * What a pod sandbox is; fixed when it is created.
- *
- * @public
- */
-export interface SandboxMetadata {
-  /** The unique name from `makeSandboxName`. */
-  readonly name: string;
-  /** The CRI config it was created from (metadata, labels, annotations, linux options, ...). */
-  readonly config: PodSandboxConfig;
-  /** The runtime handler it runs under; `""` for the default. */
-  readonly runtimeHandler: string;
-}
-
-/**
- * A pod sandbox's status. Timestamps are nanoseconds since the epoch, `0n`
- * for "not yet".
- *
- * @public
- */
-export interface SandboxStatus {
-  /** When the sandbox was created. Set when it is added. */
-  readonly createdAt: bigint;
-  /** When setting it up finished and it became READY; `0n` before. */
-  readonly readyAt: bigint;
-  /** When it was stopped (or its setup failed, or its pause process died); `0n` before. */
-  readonly stoppedAt: bigint;
-  /** The host PID of its pause (infra) process, `0` if it has none. */
-  readonly pid: number;
-  /** The path of its network namespace, `""` for the host network or none yet. */
-  readonly netnsPath: string;
-  /** The pod's primary IP, `""` if none. */
-  readonly ip: string;
-  /** The pod's other IPs (for instance the IPv6 one of a dual-stack pod). */
-  readonly additionalIps: readonly string[];
-  /** The state could not be determined (for instance after a failed recovery). */
-  readonly unknown: boolean;
-}
-
-/**
- * A pod sandbox's CRI state, as {@link sandboxState} derives it.
- *
- * @public
- */
-export type DerivedSandboxState = "READY" | "NOTREADY";
-
-/**
- * A stored pod sandbox.
- *
- * @public
- */
-export type SandboxRecord = StoreRecord<SandboxMetadata, SandboxStatus>;
-
-/**
- * The state of a sandbox with this status; see the diagram in the file header.
  *
  * @public
  */

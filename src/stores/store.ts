@@ -3,45 +3,14 @@
  * (containerd's `internal/cri/store/{sandbox,container}`, CRI-O's
  * `internal/memorystore`).
  *
- * ## Objects
- *
- * An object is a {@link StoreRecord}: an ID, metadata fixed when the object
- * is added, and a status. Records are deep-frozen snapshots: a reader holds
- * the status as it was when it read it and can never see one half-written.
- * The status changes only through {@link Store.update} or
- * {@link Store.updateAsync}, which replace the whole record at once.
- *
- * ## Updates and concurrency
- *
- * - `update(id, fn)` runs `fn(currentStatus)` and stores what it returns, in
- *   one synchronous step; nothing can interleave with it. If `fn` throws,
- *   or the store's transition check (for instance "an exited container cannot
- *   start") refuses the new status, nothing changes.
- * - `updateAsync(id, fn)` lets `fn` await. Async updates of one object run one
- *   at a time, in call order, each seeing the status the previous one stored,
- *   so concurrent async updates never lose a write. A synchronous `update`
- *   is never refused or delayed: if one lands while an async `fn` is awaiting,
- *   the async result would overwrite it, so instead the async update fails
- *   with `Aborted` (gRPC's code for a concurrency conflict; retry it) and
- *   the synchronous write stands. If the object is deleted while `fn`
- *   awaits, the async update fails with `NotFound`.
- * - With `signal`, an async update that is still queued stops waiting and
- *   rejects with the signal's reason; one whose `fn` is running is not
- *   interrupted (pass the signal to `fn` yourself).
- *
- * ## Lookup and order
- *
- * `get` takes a full ID or a unique prefix of one (see `TruncIndex`).
- * `list` returns records ordered by creation time, ties broken by the order
- * they were added, so the order is stable; objects recovered out of order
- * after a restart still list in creation order. `delete` takes a full ID and
- * is idempotent, as containerd's store `Delete` is.
+ * The rules are in the TSDoc of {@link Store}.
  *
  * @packageDocumentation
  */
 import { CrikitError, notFound } from "../errors.js";
 import { deepFreeze } from "./deep-freeze.js";
 import { TruncIndex } from "./trunc-index.js";
+import { ObjectLocks } from "./object-locks.js";
 
 /**
  * One stored object: ID, fixed metadata and current status, deep-frozen.
@@ -163,7 +132,41 @@ function waitFor(p: Promise<void>, signal: AbortSignal | undefined): Promise<voi
 
 /**
  * An in-memory store of objects with immutable metadata and an atomically
- * updated status. See the file header for the rules.
+ * updated status.
+ *
+ * ## Objects
+ *
+ * An object is a {@link StoreRecord}: an ID, metadata fixed when the object
+ * is added, and a status. Records are deep-frozen snapshots: a reader holds
+ * the status as it was when it read it and can never see one half-written.
+ * The status changes only through {@link Store.update} or
+ * {@link Store.updateAsync}, which replace the whole record at once.
+ *
+ * ## Updates and concurrency
+ *
+ * - `update(id, fn)` runs `fn(currentStatus)` and stores what it returns, in
+ *   one synchronous step; nothing can interleave with it. If `fn` throws,
+ *   or the store's transition check (for instance "an exited container cannot
+ *   start") refuses the new status, nothing changes.
+ * - `updateAsync(id, fn)` lets `fn` await. Async updates of one object run one
+ *   at a time, in call order, each seeing the status the previous one stored,
+ *   so concurrent async updates never lose a write. A synchronous `update`
+ *   is never refused or delayed: if one lands while an async `fn` is awaiting,
+ *   the async result would overwrite it, so instead the async update fails
+ *   with `Aborted` (gRPC's code for a concurrency conflict; retry it) and
+ *   the synchronous write stands. If the object is deleted while `fn`
+ *   awaits, the async update fails with `NotFound`.
+ * - With `signal`, an async update that is still queued stops waiting and
+ *   rejects with the signal's reason; one whose `fn` is running is not
+ *   interrupted (pass the signal to `fn` yourself).
+ *
+ * ## Lookup and order
+ *
+ * `get` takes a full ID or a unique prefix of one (see `TruncIndex`).
+ * `list` returns records ordered by creation time, ties broken by the order
+ * they were added, so the order is stable; objects recovered out of order
+ * after a restart still list in creation order. `delete` takes a full ID and
+ * is idempotent, as containerd's store `Delete` is.
  *
  * @example
  * ```ts
@@ -191,6 +194,9 @@ export class Store<Meta, Status> {
     this.#noun = options.noun ?? "object";
     this.#index = new TruncIndex({ noun: this.#noun });
   }
+
+  /** Per-object exclusive sections (see `ObjectLocks`): multi-step changes of one object run one at a time. */
+  readonly locks = new ObjectLocks();
 
   /** The number of objects held. */
   get size(): number {

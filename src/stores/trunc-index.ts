@@ -4,39 +4,7 @@
  * stop 3f2a` finds the container whose ID starts with `3f2a`, as long as only
  * one does.
  *
- * ## Rules
- *
- * - IDs are 1 to 128 lowercase hex digits (object IDs are 64; 128 leaves
- *   room for sha512 digests). Anything else is refused with
- *   `InvalidArgument` on {@link TruncIndex.add}: every ID crikit makes is
- *   hex, and refusing the rest lets the index be a 16-way trie and stops
- *   path separators or spaces from reaching an ID.
- * - A prefix that matches exactly one ID resolves to it. A prefix that equals
- *   a stored ID resolves to that ID even if longer IDs start with it, so a
- *   full ID always resolves (with fixed-length IDs this never comes up).
- * - A prefix that matches two or more IDs throws `InvalidArgument` with
- *   `details.reason` `"AmbiguousPrefix"` (see {@link isAmbiguousPrefixError}).
- *   docker has its own `ErrAmbiguousPrefix`; containerd's stores pass that
- *   error through unclassified, so it reaches the client as `Unknown`, and
- *   CRI-O wraps it the same way. We classify it: the request named no single
- *   object and the client can fix that with a longer prefix, which is what
- *   `InvalidArgument` means in gRPC.
- * - A prefix that matches nothing, including one with non-hex characters
- *   (no ID can start with it), throws `NotFound`. An empty prefix throws
- *   `InvalidArgument`.
- *
- * ## Structure and cost
- *
- * A 16-way trie over the hex digits whose single-ID subtrees are collapsed
- * into leaves (a "burst" trie): a leaf holds one ID and is split only when a
- * second ID shares its path, and a node that drops back to one ID becomes a
- * leaf again. Every node counts the IDs below it, so uniqueness is known as
- * soon as the prefix is consumed. `add`, `delete` and `get` cost O(L) for an
- * ID or prefix of L digits and do not depend on the number of IDs n; with
- * random IDs the trie is about log16(n) levels deep (4 at 10,000 IDs).
- * A sorted array with binary search would also give O(log n) lookups, but
- * every insert and delete moves O(n) elements; a hash map gives O(1) exact
- * lookups but a prefix lookup must scan all n IDs.
+ * The rules are in the TSDoc of {@link TruncIndex}.
  *
  * @packageDocumentation
  */
@@ -106,7 +74,41 @@ export function isAmbiguousPrefixError(err: unknown): err is CrikitError {
 
 /**
  * An index of lowercase-hex IDs that resolves unique prefixes to full IDs.
- * See the file header for the rules and costs.
+ * Rules and costs:
+ *
+ * ## Rules
+ *
+ * - IDs are 1 to 128 lowercase hex digits (object IDs are 64; 128 leaves
+ *   room for sha512 digests). Anything else is refused with
+ *   `InvalidArgument` on {@link TruncIndex.add}: every ID crikit makes is
+ *   hex, and refusing the rest lets the index be a 16-way trie and stops
+ *   path separators or spaces from reaching an ID.
+ * - A prefix that matches exactly one ID resolves to it. A prefix that equals
+ *   a stored ID resolves to that ID even if longer IDs start with it, so a
+ *   full ID always resolves (with fixed-length IDs this never comes up).
+ * - A prefix that matches two or more IDs throws `InvalidArgument` with
+ *   `details.reason` `"AmbiguousPrefix"` (see {@link isAmbiguousPrefixError}).
+ *   docker has its own `ErrAmbiguousPrefix`; containerd's stores pass that
+ *   error through unclassified, so it reaches the client as `Unknown`, and
+ *   CRI-O wraps it the same way. We classify it: the request named no single
+ *   object and the client can fix that with a longer prefix, which is what
+ *   `InvalidArgument` means in gRPC.
+ * - A prefix that matches nothing, including one with non-hex characters
+ *   (no ID can start with it), throws `NotFound`. An empty prefix throws
+ *   `InvalidArgument`.
+ *
+ * ## Structure and cost
+ *
+ * A 16-way trie over the hex digits whose single-ID subtrees are collapsed
+ * into leaves (a "burst" trie): a leaf holds one ID and is split only when a
+ * second ID shares its path, and a node that drops back to one ID becomes a
+ * leaf again. Every node counts the IDs below it, so uniqueness is known as
+ * soon as the prefix is consumed. `add`, `delete` and `get` cost O(L) for an
+ * ID or prefix of L digits and do not depend on the number of IDs n; with
+ * random IDs the trie is about log16(n) levels deep (4 at 10,000 IDs).
+ * A sorted array with binary search would also give O(log n) lookups, but
+ * every insert and delete moves O(n) elements; a hash map gives O(1) exact
+ * lookups but a prefix lookup must scan all n IDs.
  *
  * @example
  * ```ts

@@ -12,27 +12,12 @@
  * @packageDocumentation
  */
 import type { DescMessage } from "@bufbuild/protobuf";
-import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { ImageServiceImpl, RuntimeServiceImpl } from "./service-impl.js";
 import { ImageService, RuntimeService } from "../cri.js";
 import { withCachedElements } from "./cached-lists.js";
 
-/**
- * A (possibly partial) implementation of `runtime.v1.RuntimeService`. Each
- * method receives the request message and connect's `HandlerContext`, whose
- * `signal` aborts when the client's deadline passes, the client cancels, the
- * call ends, or the server shuts down; forward it to every waiting operation.
- *
- * @public
- */
-export type RuntimeServiceImpl = Partial<ServiceImpl<typeof RuntimeService>>;
-
-/**
- * A (possibly partial) implementation of `runtime.v1.ImageService` (see
- * {@link RuntimeServiceImpl} for the handler context).
- *
- * @public
- */
-export type ImageServiceImpl = Partial<ServiceImpl<typeof ImageService>>;
+export type { ImageServiceImpl, RuntimeServiceImpl } from "./service-impl.js";
 
 /**
  * The CRI service implementations to serve.

@@ -152,7 +152,8 @@ export interface CriServerOptions extends CriServices {
   tcp?: CriServerTcpOptions;
   /**
    * A pino-compatible logger.
-   * @defaultValue silent; with `NODE_DEBUG=crikit`, lines go to stderr through `util.debuglog`
+   * @defaultValue {@link defaultLogger}: unexpected errors in handlers (not a `CrikitError`) go to stderr with
+   *   the request ID and stack; with `NODE_DEBUG=crikit`, every line does, through `util.debuglog`
    */
   logger?: TransportLogger;
   /**
@@ -202,8 +203,28 @@ const destroyGraceMs = 50;
 const shuttingDown = (): ConnectError => new ConnectError("runtime is shutting down", Code.Unavailable);
 
 /**
- * A CRI gRPC server on a unix socket (and optionally TCP with TLS). See the
- * file header for its lifetime.
+ * A CRI gRPC server on a unix socket (and optionally TCP with TLS), gRPC
+ * only (no Connect or gRPC-Web protocol).
+ *
+ * Lifetime: `new` → `listen()` → listening → `close()` → closed, or
+ * `destroy()` from any state.
+ * - `listen()` binds the socket ({@link listenUnixSocket}); calling it again
+ *   returns the same promise.
+ * - Calls answer Unavailable "runtime is not ready: <reason>" until
+ *   {@link CriServer.setReady} or the `ready` option's promise resolves.
+ * - `close()` stops accepting connections, sends GOAWAY, answers new calls
+ *   with Unavailable "runtime is shutting down", ends server streams, lets
+ *   unary calls in flight finish for up to `drainTimeoutMs`, then aborts the
+ *   rest and removes the socket file. Idempotent.
+ * - `destroy()` aborts every handler signal at once, gives handlers 50 ms to
+ *   answer, then drops every connection. Idempotent.
+ *
+ * Each handler's `signal` aborts when the client's deadline passes, the
+ * client cancels or disconnects, the call completes, or the server shuts
+ * down. Messages over `readMaxBytes` or `writeMaxBytes` fail with
+ * ResourceExhausted. Interceptors, outermost first: request id, metrics,
+ * diagnostics channel, logging, readiness gate, error conversion, then the
+ * `interceptors` option.
  *
  * @example
  * ```ts
@@ -439,7 +460,7 @@ export class CriServer {
   }
 
   /**
-   * Shut down gracefully (see the file header). Idempotent: every call
+   * Shut down gracefully (see {@link CriServer} for the steps). Idempotent: every call
    * returns the same promise.
    */
   close(options: CriServerCloseOptions = {}): Promise<void> {

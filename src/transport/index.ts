@@ -14,6 +14,7 @@ export { CriServer, defaultMaxMessageBytes } from "./cri-server.js";
 export type { CriServerOptions, CriServerTcpOptions, CriServerCloseOptions } from "./cri-server.js";
 export { createCriRoutes } from "./cri-routes.js";
 export type { CriServices, RuntimeServiceImpl, ImageServiceImpl } from "./cri-routes.js";
+export type { CriContextKey, CriContextValues, CriHandlerContext, CriMethodImpl } from "./service-impl.js";
 
 // Errors.
 export { grpcCodeOf, toConnectError } from "./codes.js";
@@ -30,8 +31,10 @@ export { requestIdKey, requestIdHeader, createRequestIdInterceptor } from "./req
 export { createLoggingInterceptor, readOnlyRpcs } from "./logging-interceptor.js";
 export type { LoggingInterceptorOptions } from "./logging-interceptor.js";
 export { createErrorInterceptor } from "./error-interceptor.js";
-export { callEndChannelName, createDiagnosticsInterceptor } from "./diagnostics.js";
-export type { CallEndMessage } from "./diagnostics.js";
+export { callEndChannelName, callStartChannelName, createDiagnosticsInterceptor } from "./diagnostics.js";
+export { createTracingInterceptor } from "./tracing.js";
+export type { TracingInterceptorOptions } from "./tracing.js";
+export type { CallEndMessage, CallStartMessage } from "./diagnostics.js";
 
 // Unix socket helpers.
 export { listenUnixSocket, probeUnixSocket, removeUnixSocket } from "./unix-socket.js";

@@ -68,7 +68,11 @@ export interface LoggingInterceptorOptions {
 const serverFault = new Set<Code>([Code.Unknown, Code.Internal, Code.DataLoss]);
 
 /**
- * An interceptor that logs every finished call (see the file header for levels).
+ * An interceptor that logs every finished call: the RPC, request id and
+ * duration, at info for calls that change state and at debug for reads
+ * (`readOnly`); a failure with a server-side code (Unknown, Internal,
+ * DataLoss) at error with its internal cause as `err`, any other failure at
+ * the call's level with its code and message.
  *
  * @public
  */
@@ -92,10 +96,12 @@ export function createLoggingInterceptor(options: LoggingInterceptorOptions): In
       }
       const ce = ConnectError.from(err);
       const code = Code[ce.code];
+      // toConnectError's messages already begin with "<Rpc> failed: ".
+      const text = ce.rawMessage.startsWith(`${rpc} failed`) ? ce.rawMessage : `${rpc} failed: ${ce.rawMessage}`;
       if (serverFault.has(ce.code)) {
-        logger.error({ ...fields, code, err: ce.cause ?? ce }, `${rpc} failed: ${ce.rawMessage}`);
+        logger.error({ ...fields, code, err: ce.cause ?? ce }, text);
       } else {
-        logger[level]({ ...fields, code }, `${rpc} failed: ${ce.rawMessage}`);
+        logger[level]({ ...fields, code }, text);
       }
     });
   };

@@ -1,23 +1,7 @@
 /**
  * Binding the CRI unix socket safely.
  *
- * Steps of {@link listenUnixSocket}:
- * 1. Create the parent directory (mode 0755) if it is missing.
- * 2. Look at the path: nothing there is fine; a non-socket file is an error
- *    (never removed); a socket is probed with `connect()`: if something
- *    accepts, it is live and is never stolen (AlreadyExists); ECONNREFUSED
- *    means stale (its server died without removing it) and it will be replaced.
- * 3. Listen on a temporary name beside the target, `chmod` it (0660 by
- *    default) and `chown` it (root:root by default when running as root), and
- *    only then `rename()` it over the target. The socket is therefore never
- *    reachable with the wrong mode or owner, and a stale socket is replaced
- *    atomically. If the temporary name would be longer than the 107-byte unix
- *    socket path limit, the socket is bound at the target directly and
- *    secured right after.
- * Temporary sockets that a crashed process left behind (same name pattern,
- * nobody listening) are removed first.
- * 4. On close, {@link removeUnixSocket} removes the path only if it is still
- *    the inode this server bound, so it never removes a newer server's socket.
+ * The rules are in the TSDoc of {@link listenUnixSocket}.
  *
  * @packageDocumentation
  */
@@ -115,7 +99,25 @@ export interface BoundUnixSocket {
 }
 
 /**
- * Bind `server` to the unix socket `path` with the steps in the file header.
+ * Bind `server` to the unix socket `path`, with these steps.
+ *
+ * Steps of {@link listenUnixSocket}:
+ * 1. Create the parent directory (mode 0755) if it is missing.
+ * 2. Look at the path: nothing there is fine; a non-socket file is an error
+ *    (never removed); a socket is probed with `connect()`: if something
+ *    accepts, it is live and is never stolen (AlreadyExists); ECONNREFUSED
+ *    means stale (its server died without removing it) and it will be replaced.
+ * 3. Listen on a temporary name beside the target, `chmod` it (0660 by
+ *    default) and `chown` it (root:root by default when running as root), and
+ *    only then `rename()` it over the target. The socket is therefore never
+ *    reachable with the wrong mode or owner, and a stale socket is replaced
+ *    atomically. If the temporary name would be longer than the 107-byte unix
+ *    socket path limit, the socket is bound at the target directly and
+ *    secured right after.
+ * Temporary sockets that a crashed process left behind (same name pattern,
+ * nobody listening) are removed first.
+ * 4. On close, {@link removeUnixSocket} removes the path only if it is still
+ *    the inode this server bound, so it never removes a newer server's socket.
  *
  * @throws CrikitError `AlreadyExists` if a live server holds the path,
  * `FailedPrecondition` if the path is not a socket, `InvalidArgument` if the

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { defaultDaemonConfig, parseDaemonConfig, parseUlimit } from "../../src/config/index.js";
+import { defaultDaemonConfig, parseDaemonConfig, parseHostPort, parseUlimit } from "../../src/config/index.js";
 import { hasErrorCode } from "../../src/errors.js";
 
 describe("daemon configuration", () => {
@@ -22,6 +22,8 @@ describe("daemon configuration", () => {
     assert.deepEqual(c.cni.bin_dirs, ["/usr/lib/cni", "/opt/cni/bin"]);
     assert.equal(c.max_message_bytes, 16 * 1024 * 1024);
     assert.equal(c.image.platform.os, "linux");
+    assert.deepEqual(c.metrics, { address: "" }, "the Prometheus endpoint is off by default");
+    assert.deepEqual(c.tracing, { endpoint: "", sampling_ratio: 1, service_name: "crikitd" }, "tracing is off by default");
     assert.equal(c.shm_size, 64 * 1024 * 1024);
     assert.deepEqual(c.default_ulimits, ["nofile=1048576:1048576"]);
   });
@@ -32,6 +34,14 @@ describe("daemon configuration", () => {
     assert.equal(c.shm_size, 1048576);
     assert.deepEqual(parseUlimit("nofile=4096:8192"), { type: "RLIMIT_NOFILE", soft: 4096, hard: 8192 });
     assert.deepEqual(parseUlimit("nproc=512"), { type: "RLIMIT_NPROC", soft: 512, hard: 512 });
+  });
+
+  it("takes a loopback metrics address and an OTLP endpoint", () => {
+    const c = parseDaemonConfig(`[metrics]\naddress = "127.0.0.1:9090"\n[tracing]\nendpoint = "http://127.0.0.1:4318/v1/traces"\nsampling_ratio = 0.5\n`);
+    assert.equal(c.metrics.address, "127.0.0.1:9090");
+    assert.equal(c.tracing.sampling_ratio, 0.5);
+    assert.deepEqual(parseHostPort("[::1]:9090"), { host: "::1", port: 9090 });
+    assert.equal(parseHostPort("9090"), undefined);
   });
 
   it("reads a full file and keeps what it sets", () => {
@@ -83,6 +93,9 @@ password = "p"
     { desc: "an unknown ulimit is named", toml: `default_ulimits = ["files=1:2"]`, want: /default_ulimits\[0\]: unknown limit "files"/ },
     { desc: "a soft ulimit above the hard one is refused", toml: `default_ulimits = ["nofile=10:5"]`, want: /soft limit 10 is above the hard limit 5/ },
     { desc: "a TOML syntax error is reported", toml: `root = `, want: /not valid TOML/ },
+    { desc: "a metrics address off loopback is refused", toml: `[metrics]\naddress = "0.0.0.0:9090"`, want: /metrics.address must be on loopback/ },
+    { desc: "a metrics address without a port is refused", toml: `[metrics]\naddress = "127.0.0.1"`, want: /metrics.address must be host:port/ },
+    { desc: "a tracing endpoint that is not a URL is refused", toml: `[tracing]\nendpoint = "127.0.0.1:4318"`, want: /tracing.endpoint must be an http or https URL/ },
     {
       desc: "a runtime option that cannot be honoured is named",
       toml: `[runtimes.runc.options]\nShimCgroup = "/crikit"`,

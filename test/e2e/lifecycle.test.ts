@@ -286,7 +286,6 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     await rejectsWith(env.client.unary("ReopenContainerLog", { container_id: done["container_id"] }), GrpcStatus.FAILED_PRECONDITION);
     // Unimplemented RPCs say so (the kubelet falls back only on this code).
     await rejectsWith(env.client.unary("Exec", { container_id: done["container_id"], cmd: ["sh"], stdout: true }), GrpcStatus.UNIMPLEMENTED, /Exec/);
-    await rejectsWith(env.client.unary("ListPodSandboxMetrics", {}), GrpcStatus.UNIMPLEMENTED);
     await rejectsWith(env.client.unary("CheckpointContainer", { container_id: done["container_id"] }), GrpcStatus.UNIMPLEMENTED);
     // Stopped sandbox: no new containers.
     await env.client.unary("StopPodSandbox", { pod_sandbox_id: podId });

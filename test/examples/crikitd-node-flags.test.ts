@@ -12,6 +12,12 @@ describe("crikitd's Node flags", () => {
     const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> };
     assert.equal(pkg.scripts["crikitd"], ["node", ...CRIKITD_NODE_FLAGS, "dist/examples/crikitd/main.js"].join(" "));
   });
+  it("are the flags of main.ts's shebang, which `npx crikitd` (package.json's bin) runs", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { bin: Record<string, string> };
+    assert.equal(pkg.bin["crikitd"], "dist/examples/crikitd/main.js");
+    const main = await readFile(new URL("../../examples/crikitd/main.ts", import.meta.url), "utf8");
+    assert.equal(main.split("\n")[0], ["#!/usr/bin/env -S node", ...CRIKITD_NODE_FLAGS].join(" "));
+  });
   it("are flags this Node accepts", async () => {
     const { execa } = await import("execa");
     const r = await execa(process.execPath, [...CRIKITD_NODE_FLAGS, "-e", "process.stdout.write('ok')"], { reject: false });

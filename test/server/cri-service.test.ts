@@ -14,7 +14,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { CgroupDriver, ImageService as ImageServiceDesc, ListPodSandboxRequestSchema, RuntimeService, VersionRequestSchema } from "../../src/cri.js";
 import { resolveDaemonConfig } from "../../src/config/index.js";
-import { CriService } from "../../src/server/index.js";
+import { createCriService, type CriService } from "../../src/server/index.js";
 import { createCriRoutes, createErrorInterceptor } from "../../src/transport/index.js";
 
 /** The routes with the transport's error conversion, as CriServer installs it. */
@@ -29,7 +29,7 @@ describe("CriService in process", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "crikit-service-"));
     const config = resolveDaemonConfig({ root: join(dir, "root"), state: join(dir, "state"), socket: join(dir, "s.sock"), cni: { conf_dir: join(dir, "net.d") } });
-    service = new CriService({ config, version: "9.9.9" });
+    service = createCriService({ config, version: "9.9.9" });
     await service.recover();
   });
   after(async () => {
@@ -39,7 +39,7 @@ describe("CriService in process", () => {
 
   it("answers Unavailable before recovery has finished", async () => {
     const config = resolveDaemonConfig({ root: join(dir, "root2"), state: join(dir, "state2"), socket: join(dir, "s2.sock") });
-    const fresh = new CriService({ config });
+    const fresh = createCriService({ config });
     assert.throws(() => fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), (e: unknown) => e instanceof Error && (e as { code?: string }).code === "Unavailable");
     await fresh.recover();
     assert.deepEqual(fresh.listPodSandbox(create(ListPodSandboxRequestSchema, {})), { items: [] });
@@ -66,6 +66,8 @@ describe("CriService in process", () => {
     assert.deepEqual((await rt.listContainers({})).containers, []);
     assert.deepEqual((await rt.listContainerStats({})).stats, [], "stats of no containers is an empty list, not an error");
     assert.deepEqual((await rt.listPodSandboxStats({})).stats, []);
+    assert.deepEqual((await rt.listPodSandboxMetrics({})).podMetrics, [], "metrics of no pods is an empty list");
+    assert.ok((await rt.listMetricDescriptors({})).descriptors.some((d) => d.name === "container_cpu_usage_seconds_total"));
     assert.deepEqual((await img.listImages({})).images, []);
     assert.equal((await img.imageStatus({ image: { image: "example.com/absent:1" } })).image, undefined);
   });
@@ -74,7 +76,7 @@ describe("CriService in process", () => {
     { desc: "Exec is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.exec({ containerId: "x", cmd: ["sh"], stdout: true }), code: Code.Unimplemented },
     { desc: "ContainerStats of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStats({ containerId: "x" }), code: Code.NotFound },
     { desc: "PodSandboxStats of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.podSandboxStats({ podSandboxId: "x" }), code: Code.NotFound },
-    { desc: "ListMetricDescriptors is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.listMetricDescriptors({}), code: Code.Unimplemented },
+    { desc: "CheckpointContainer is unimplemented", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.checkpointContainer({ containerId: "x" }), code: Code.Unimplemented },
     { desc: "ContainerStatus of an unknown ID is NotFound", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.containerStatus({ containerId: "abc" }), code: Code.NotFound },
     { desc: "an empty pod ID is InvalidArgument", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.podSandboxStatus({ podSandboxId: "" }), code: Code.InvalidArgument },
     { desc: "an unknown runtime handler is InvalidArgument", call: (rt: ReturnType<typeof createClient<typeof RuntimeService>>) => rt.runPodSandbox({ config: { metadata: { name: "p", namespace: "n", uid: "u" } }, runtimeHandler: "nope" }), code: Code.InvalidArgument },

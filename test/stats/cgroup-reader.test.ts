@@ -56,6 +56,14 @@ describe("createCgroupReader", () => {
     });
     assert.equal((await reader.read(loc ?? {}))?.pids, undefined, "pids only when asked");
     assert.deepEqual((await reader.netDev(4242))?.map((i) => i.name), ["eth0", "net1"]);
+    await files(cg, { "memory.events": "low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\n", "memory.peak": "60000000\n", "pids.max": "max\n", "cgroup.procs": "10\n11\n" });
+    const d = (await reader.read(loc ?? {}, { pids: true, detail: true }))?.detail;
+    assert.equal(d?.cpuUserNs, 2_000_000_000n, "cpu.stat user_usec");
+    assert.equal(d?.memoryFailcnt, 2n, "memory.events max");
+    assert.equal(d?.oomKills, 1n);
+    assert.equal(d?.memoryMaxUsageBytes, 60000000n);
+    assert.equal(d?.processes, 2n);
+    assert.equal(d?.threads, 3n);
     const pod = await reader.read(await reader.locatePath("/kubepods.slice/pod1.slice"));
     assert.equal(pod, undefined, "a cgroup directory without files reads as gone");
   });
@@ -77,6 +85,29 @@ describe("createCgroupReader", () => {
     assert.equal(s?.memory?.inactiveFile, 13129344n);
     assert.deepEqual(s?.swap, { usage: 0n, limit: undefined }, "swap from memory.stat's total_swap (memory.memsw.* is not read)");
     assert.equal(s?.pids, 2n);
+    await files(join(sys, "cpu", path), { "cpu.stat": "nr_periods 9\nnr_throttled 4\nthrottled_time 2000000000\n" });
+    await files(join(sys, "cpuacct", path), { "cpuacct.stat": "user 120\nsystem 30\n" });
+    await files(join(sys, "memory", path), { "memory.failcnt": "0\n", "memory.max_usage_in_bytes": "70000000\n", "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n" });
+    await files(join(sys, "pids", path), { "pids.max": "64\n", "cgroup.procs": "5\n" });
+    const loc = (await reader.locateProcess(99)) ?? {};
+    const d = (await reader.read(loc, { pids: true, detail: true }))?.detail;
+    assert.deepEqual(d, {
+      cpuUserNs: 1_200_000_000n,
+      cpuSystemNs: 300_000_000n,
+      cfsPeriods: 9n,
+      cfsThrottledPeriods: 4n,
+      cfsThrottledNs: 2_000_000_000n,
+      cacheBytes: 18228864n,
+      mappedFileBytes: 0n,
+      memoryFailcnt: 0n,
+      memoryMaxUsageBytes: 70000000n,
+      oomKills: 0n,
+      threads: 2n,
+      threadsMax: 64n,
+      processes: 1n,
+    }, "throttling from the cpu controller mounted apart from cpuacct");
+    reader.release?.(loc);
+    assert.equal(await fdsUnder(sys), 0, "release closes the cpu controller's files too");
   });
 
   it("keeps files open between reads, sees new contents, and closes them on release and close", async () => {

@@ -130,6 +130,6 @@ export const V2_PROC_CGROUP = "0::/kubepods.slice/kubepods-burstable.slice/kubep
 export const NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
     lo:     420       6    0    0    0     0          0         0      420       6    0    0    0     0       0          0
-  eth0:  123456     100    2    0    0     0          0         0    65432      80    1    0    0     0       0          0
+  eth0:  123456     100    2    3    0     0          0         0    65432      80    1    4    0     0       0          0
   net1:    1000      10    0    0    0     0          0         0     2000      20    0    0    0     0       0          0
 `;

@@ -4,10 +4,10 @@ import { parseNetDev, toNetworkUsage } from "../../src/stats/index.js";
 import { NET_DEV } from "./fixtures.js";
 
 describe("/proc/<pid>/net/dev", () => {
-  it("reads bytes and errors per interface and leaves loopback out", () => {
+  it("reads bytes, packets, errors and drops per interface and leaves loopback out", () => {
     assert.deepEqual(parseNetDev(NET_DEV), [
-      { name: "eth0", rxBytes: 123456n, rxErrors: 2n, txBytes: 65432n, txErrors: 1n },
-      { name: "net1", rxBytes: 1000n, rxErrors: 0n, txBytes: 2000n, txErrors: 0n },
+      { name: "eth0", rxBytes: 123456n, rxErrors: 2n, txBytes: 65432n, txErrors: 1n, rxPackets: 100n, rxDropped: 3n, txPackets: 80n, txDropped: 4n },
+      { name: "net1", rxBytes: 1000n, rxErrors: 0n, txBytes: 2000n, txErrors: 0n, rxPackets: 10n, rxDropped: 0n, txPackets: 20n, txDropped: 0n },
     ]);
   });
 

@@ -120,6 +120,42 @@ describe("StatsCollector with a real runc container", { timeout: 120_000 }, () =
     assert.equal(pod.linux?.network, undefined, "the container's own netns has only loopback: no interface to report");
   });
 
+  it("reports the CRI metrics of the pod and its container from the same cgroups", async () => {
+    const labels = { container: "burner", id, image: "busybox", name: "burner_p_ns_u_1", namespace: "ns", pod: "p" };
+    const m = await collector.podMetrics({
+      id: "pod1",
+      attributes: { id: "pod1" },
+      ready: true,
+      cgroupPath: parent,
+      podPids: [],
+      ownNetwork: false,
+      labels: { container: "", id: "pod1", image: "", name: "p_ns_u_0", namespace: "ns", pod: "p" },
+      containers: [{ ...subject(true), labels, startedAtNs: 1_700_000_000_000_000_000n }],
+    });
+    assert.equal(m.podSandboxId, "pod1");
+    const c = m.containerMetrics?.[0];
+    assert.equal(c?.containerId, id);
+    const value = (list: typeof c extends undefined ? never : NonNullable<typeof c>["metrics"], name: string): bigint | undefined =>
+      list?.find((x) => x.name === name)?.value?.value;
+    const cm = c?.metrics ?? [];
+    assert.ok((value(cm, "container_memory_working_set_bytes") ?? 0n) > 38n * MiB);
+    assert.ok((value(cm, "container_memory_rss") ?? 0n) > 38n * MiB);
+    assert.ok((value(cm, "container_memory_max_usage_bytes") ?? 0n) > 38n * MiB, "the high-water mark holds the 40 MiB");
+    assert.equal(value(cm, "container_memory_failcnt"), 0n, "no limit, no hit");
+    assert.equal(value(cm, "container_oom_events_total"), 0n);
+    assert.ok(value(cm, "container_cpu_cfs_periods_total") !== undefined, "the cpu controller's cpu.stat is read (mounted apart from cpuacct here)");
+    assert.ok(value(cm, "container_cpu_user_seconds_total") !== undefined);
+    assert.equal(value(cm, "container_processes"), 1n, "the shell");
+    assert.equal(value(cm, "container_threads"), 1n);
+    assert.equal(value(cm, "container_start_time_seconds"), 1_700_000_000n);
+    assert.ok((value(cm, "container_fs_usage_bytes") ?? 0n) >= 64n * 1024n);
+    assert.deepEqual(cm.find((x) => x.name === "container_cpu_usage_seconds_total")?.labelValues, ["burner", id, "busybox", "burner_p_ns_u_1", "ns", "p", "total"]);
+    const pm = m.metrics ?? [];
+    assert.ok((value(pm, "container_memory_working_set_bytes") ?? 0n) > 38n * MiB, "the pod cgroup holds the container's memory");
+    assert.ok(!pm.some((x) => (x.name ?? "").startsWith("container_network_")), "host network: no network metrics");
+    assert.deepEqual(pm.find((x) => x.name === "container_last_seen")?.labelValues, ["", "pod1", "", "p_ns_u_0", "ns", "p"]);
+  });
+
   it("reports a stopped container with attributes and writable layer only", async () => {
     await rt.stop(id, { timeoutMs: 0 });
     const s = await collector.containerStats(subject(false));

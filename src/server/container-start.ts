@@ -1,0 +1,53 @@
+/**
+ * StartContainer: a created container of a ready pod starts through its
+ * pod's runtime; a failed start records the container as exited with
+ * reason StartError.
+ *
+ * @packageDocumentation
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ContainerEventType, type StartContainerRequest, type StartContainerResponseSchema } from "../cri.js";
+import { failedPrecondition } from "../errors.js";
+import { ExitReason, SpecialExitCode } from "../status/index.js";
+import { containerState, sandboxState } from "../stores/index.js";
+import { refreshExit } from "./exit-handling.js";
+import { observed } from "./hooks.js";
+import { publish } from "./object-status.js";
+import { saveContainer } from "./record-codec.js";
+import { findContainer, handlerOf, sig, type CallContext, type ServiceContext } from "./service-context.js";
+import { errMessage } from "./undo.js";
+import { sandboxNotReady } from "./user-errors.js";
+
+/** StartContainer (see the file header). */
+export async function startContainer(c: ServiceContext, req: StartContainerRequest, call: CallContext = {}): Promise<MessageInitShape<typeof StartContainerResponseSchema>> {
+  const found = findContainer(c, req.containerId);
+  const id = found.id;
+  await c.containers.locks.run(id, async () => {
+    const cur = c.containers.get(id);
+    const state = containerState(cur.status);
+    if (state !== "CREATED") throw failedPrecondition(`container ${JSON.stringify(id)} is ${state.toLowerCase()}, not created`);
+    if (cur.status.removing) throw failedPrecondition(`container ${JSON.stringify(id)} is being removed`);
+    const sb = c.sandboxes.find(cur.metadata.sandboxId);
+    if (sb === undefined || sandboxState(sb.status) !== "READY") throw sandboxNotReady(cur.metadata.sandboxId);
+    const handler = cur.metadata.runtime?.handler ?? "";
+    const h = handlerOf(c, handler);
+    await observed(c, { step: "StartContainer", sandboxId: sb.id, containerId: id, handler }, async () => {
+      c.containers.update(id, (s) => ({ ...s, starting: true }));
+      try {
+        await h.runtime.start(id, sig(call.signal));
+      } catch (err) {
+        c.containers.update(id, (s) => ({ ...s, starting: false, finishedAt: c.clock.nowNs(), exitCode: SpecialExitCode.StartError ?? 128, reason: ExitReason.StartError, message: errMessage(err) }));
+        await saveContainer(c, id);
+        publish(c, id, ContainerEventType.CONTAINER_STOPPED_EVENT, cur.metadata.sandboxId);
+        throw err;
+      }
+      c.containers.update(id, (s) => ({ ...s, starting: false, startedAt: c.clock.nowNs() }));
+      await saveContainer(c, id);
+      c.log.info({ id }, "container started");
+      publish(c, id, ContainerEventType.CONTAINER_STARTED_EVENT, cur.metadata.sandboxId);
+    });
+    // An exit that happened during start was ignored by the monitor: look now.
+    await refreshExit(c, id);
+  });
+  return {};
+}
