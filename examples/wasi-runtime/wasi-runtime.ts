@@ -108,7 +108,9 @@ export class WasiRuntime implements ContainerRuntime {
     if (c.worker !== undefined || c.rec.exit !== undefined) throw failedPrecondition(`container "${id}" was started already`);
     if (c.module === undefined) await this.#compile(c);
     const { args, env, preopens } = c.plan as WasiPlan;
-    const worker = (c.worker = this.#takeWorker());
+    const worker = (c.worker = this.#spare ?? this.#spawn());
+    this.#spare = undefined;
+    worker.ref();
     c.logFd = openSync(c.rec.logPath, "a");
     let ending: Ending | undefined;
     let crash: Error | undefined;
@@ -133,7 +135,7 @@ export class WasiRuntime implements ContainerRuntime {
       );
     });
     worker.postMessage({ module: c.module as WasmModule, args, env, preopens } satisfies RunMessage);
-    await started;
+    await started.finally(() => this.#refill());
     await this.#save(c);
   }
 
@@ -239,13 +241,15 @@ export class WasiRuntime implements ContainerRuntime {
     return c;
   }
 
-  #takeWorker(): Worker {
-    const spawn = (): Worker => new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: this.#opts.workerHeapMb ?? 32 } });
-    const w = this.#spare ?? spawn();
-    this.#spare = this.#opts.warmWorker === false ? undefined : spawn();
-    this.#spare?.unref(); // a spare keeps no process alive
-    w.ref();
-    return w;
+  #spawn(): Worker {
+    return new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: this.#opts.workerHeapMb ?? 32 } });
+  }
+
+  /** Boots the next spare once a start is done, so it does not compete with that start. */
+  #refill(): void {
+    if (this.#spare !== undefined || this.#closed || this.#opts.warmWorker === false) return;
+    this.#spare = this.#spawn();
+    this.#spare.unref(); // a spare keeps no process alive
   }
 
   async #compile(c: Container, spec?: OciSpec): Promise<void> {
