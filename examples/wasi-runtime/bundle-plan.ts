@@ -1,9 +1,7 @@
 /**
- * What to run, from the OCI spec crikit's service wrote into the bundle:
- * the module `process.args[0]` names in the rootfs (a path from the working
- * directory, or a name looked up in the spec's `PATH`; symlinks stay inside
- * the rootfs), the arguments and environment, the working directory and
- * bind mounts as WASI preopens, and the memory limit.
+ * What to run, from the OCI spec the service wrote into the bundle: the module `process.args[0]` names in
+ * the rootfs (from the working directory, or looked up in the spec's `PATH`; symlinks stay in the rootfs),
+ * args, env, the rootfs, working directory and bind mounts as WASI preopens, and the memory limit.
  */
 import { readlinkSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
@@ -12,31 +10,13 @@ import { invalidArgument } from "../../src/errors.js";
 import { resolveInRootfs, type OciSpec } from "../../src/spec/index.js";
 
 /** One WASI preopen: `guest` is the directory the module sees. */
-export interface Preopen {
-  guest: string;
-  host: string;
-  readonly: boolean;
-}
+export type Preopen = { guest: string; host: string; readonly: boolean };
+/** What runs: `preopens` are `/` (the rootfs), `.` (the working directory), then the mounts. */
+export type WasiPlan = { module: Uint8Array; args: string[]; env: Record<string, string>; preopens: Preopen[]; memoryLimitBytes?: number };
 
-/** What the worker needs to run a container. */
-export interface WasiPlan {
-  module: Uint8Array;
-  args: string[];
-  env: Record<string, string>;
-  /** `/` (the rootfs) first, then `.` (the working directory), then the mounts. */
-  preopens: Preopen[];
-  memoryLimitBytes?: number;
-}
-
-const links = {
-  readlink(p: string): string | undefined {
-    try {
-      return readlinkSync(p);
-    } catch {
-      return undefined;
-    }
-  },
-};
+/** A symlink's target, or "" for anything else. */
+export const linkOf = (p: string): string => { try { return readlinkSync(p); } catch { return ""; } }; // prettier-ignore
+const links = { readlink: (p: string): string | undefined => linkOf(p) || undefined };
 const isDir = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 const kernelDirs = /^\/(proc|sys|dev)(\/|$)/;
 

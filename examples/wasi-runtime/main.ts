@@ -1,21 +1,7 @@
 /**
- * The `wasi` runtime handler: pods whose containers are WebAssembly (WASI
- * preview 1) modules, assembled from crikit's pieces. The service keeps
- * everything a CRI runtime owes the kubelet (names, stores, records, late
- * results, images, the pod network, statuses, events); this handler brings
- * only how a container runs ({@link WasiRuntime}); its pods are always
- * infra-less.
- *
- * ```ts
- * const wasi = createWasiHandler({ stateDir: join(config.state, "wasi") });
- * const service = new CriService({ config, handlers: { wasi }, hooks: oneHandlerPerPod("wasi") });
- * // ... at shutdown, after service.close():
- * await wasi.runtime.close();
- * ```
- *
- * crikitd registers it so (examples/crikitd/main.ts); then
- * `crictl runp --runtime wasi pod.json` makes a pod whose containers run
- * images with a `.wasm` entrypoint.
+ * The `wasi` runtime handler: the service keeps all a CRI runtime owes the kubelet (names, stores, records,
+ * late results, images, the pod network, statuses, events); the handler brings how a container runs
+ * ({@link WasiRuntime}). crikitd registers it: `crictl runp --runtime wasi` runs WebAssembly pods.
  */
 import { invalidArgument } from "../../src/errors.js";
 import type { LifecycleHooks, RuntimeHandler, SandboxController } from "../../src/runtime/index.js";
@@ -28,18 +14,13 @@ export { WasiRuntime, type WasiRuntimeOptions } from "./wasi-runtime.js";
 /** The `wasi` runtime handler (see the file header). */
 export function createWasiHandler(options: WasiRuntimeOptions): RuntimeHandler & { runtime: WasiRuntime } {
   const runtime = new WasiRuntime(options);
-  // Always infra-less: a module needs no pause process to hold its namespaces (it joins none;
-  // spec generation still names the pod's pinned IPC and UTS namespaces).
+  // Always infra-less: no pause process (a module joins no namespace; the spec names the pod's pinned ones).
   const pinned = createSandboxController(runtime);
   const sandboxes: SandboxController = { ...pinned, start: (input, opts) => pinned.start({ ...input, mode: "pinned" }, opts) };
   return { runtime, sandboxes, type: "io.crikit.wasi.v1" };
 }
 
-/**
- * Service-wide hooks that keep each container under its pod's handler with
- * a clear error: an image pulled for another handler (`image.runtime_handler`)
- * is refused, and so is a `.wasm` entrypoint in a pod of any handler but `wasi`.
- */
+/** Service-wide hooks refusing, with what to do, a container whose image is for another handler than its pod's. */
 export function oneHandlerPerPod(wasi: string): LifecycleHooks {
   return {
     async adjustContainerSpec(spec, { handler, config, sandboxId }) {

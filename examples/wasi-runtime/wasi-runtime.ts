@@ -1,21 +1,10 @@
 /**
- * A `ContainerRuntime` whose containers are WebAssembly (WASI preview 1)
- * modules, each run in a worker thread of the daemon.
- *
- * - create: plan from the bundle (bundle-plan.ts), cap the module's memory
- *   at the spec's limit, compile; a module that cannot run fails here.
- * - start: a worker (the warm spare, when there is one) instantiates and
- *   runs it (missing imports fail here); its stdout and stderr go to the CRI log.
- * - stop: no signal reaches a module: wait the grace period for it to end,
- *   then terminate the worker (exit code 137).
- * - exit codes: the module's own; 134 for a trap, or 137 and `OOMKilled`
- *   when its memory had reached the limit; 255 and `Unknown` for a module
- *   running when the daemon stopped, since workers end with their process.
- *
- * Containers are recorded in `<stateDir>/<id>.json` (crikit's `RecordDir`)
- * for {@link WasiRuntime.recover}.
+ * A `ContainerRuntime` whose containers are WebAssembly (WASI preview 1) modules, each run in a worker
+ * thread (wasi-worker.ts). Exits: the module's status; 134 for a trap, 137 and `OOMKilled` for one at its
+ * memory limit; 137 when stop terminated it after the grace period (no signal reaches a module); 255 and
+ * `Unknown` for one running when the daemon stopped (workers end with it). Recorded in `<stateDir>/<id>.json`.
  */
-import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, writeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { CrikitError, failedPrecondition, invalidArgument, notFound, unimplemented } from "../../src/errors.js";
 import { criLogTime, formatCriLog } from "../../src/oci/index.js";
@@ -23,57 +12,33 @@ import type { ContainerCreateInput, ContainerRuntime, ExitWatch, RuntimeContaine
 import { RecordDir } from "../../src/server/index.js";
 import type { OciSpec } from "../../src/spec/index.js";
 import { ExitReason, exitReason } from "../../src/status/index.js";
-import { planFromBundle, type WasiPlan } from "./bundle-plan.js";
+import { linkOf, planFromBundle, type WasiPlan } from "./bundle-plan.js";
 import type { RunMessage, WorkerMessage } from "./wasi-worker.js";
 import { capMemory, PAGE, wasm, type WasmModule } from "./wasm-module.js";
 
-/** Options of {@link WasiRuntime}. */
-export interface WasiRuntimeOptions {
-  /** Where containers are recorded across restarts. */
-  stateDir: string;
-  /** Each worker's JS heap (the WASI glue; the module's memory is capped apart), in MiB. @defaultValue 32 */
-  workerHeapMb?: number;
-  /** Keep one worker booted ahead, so a start skips a thread's boot. @defaultValue true */
-  warmWorker?: boolean;
-}
+/** Options of {@link WasiRuntime}: where containers are recorded across restarts; `warmWorker: false` boots no spare worker ahead. */
+export type WasiRuntimeOptions = { stateDir: string; warmWorker?: boolean };
 
-interface Saved {
-  bundle: string;
-  logPath: string;
-  startedAt?: string;
-  exit?: { code: number; reason: ExitReason; message: string; finishedAt: string };
-}
-
-interface Container {
-  id: string;
-  rec: Saved;
-  plan?: WasiPlan;
-  module?: WasmModule;
-  worker?: Worker;
-  logFd?: number;
-  /** Terminated by stop after the grace period. */
-  killed?: boolean;
-  /** Resolves once the exit is recorded. */
+type Saved = { bundle: string; logPath: string; startedAt?: string; exit?: { code: number; reason: ExitReason; message: string; finishedAt: string } };
+// killed: terminated by stop after the grace period; exited: the exit being recorded; ended: the worker
+// ended and its exit is recorded; saved: the last record write (one container's writes go in order).
+type Container = { id: string; rec: Saved; plan?: WasiPlan; module?: WasmModule; worker?: Worker; logFd?: number; killed?: boolean } & {
   exited?: Promise<void>;
-  /** Resolves once the worker ended and the exit is recorded. */
   ended?: Promise<void>;
-  /** The last record write: writes of one container go in order. */
   saved?: Promise<void>;
-}
+};
 
 type Ending = Extract<WorkerMessage, { t: "exit" }>;
 const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./wasi-worker.ts" : "./wasi-worker.js", import.meta.url);
 const STOPPED = "the daemon running this WebAssembly module stopped, and the module with it";
 const KILLED = "terminated after the grace period: a WebAssembly module cannot catch a stop signal";
+// The worker's JS heap holds the WASI glue only (the module's memory is capped apart).
+const spawn = (): Worker => new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: 32 } });
 
-/**
- * Closes this process's files under `dir`: a terminated worker leaves its
- * module's files open (and the rootfs busy). Only its rootfs is searched,
- * which no other container shares; files in its mounts stay open.
- */
+/** Closes the files a terminated worker's module left open in its rootfs (no other container's); those in its mounts stay open. */
 function closeFilesUnder(dir: string | undefined): void {
   for (const fd of dir === undefined ? [] : readdirSync("/proc/self/fd")) {
-    const target = ((): string => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ""; } })(); // prettier-ignore
+    const target = linkOf(`/proc/self/fd/${fd}`);
     if (target === dir || target.startsWith(`${dir}/`)) closeSync(Number(fd));
   }
 }
@@ -108,7 +73,7 @@ export class WasiRuntime implements ContainerRuntime {
     if (c.worker !== undefined || c.rec.exit !== undefined) throw failedPrecondition(`container "${id}" was started already`);
     if (c.module === undefined) await this.#compile(c);
     const { args, env, preopens } = c.plan as WasiPlan;
-    const worker = (c.worker = this.#spare ?? this.#spawn());
+    const worker = (c.worker = this.#spare ?? spawn());
     this.#spare = undefined;
     worker.ref();
     c.logFd = openSync(c.rec.logPath, "a");
@@ -139,7 +104,6 @@ export class WasiRuntime implements ContainerRuntime {
     await this.#save(c);
   }
 
-  /** How the worker ended, as an exit (see the file header). */
   #ended(c: Container, ending: Ending | undefined, crash: Error | undefined): Promise<void> {
     const limit = c.plan?.memoryLimitBytes;
     const oom =
@@ -241,15 +205,9 @@ export class WasiRuntime implements ContainerRuntime {
     return c;
   }
 
-  #spawn(): Worker {
-    return new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: this.#opts.workerHeapMb ?? 32 } });
-  }
-
-  /** Boots the next spare once a start is done, so it does not compete with that start. */
+  /** Boots the next spare once a start is done, so it does not compete with that start; it keeps no process alive. */
   #refill(): void {
-    if (this.#spare !== undefined || this.#closed || this.#opts.warmWorker === false) return;
-    this.#spare = this.#spawn();
-    this.#spare.unref(); // a spare keeps no process alive
+    if (this.#spare === undefined && !this.#closed && this.#opts.warmWorker !== false) (this.#spare = spawn()).unref();
   }
 
   async #compile(c: Container, spec?: OciSpec): Promise<void> {

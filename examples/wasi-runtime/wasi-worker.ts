@@ -1,14 +1,9 @@
 /**
- * The worker thread a WASI container runs in: it waits for one
- * {@link RunMessage}, runs the module with `node:wasi` (preview 1), sends
- * what the module writes to fds 1 and 2, then how it ended, and waits for
- * the parent to terminate it (so no message is lost to the thread's end).
- *
- * `node:wasi` has no read-only preopen: the calls that could change a
- * read-only tree (an open to write, create or truncate; the path calls that
- * make, remove, rename or link) answer `EROFS` under one. It does not close
- * a module's files when it ends either: the worker does (a terminated one
- * cannot, see `WasiRuntime`).
+ * The worker thread a WASI container runs in: it runs one {@link RunMessage}'s
+ * module with `node:wasi`, posts what it writes to fds 1 and 2, then how it
+ * ended, and waits to be terminated (so no message is lost to its end). As
+ * `node:wasi` has no read-only preopen, calls that would change a read-only
+ * mount answer `EROFS`; and as it leaves a module's files open, it closes them.
  */
 import { closeSync, openSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
@@ -16,12 +11,7 @@ import type { Preopen } from "./bundle-plan.js";
 import { wasm, type WasmMemory, type WasmModule } from "./wasm-module.js";
 
 /** Parent to worker. */
-export interface RunMessage {
-  module: WasmModule;
-  args: string[];
-  env: Record<string, string>;
-  preopens: Preopen[];
-}
+export type RunMessage = { module: WasmModule; args: string[]; env: Record<string, string>; preopens: Preopen[] };
 /** Worker to parent: output, instantiated, not instantiable, ended (exit status, or 134 and the trap). */
 export type WorkerMessage =
   | { t: "out"; stream: "stdout" | "stderr"; data: Uint8Array }
