@@ -52,7 +52,7 @@ export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNames
 // --- end oci runtime ---
 
 // --- runtime handlers (extension points) ---
-export { createSandboxController } from "./sandbox/index.js";
+export { createSandboxController, createDirSandboxController } from "./sandbox/index.js";
 export type { ContainerRuntime, ContainerCallOptions, ContainerCreateInput, RuntimeContainerStatus, RuntimeRecovery, ExitWatch, ExitWatchOptions, RuntimeExecResult, SandboxController, LifecycleHooks, LifecycleEvent, LifecycleStep, ContainerSpecContext, RuntimeHandler } from "./runtime/index.js";
 // --- end runtime handlers ---
 

@@ -44,17 +44,16 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { constants as osConstants } from "node:os";
-import type { Readable, Writable } from "node:stream";
 import type * as NodePty from "@lydell/node-pty";
 import { lazyRequire } from "../lazy.js";
 import type { IPty } from "@lydell/node-pty";
 import { CrikitError } from "../errors.js";
 import type { StreamingIO, TerminalSize } from "../streaming/runtime.js";
 import { RuntimeCommandError, classifyRuntimeError } from "./runtime-command-error.js";
-import { descendants, killQuietly } from "./proc.js";
+import { killQuietly } from "./proc.js";
+import { awaitPidFile, copyInto, exitCodeOf, killProcessTree, readPid, resizeContainerTerminal, sleep } from "./exec-process.js";
 
 /** node-pty, a native addon, loaded by the first exec with a terminal. */
 const nodePty = lazyRequire<typeof NodePty>("@lydell/node-pty");
@@ -115,73 +114,6 @@ export async function runExecStream(input: ExecStreamInput): Promise<number> {
   }
 }
 
-async function readPid(file: string): Promise<number | undefined> {
-  try {
-    const n = Number((await readFile(file, "utf8")).trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Wait (up to `ms`) for the runtime to write the pid file while it runs: a
- * session aborted while the runtime is starting the process must not kill
- * the runtime before it has said which process to kill, or the process
- * would be left behind.
- */
-async function awaitPidFile(pidFile: string, runtimeRuns: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while ((await readPid(pidFile)) === undefined && runtimeRuns() && Date.now() < until) await sleep(10);
-}
-
-/**
- * SIGKILL the exec'd process (from the pid file) and its descendants. The
- * tree is first stopped (SIGSTOP, round after round until a walk of /proc
- * finds nothing new), so that a process forking at that moment cannot leave
- * a child behind: a stopped parent forks no more and keeps its children,
- * which the next round finds.
- */
-async function killProcessTree(pidFile: string): Promise<void> {
-  const root = await readPid(pidFile);
-  if (root === undefined) return;
-  const stopped = new Set<number>([root]);
-  killQuietly(root, "SIGSTOP");
-  for (let round = 0; round < 50; round++) {
-    const fresh = (await descendants(root)).filter((p) => !stopped.has(p));
-    if (fresh.length === 0) break;
-    for (const p of fresh) {
-      killQuietly(p, "SIGSTOP");
-      stopped.add(p);
-    }
-  }
-  for (const p of stopped) killQuietly(p, "SIGKILL");
-}
-
-/**
- * Set the size of the exec'd process's terminal (its stdin, else stdout)
- * from the host: `stty -F /proc/PID/fd/N`, which also signals SIGWINCH to
- * the terminal's foreground process group. A process that has exited, or
- * has no terminal there, is left alone.
- */
-async function resizeContainerTerminal(pidFile: string, s: TerminalSize): Promise<void> {
-  const pid = await readPid(pidFile);
-  if (pid === undefined) return;
-  for (const fd of [0, 1]) {
-    const ok = await new Promise<boolean>((resolve) => {
-      execFile("stty", ["-F", `/proc/${pid}/fd/${fd}`, "rows", String(Math.trunc(s.height)), "cols", String(Math.trunc(s.width))], { timeout: 2000 }, (err) => resolve(err === null));
-    });
-    if (ok) return;
-  }
-}
-
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | number | null): number {
-  if (code !== null) return code;
-  if (typeof signal === "number" && signal > 0) return 128 + signal;
-  if (typeof signal === "string") return 128 + (osConstants.signals[signal] ?? 0);
-  return 255;
-}
-
 /**
  * The runtime failed before the process started (no pid file): its own
  * error, not the command's exit code.
@@ -193,37 +125,6 @@ async function failure(input: ExecStreamInput, args: readonly string[], pidFile:
 
 function canceled(input: ExecStreamInput): CrikitError {
   return new CrikitError("Canceled", `exec in container "${input.id}" was canceled`, { cause: input.signal?.reason });
-}
-
-/** Copy `from` into `to` without ending `to`; resolves when `from` has ended or closed. */
-function copyInto(from: Readable, to: Writable | undefined, keep?: { text: string }): Promise<void> {
-  return new Promise((resolve) => {
-    const onData = (b: Buffer): void => {
-      if (keep !== undefined && keep.text.length < stderrKeep) keep.text += b.toString("utf8");
-      if (to === undefined || to.destroyed) return;
-      if (!to.write(b)) {
-        // Resume on drain, or when the client's stream is gone (output is then dropped).
-        from.pause();
-        const resume = (): void => {
-          to.off("drain", resume);
-          to.off("close", resume);
-          from.resume();
-        };
-        to.on("drain", resume);
-        to.on("close", resume);
-      }
-    };
-    from.on("data", onData);
-    from.on("error", () => {});
-    from.once("close", () => {
-      from.off("data", onData);
-      resolve();
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 async function execPipes(input: ExecStreamInput, args: string[], pidFile: string): Promise<number> {

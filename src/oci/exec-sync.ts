@@ -36,12 +36,13 @@
  * @packageDocumentation
  */
 import { spawn } from "node:child_process";
-import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError, classifyRuntimeError } from "./runtime-command-error.js";
 import { descendants, killQuietly } from "./proc.js";
+import { readPid, sleep } from "./exec-process.js";
 import { parseConmonSyncMessage } from "./conmon.js";
 
 /**
@@ -213,19 +214,6 @@ export async function runExecSync(input: ExecSyncInput): Promise<ExecSyncResult>
     await rm(specFile, { force: true });
     await rm(pidFile, { force: true });
   }
-}
-
-async function readPid(file: string): Promise<number | undefined> {
-  try {
-    const n = Number((await readFile(file, "utf8")).trim());
-    return n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 const signalNumbers: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };

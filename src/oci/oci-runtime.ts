@@ -848,7 +848,8 @@ export class OciRuntime implements ContainerRuntime {
     const oom = await exists(join(this.containerDir(id), "oom"));
     return {
       exitCode: code,
-      finishedAt: new Date(Number(mtimeNs / 1_000_000n)),
+      // As Node rounds a stat time to a Date.
+      finishedAt: new Date(Math.round(Number(mtimeNs / 1000n) / 1000)),
       finishedAtNs: mtimeNs,
       reason: exitReason({ exitCode: code, oomKilled: oom }),
     };

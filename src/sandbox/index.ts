@@ -6,6 +6,7 @@
  */
 export { startSandbox, stopSandbox, removeSandbox, loadSandbox } from "./sandbox.js";
 export { createSandboxController } from "./sandbox-controller.js";
+export { createDirSandboxController } from "./dir-sandbox-controller.js";
 export type { SandboxMode, SandboxInput, SandboxHandle } from "./sandbox.js";
 export { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
 export type { InfraSpecInput } from "./infra-spec.js";

@@ -62,8 +62,9 @@ export function containerSpec(c: ServiceContext, r: ContainerSpecRequest): OciSp
     features: { swapController: c.env.swapController },
     namespacePaths: {
       ...(hn.network !== undefined ? { network: hn.network } : {}),
-      ...(hn.ipc !== "" ? { ipc: hn.ipc } : {}),
-      ...(hn.uts !== "" ? { uts: hn.uts } : {}),
+      // Empty for a sandbox that holds none: the container gets its own.
+      ipc: hn.ipc,
+      uts: hn.uts,
       ...(hn.pid !== undefined ? { pid: hn.pid } : {}),
     },
     ...(r.targetPid !== undefined ? { targetPid: r.targetPid } : {}),

@@ -197,6 +197,8 @@ export interface SandboxFiles {
  * @public
  */
 export interface NamespacePaths {
+  // An empty path means the sandbox holds no such namespace (a sandbox of a
+  // runtime whose containers join none, as WebAssembly's): the container gets its own.
   /** Network namespace file to join, such as `/proc/<pid>/ns/net`. */
   network?: string;
   /** IPC namespace file to join. */

@@ -24,9 +24,10 @@ function setNamespace(spec: OciSpec, type: OciNamespaceType, path: string | unde
 
 const nsFile: Record<string, string> = { network: "net", ipc: "ipc", uts: "uts", pid: "pid", user: "user" };
 
-function sandboxNsPath(input: ContainerSpecInput, kind: "network" | "ipc" | "uts" | "pid" | "user"): string {
+/** The sandbox's namespace of `kind` to join; undefined (a new one) when the sandbox holds none (an empty path). */
+function sandboxNsPath(input: ContainerSpecInput, kind: "network" | "ipc" | "uts" | "pid" | "user"): string | undefined {
   const explicit = input.namespacePaths?.[kind];
-  if (explicit !== undefined) return explicit;
+  if (explicit !== undefined) return explicit === "" ? undefined : explicit;
   if (input.sandboxPid === undefined) {
     throw new CrikitError("FailedPrecondition", `cannot join the sandbox's ${kind} namespace: neither sandboxPid nor namespacePaths.${kind} was given`);
   }
