@@ -4,8 +4,8 @@
  * ({@link WasiRuntime}). crikitd registers it: `crictl runp --runtime wasi` runs WebAssembly pods.
  */
 import { invalidArgument } from "../../src/errors.js";
-import type { LifecycleHooks, RuntimeHandler, SandboxController } from "../../src/runtime/index.js";
-import { createSandboxController } from "../../src/sandbox/index.js";
+import type { LifecycleHooks, RuntimeHandler } from "../../src/runtime/index.js";
+import { createDirSandboxController } from "../../src/sandbox/index.js";
 import { findEntrypoint, isWasmFile, rootfsOf } from "./bundle-plan.js";
 import { WasiRuntime, type WasiRuntimeOptions } from "./wasi-runtime.js";
 
@@ -14,9 +14,8 @@ export { WasiRuntime, type WasiRuntimeOptions } from "./wasi-runtime.js";
 /** The `wasi` runtime handler (see the file header). */
 export function createWasiHandler(options: WasiRuntimeOptions): RuntimeHandler & { runtime: WasiRuntime } {
   const runtime = new WasiRuntime(options);
-  // Always infra-less: no pause process (a module joins no namespace; the spec names the pod's pinned ones).
-  const pinned = createSandboxController(runtime);
-  const sandboxes: SandboxController = { ...pinned, start: (input, opts) => pinned.start({ ...input, mode: "pinned" }, opts) };
+  // A module joins no namespace: its pod is a directory (no pause process, no pinned namespaces).
+  const sandboxes = createDirSandboxController();
   return { runtime, sandboxes, type: "io.crikit.wasi.v1" };
 }
 
