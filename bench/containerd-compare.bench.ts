@@ -14,6 +14,7 @@
  *   memory     (7) daemon RSS idle and at 100 running, monitors summed
  *   metrics    (9) ListPodSandboxMetrics over 50 pods (containerd: ListPodSandboxStats)
  *   tracing    (10) pod Run+Stop+Remove with crikitd's tracing off and on
+ *   stream     (11) crictl exec -s / exec round trip and port-forward MB/s (real crictl, SPDY)
  * The floor is always measured (the other tables divide by it).
  *
  * `CRIKIT_BENCH_CPU_PROF=DIR` runs crikitd under `node --cpu-prof` and leaves
@@ -55,11 +56,12 @@ import { pull } from "./cri-bench/pull.js";
 import { renderTable, stats, toRows, type WorkloadResult } from "./cri-bench/result.js";
 import { running100 } from "./cri-bench/running-100.js";
 import { tracingCost } from "./cri-bench/tracing-cost.js";
+import { streaming } from "./cri-bench/streaming.js";
 
 export const title = "containerd-compare";
 
 /** Workload ids in run order. */
-export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory", "metrics", "tracing"] as const;
+export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory", "metrics", "tracing", "stream"] as const;
 
 function selected(): Set<string> {
   const env = process.env["CRIKIT_BENCH_WORKLOAD"]?.trim();
@@ -205,6 +207,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     if (want.has("burst")) await step("burst", () => burst(ctx));
     if (want.has("list")) await step("list", () => list1000(ctx));
     if (want.has("pull")) await step("pull", () => pull(ctx));
+    if (want.has("stream")) await step("stream", () => streaming(ctx));
     if (want.has("floor")) {
       const fs = floor.samples;
       results.push({

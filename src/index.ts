@@ -68,12 +68,14 @@ export { CriService, createCriService, createCniPodNetwork, createMonotonicClock
 export type { CriServiceOptions, CriServiceDeps, CallContext, ServiceLogger, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment, RecordStore, SandboxFileRecord, ContainerFileRecord, Clock, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions, OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./server/index.js";
 export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit, parseHostPort } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";
-// --- streaming contract ---
-export type { StreamingRuntime, StreamingIO, TerminalSize } from "./streaming/runtime.js";
-// --- end streaming contract ---
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).
 export type { RuntimeServiceImpl, ImageServiceImpl } from "./transport/service-impl.js";
 // --- end server ---
+
+// --- streaming ---
+export { StreamingServer, SPDY_REMOTE_COMMAND_PROTOCOLS, SPDY_PORT_FORWARD_PROTOCOL, WEBSOCKET_REMOTE_COMMAND_PROTOCOLS, WEBSOCKET_PORT_FORWARD_PROTOCOLS } from "./streaming/index.js";
+export type { StreamingServerOptions, StreamingTlsOptions, ExecInit, AttachInit, PortForwardInit, StreamingRuntime, StreamingIO, TerminalSize, StreamingLogger, StreamRequest, StreamExecRequest, StreamAttachRequest, StreamPortForwardRequest } from "./streaming/index.js";
+// --- end streaming ---
 
 // --- stats ---
 export { StatsCollector, CONTAINERS_PER_TURN, createCgroupReader, wallClockNs, CpuRateTracker, DirUsageCache, dirUsage, CGROUP_V1_UNLIMITED_FLOOR, parseCgroupValue, parseCgroupLimit, parseKeyedValues, keyedValue, parseProcCgroup, parseCgroupMounts, locateProcCgroups, locateCgroupPath, podCgroupPath, cpuFromV1, cpuFromV2, memoryFromV1, memoryFromV2, sumSamples, parseNetDev, DEFAULT_POD_INTERFACE, workingSetBytes, toCpuUsage, toMemoryUsage, toSwapUsage, toNetworkUsage, toProcessUsage, toFilesystemUsage, USER_HZ, countLines, detailFromV1, detailFromV2, sumDetails, METRIC_BASE_LABELS, METRIC_SPECS, metricDescriptors, toPodSandboxMetrics } from "./stats/index.js";

@@ -18,8 +18,11 @@
  * (examples/wasi-runtime) runs WebAssembly modules in worker threads,
  * unless the config names a handler `wasi` itself.
  *
+ * With a streaming runtime, the streaming server of Exec, Attach and
+ * PortForward listens on the `[stream]` address before the CRI socket.
+ *
  * Shutdown on SIGTERM or SIGINT: the server stops accepting calls and drains
- * those in flight, the service stops its monitors; containers keep running
+ * those in flight, the streaming sessions are aborted, the service stops its monitors; containers keep running
  * under conmon and are picked up by the next start (WebAssembly modules end
  * with the daemon, and are then reported exited, reason Unknown). JSON logs
  * (pino) go to stderr.
@@ -29,7 +32,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
-import { createCriService, ensureDefaultCniConfig } from "../../src/server/index.js";
+import { createCriService, ensureDefaultCniConfig, type CriService } from "../../src/server/index.js";
+import { StreamingServer, type StreamingRuntime, type StreamingServerOptions } from "../../src/streaming/index.js";
 import { CriServer } from "../../src/transport/index.js";
 import { createWasiHandler, oneHandlerPerPod } from "../wasi-runtime/main.js";
 import { startObservability } from "./observability.js";
@@ -64,7 +68,34 @@ async function loadConfig(file: string | undefined): Promise<DaemonConfig> {
   return parseDaemonConfig(text);
 }
 
-async function main(): Promise<number> {
+/**
+ * Builds what runs Exec, Attach and PortForward sessions, once the service
+ * exists (the sessions start only later, when clients connect).
+ */
+type StreamingRuntimeFactory = (service: CriService, config: DaemonConfig) => StreamingRuntime;
+
+/** What the daemon is built with beyond its configuration. */
+interface CrikitdOptions {
+  /** The streaming runtime; without one no streaming server runs and Exec, Attach and PortForward answer Unimplemented. */
+  streamingRuntime?: StreamingRuntimeFactory | undefined;
+}
+
+/** The streaming server's options from the `[stream]` section. */
+async function streamingOptions(config: DaemonConfig): Promise<Omit<StreamingServerOptions, "runtime">> {
+  const s = config.stream;
+  const o: Omit<StreamingServerOptions, "runtime"> = {
+    address: s.address,
+    port: s.port,
+    tokenTtlMs: s.token_ttl_ms,
+    maxPendingTokens: s.max_pending_tokens,
+    streamCreationTimeoutMs: s.stream_creation_timeout_ms,
+    idleTimeoutMs: s.idle_timeout_ms,
+  };
+  if (s.tls_cert_file !== undefined && s.tls_key_file !== undefined) o.tls = { cert: await readFile(s.tls_cert_file), key: await readFile(s.tls_key_file) };
+  return o;
+}
+
+async function main(options: CrikitdOptions): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -108,9 +139,33 @@ async function main(): Promise<number> {
   if (written) log.info({ file: written }, "no CNI configuration found; wrote the default network");
   // Before the service: tracing's context manager must be in place before any call.
   const observability = await startObservability(config, log, VERSION);
+  // The streaming server needs the runtime, the runtime the service, the service the server's URLs: the
+  // server calls the runtime only when a client connects, so it delegates to one built right after.
+  let streamingRuntime: StreamingRuntime | undefined;
+  const sessions = (): StreamingRuntime => streamingRuntime as StreamingRuntime;
+  let streaming: StreamingServer | undefined;
+  if (options.streamingRuntime) {
+    streaming = new StreamingServer({
+      ...(await streamingOptions(config)),
+      logger: log,
+      runtime: {
+        exec: (...a) => sessions().exec(...a),
+        attach: (...a) => sessions().attach(...a),
+        portForward: (...a) => sessions().portForward(...a),
+      },
+    });
+    await streaming.listen();
+  }
   // The handler "wasi" next to the configured ones: WebAssembly modules in worker threads.
   const wasi = config.runtimes["wasi"] === undefined ? createWasiHandler({ stateDir: join(config.state, "wasi") }) : undefined;
-  const service = createCriService({ config, logger: log, version: VERSION, ...(wasi ? { handlers: { wasi }, hooks: oneHandlerPerPod("wasi") } : {}) });
+  const service = createCriService({
+    config,
+    logger: log,
+    version: VERSION,
+    ...(streaming ? { streaming } : {}),
+    ...(wasi ? { handlers: { wasi }, hooks: oneHandlerPerPod("wasi") } : {}),
+  });
+  streamingRuntime = options.streamingRuntime?.(service, config);
   const server = new CriServer({
     socketPath: config.socket,
     ...service.handlers(),
@@ -120,13 +175,14 @@ async function main(): Promise<number> {
     interceptors: observability.interceptors,
   });
   await server.listen();
-  log.info({ socket: config.socket, root: config.root, state: config.state, version: VERSION }, "crikitd listening; recovering");
+  log.info({ socket: config.socket, root: config.root, state: config.state, streaming: streaming?.baseUrl ?? null, version: VERSION }, "crikitd listening; recovering");
   let stopping = false;
   const stop = async (sig: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal: sig }, "shutting down: draining calls; containers keep running");
     await server.close();
+    await streaming?.close();
     await service.close();
     await wasi?.runtime.close();
     await observability.close();
@@ -141,6 +197,7 @@ async function main(): Promise<number> {
   } catch (err) {
     log.fatal({ err: (err as Error).message }, "recovery failed");
     await server.destroy();
+    await streaming?.close();
     return 1;
   }
   server.setReady();
@@ -148,7 +205,9 @@ async function main(): Promise<number> {
   return -1;
 }
 
-main().then(
+// Exec, Attach and PortForward sessions run through the containers' OCI runtime handlers and in the pods'
+// network namespaces (CriService.streamingRuntime()).
+main({ streamingRuntime: (service) => service.streamingRuntime() }).then(
   (code) => {
     if (code >= 0) process.exit(code);
   },

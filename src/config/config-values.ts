@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { ErrorObject } from "ajv";
 import { invalidArgument } from "../errors.js";
 
 /**
@@ -45,4 +46,12 @@ export function parseUlimit(text: string, field = "default_ulimits"): { type: st
   if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw invalidArgument(`${field}: ${JSON.stringify(text)} is out of range`, field);
   if (soft > hard) throw invalidArgument(`${field}: soft limit ${soft} is above the hard limit ${hard}`, field);
   return { type: `RLIMIT_${name.toUpperCase()}`, soft, hard };
+}
+
+/** A schema validation error as one line naming the key. */
+export function describeError(e: ErrorObject): string {
+  const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
+  if (e.keyword === "additionalProperties") return `${where}: unknown key ${JSON.stringify(e.params["additionalProperty"])}`;
+  if (e.keyword === "enum") return `${where}: must be one of ${(e.params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  return `${where}: ${e.message ?? "invalid"}`;
 }

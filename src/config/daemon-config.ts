@@ -7,8 +7,8 @@
  *
  * @packageDocumentation
  */
-import type { Ajv as AjvClass, ErrorObject } from "ajv";
-import { isLoopback, parseHostPort, parseUlimit } from "./config-values.js";
+import type { Ajv as AjvClass } from "ajv";
+import { describeError, isLoopback, parseHostPort, parseUlimit } from "./config-values.js";
 import type * as SmolToml from "smol-toml";
 import { lazyRequire } from "../lazy.js";
 import { isAbsolute, normalize } from "node:path";
@@ -129,11 +129,23 @@ export interface DaemonConfig {
    */
   image: { pull_timeout_ms: number; platform: { os: string; architecture: string; variant?: string } };
   /**
-   * Address and port (0 picks a free one) for the Exec, Attach and PortForward streaming server; crikit does
-   * not serve one yet, so these are not used.
-   * @defaultValue `{ address: "127.0.0.1", port: 0 }`
+   * The Exec, Attach and PortForward streaming server: its address and port (0 picks a free one); HTTPS when
+   * both `tls_cert_file` and `tls_key_file` (PEM) are set; how long a URL's token stays good
+   * (`token_ttl_ms`, 60000) and how many may wait at once (`max_pending_tokens`, 1000); how long a client
+   * may take to open its streams (`stream_creation_timeout_ms`, 30000) and how long a connection may stay
+   * idle (`idle_timeout_ms`, 14400000, 4 h).
+   * @defaultValue `{ address: "127.0.0.1", port: 0, token_ttl_ms: 60000, max_pending_tokens: 1000, stream_creation_timeout_ms: 30000, idle_timeout_ms: 14400000 }`
    */
-  stream: { address: string; port: number };
+  stream: {
+    address: string;
+    port: number;
+    tls_cert_file?: string;
+    tls_key_file?: string;
+    token_ttl_ms: number;
+    max_pending_tokens: number;
+    stream_creation_timeout_ms: number;
+    idle_timeout_ms: number;
+  };
   /** Maximum gRPC message size in bytes. @defaultValue 16777216 (16 MiB) */
   max_message_bytes: number;
   /**
@@ -261,6 +273,12 @@ export const daemonConfigSchema = {
       properties: {
         address: { type: "string", default: "127.0.0.1" },
         port: { type: "integer", minimum: 0, maximum: 65535, default: 0 },
+        tls_cert_file: { type: "string", description: "PEM certificate chain; HTTPS with tls_key_file" },
+        tls_key_file: { type: "string", description: "PEM private key; HTTPS with tls_cert_file" },
+        token_ttl_ms: { type: "integer", minimum: 1, default: 60000 },
+        max_pending_tokens: { type: "integer", minimum: 1, default: 1000 },
+        stream_creation_timeout_ms: { type: "integer", minimum: 1, default: 30000 },
+        idle_timeout_ms: { type: "integer", minimum: 1, default: 14400000 },
       },
     },
     max_message_bytes: { type: "integer", minimum: 4096, default: 16 * 1024 * 1024 },
@@ -291,21 +309,12 @@ const smolToml = lazyRequire<typeof SmolToml>("smol-toml");
 
 let validate: ReturnType<AjvClass["compile"]> | undefined;
 
-function describeError(e: ErrorObject): string {
-  const where = e.instancePath === "" ? "config" : e.instancePath.slice(1).replaceAll("/", ".");
-  if (e.keyword === "additionalProperties") return `${where}: unknown key ${JSON.stringify(e.params["additionalProperty"])}`;
-  if (e.keyword === "enum") return `${where}: must be one of ${(e.params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-  return `${where}: ${e.message ?? "invalid"}`;
-}
-
 /**
  * Validates a parsed configuration object and fills in the defaults.
  *
- * @throws `InvalidArgument` naming the offending key: an unknown key, a wrong
- *   type, relative or equal root and state directories, a default runtime that
- *   is not configured, a runtime option that cannot be honoured (see
- *   `runtimeHandlerSettings`), a `binary` or `root` that its option
- *   (`BinaryName`, `Root`) contradicts.
+ * @throws `InvalidArgument` naming the offending key: unknown, wrong type,
+ *   relative or equal root and state, an unconfigured default runtime, a
+ *   runtime option that cannot be honoured (`runtimeHandlerSettings`).
  * @public
  */
 export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfig {
@@ -361,6 +370,9 @@ export function resolveDaemonConfig(input: Record<string, unknown>): DaemonConfi
     if (u === undefined || (u.protocol !== "http:" && u.protocol !== "https:")) {
       throw invalidArgument(`tracing.endpoint must be an http or https URL, got ${JSON.stringify(c.tracing.endpoint)}`, "tracing.endpoint");
     }
+  }
+  if ((c.stream.tls_cert_file === undefined) !== (c.stream.tls_key_file === undefined)) {
+    throw invalidArgument("stream.tls_cert_file and stream.tls_key_file go together: set both or neither", "stream");
   }
   return c;
 }

@@ -53,6 +53,7 @@ import { Snapshotter } from "./snapshotter.js";
 import { applyLayer } from "./unpack.js";
 import { UnpackThread } from "./unpack-thread.js";
 import { runStep } from "../telemetry/index.js";
+import { silentLogger } from "../logger.js";
 
 /**
  * Options of {@link ImageService}.
@@ -186,7 +187,7 @@ export interface ImageFsUsage {
 
 const pullChannel = channel("crikit:image:pull");
 
-const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const silent: ImageLogger = silentLogger;
 
 /**
  * Pulls, stores, lists and removes images.

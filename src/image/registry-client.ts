@@ -33,6 +33,8 @@ import { sha256Digest } from "./digest.js";
 import { httpGet, type HttpGetResponse } from "./http-get.js";
 import { manifestAccept } from "./media-types.js";
 import type { ParsedReference } from "../reference/index.js";
+import type { Logger } from "../logger.js";
+import { silentLogger } from "../logger.js";
 
 /**
  * Credentials for one pull, as in the CRI `AuthConfig`.
@@ -89,20 +91,11 @@ export interface PullProgress {
 }
 
 /**
- * A minimal logger (pino-compatible subset).
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
  *
  * @public
  */
-export interface ImageLogger {
-  /** Detail such as retried requests and failed mirrors. */
-  debug(obj: object, msg: string): void;
-  /** Milestones such as an image pulled or removed. */
-  info(obj: object, msg: string): void;
-  /** Failures that do not fail a call, such as a background garbage collection. */
-  warn(obj: object, msg: string): void;
-  /** Errors; the image code logs none at this level today. */
-  error(obj: object, msg: string): void;
-}
+export type ImageLogger = Logger;
 
 /**
  * Options of {@link RegistryClient}.
@@ -191,7 +184,7 @@ const maxManifestBytes = 4 * 1024 * 1024;
 /** How long a mirror that could not be reached is skipped. */
 const mirrorDownMs = 30_000;
 
-const silent: ImageLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const silent: ImageLogger = silentLogger;
 
 /**
  * OCI distribution client with mirrors, auth, token cache and retries.

@@ -56,22 +56,14 @@ import type { CniCommand } from "./cni-version.js";
 import { CniConfDir } from "./conf-dir.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { runStep } from "../telemetry/index.js";
+import type { Logger } from "../logger.js";
 
 /**
- * A pino-compatible logger subset.
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
  *
  * @public
  */
-export interface CniLogger {
-  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
-  debug(obj: object, msg: string): void;
-  /** Log at info level: `obj` holds structured fields, `msg` the message. */
-  info(obj: object, msg: string): void;
-  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
-  warn(obj: object, msg: string): void;
-  /** Log at error level: `obj` holds structured fields, `msg` the message. */
-  error(obj: object, msg: string): void;
-}
+export type CniLogger = Logger;
 
 /**
  * Options of {@link CniManager}.
@@ -415,10 +407,11 @@ export class CniManager {
     await Promise.allSettled([...this.#inflight]);
   }
 
-  /** Refuses new calls and aborts running ones (their plugins are killed). Idempotent. */
-  destroy(reason?: unknown): void {
+  /** Refuses new calls and aborts running ones (their plugins are killed), then waits for them to settle. Idempotent; async, as every `destroy` of the SDK. */
+  async destroy(reason?: unknown): Promise<void> {
     this.#closed = true;
     if (!this.#life.signal.aborted) this.#life.abort(reason ?? new CrikitError("Unavailable", "the CNI adapter was destroyed"));
+    await Promise.allSettled([...this.#inflight]);
   }
 
   /** Same as {@link CniManager.close}, for `await using`. */

@@ -110,3 +110,28 @@ export function copyInto(from: Readable, to: Writable | undefined, keep?: { text
     });
   });
 }
+
+/** A byte buffer that keeps at most `cap` bytes and notes what it dropped. */
+export class Capped {
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  truncated = false;
+  readonly cap: number;
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+  push(b: Buffer): void {
+    const room = this.cap - this.size;
+    if (room <= 0) {
+      if (b.length > 0) this.truncated = true;
+      return;
+    }
+    const take = b.length <= room ? b : b.subarray(0, room);
+    if (take.length < b.length) this.truncated = true;
+    this.chunks.push(take);
+    this.size += take.length;
+  }
+  bytes(): Uint8Array {
+    return new Uint8Array(Buffer.concat(this.chunks, this.size));
+  }
+}

@@ -42,7 +42,7 @@ import { join } from "node:path";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError, classifyRuntimeError } from "./runtime-command-error.js";
 import { descendants, killQuietly } from "./proc.js";
-import { readPid, sleep } from "./exec-process.js";
+import { Capped, readPid, sleep } from "./exec-process.js";
 import { parseConmonSyncMessage } from "./conmon.js";
 
 /**
@@ -95,30 +95,6 @@ export interface ExecSyncInput {
 
 /** The CRI's cap on each ExecSync stream. */
 const defaultMaxOutput = 16 * 1024 * 1024;
-
-class Capped {
-  readonly chunks: Buffer[] = [];
-  size = 0;
-  truncated = false;
-  readonly cap: number;
-  constructor(cap: number) {
-    this.cap = cap;
-  }
-  push(b: Buffer): void {
-    const room = this.cap - this.size;
-    if (room <= 0) {
-      if (b.length > 0) this.truncated = true;
-      return;
-    }
-    const take = b.length <= room ? b : b.subarray(0, room);
-    if (take.length < b.length) this.truncated = true;
-    this.chunks.push(take);
-    this.size += take.length;
-  }
-  bytes(): Uint8Array {
-    return new Uint8Array(Buffer.concat(this.chunks, this.size));
-  }
-}
 
 /**
  * Run one command in a running container and wait for it (see the file

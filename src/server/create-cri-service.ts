@@ -22,6 +22,7 @@ import type { ContainerRuntime, LifecycleHooks, RuntimeHandler } from "../runtim
 import { createSandboxController } from "../sandbox/index.js";
 import { ALL_CAPABILITIES, type OciSpec } from "../spec/index.js";
 import { StatsCollector, type CgroupReader } from "../stats/index.js";
+import type { StreamingServer } from "../streaming/index.js";
 import { CriService } from "./cri-service.js";
 import { boundingCapabilities, createDirRootfsReader, createNodeSpecHost, grantableRlimits, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
@@ -83,6 +84,12 @@ export interface CriServiceOptions {
   cgroupReader?: CgroupReader;
   /** How long a container's writable-layer usage stays fresh in the stats RPCs, in ms. @defaultValue 10000 */
   statsCollectionPeriodMs?: number;
+  /**
+   * The streaming server that Exec, Attach and PortForward hand URLs of
+   * (listening, and closed by whoever made it). Without one these RPCs
+   * answer Unimplemented.
+   */
+  streaming?: StreamingServer;
 }
 
 /** The handlers: configured ones (an `OciRuntime` each unless given), then given ones the config does not name. */
@@ -221,6 +228,7 @@ export function createCriService(options: CriServiceOptions): CriService {
     hooks,
     owned,
     ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.streaming !== undefined ? { streaming: options.streaming } : {}),
     ...(options.createTimeoutMs !== undefined ? { createTimeoutMs: options.createTimeoutMs } : {}),
     ...(options.rollbackTimeoutMs !== undefined ? { rollbackTimeoutMs: options.rollbackTimeoutMs } : {}),
     ...(options.lateResultTtlMs !== undefined ? { lateResultTtlMs: options.lateResultTtlMs } : {}),

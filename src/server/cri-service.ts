@@ -84,8 +84,9 @@ import * as sandboxStop from "./sandbox-stop-remove.js";
 import type { CallContext, ImageBackend, PodNetwork, ResolvedHandler, ServiceContext, SpecEnvironment } from "./service-context.js";
 import * as stats from "./stats-rpcs.js";
 import * as metrics from "./metrics-rpcs.js";
-import { streamingRuntime } from "./streaming.js";
+import * as streamingRpcs from "./streaming.js";
 import type { StreamingRuntime } from "../streaming/runtime.js";
+import type { StreamingServer } from "../streaming/index.js";
 import { errMessage } from "./undo.js";
 
 /** What {@link CriService} runs on (see `createCriService` for the defaults). @public */
@@ -124,6 +125,12 @@ export interface CriServiceDeps {
   lateResultTtlMs?: number;
   /** Interval of the exit watches' full re-check, in ms. @defaultValue 2000 */
   exitRecheckMs?: number;
+  /**
+   * The streaming server that Exec, Attach and PortForward hand URLs of
+   * (listening, and closed by whoever made it). Without one these RPCs
+   * answer Unimplemented.
+   */
+  streaming?: StreamingServer | undefined;
   /** Closed by `close()`, newest first, after the service's own parts: what the composition root built. */
   owned?: ReadonlyArray<{ close(): Promise<unknown> | unknown }>;
 }
@@ -155,6 +162,7 @@ export class CriService {
   readonly #version: string;
   readonly #exitRecheckMs: number;
   readonly #owned: ReadonlyArray<{ close(): Promise<unknown> | unknown }>;
+  readonly #streaming: StreamingServer | undefined;
   #watches: ExitWatch[] = [];
   #recovered: Promise<void> | undefined;
 
@@ -167,6 +175,7 @@ export class CriService {
     this.#version = deps.version ?? "0.1.0";
     this.#exitRecheckMs = deps.exitRecheckMs ?? 2000;
     this.#owned = deps.owned ?? [];
+    this.#streaming = deps.streaming;
     this.#c = {
       ...deps,
       clock: deps.clock ?? createMonotonicClock(),
@@ -266,17 +275,14 @@ export class CriService {
   removeImage(req: RemoveImageRequest, ctx?: CallContext) { return images.removeImage(this.#c, req, ctx); }
   imageFsInfo(req: ImageFsInfoRequest, ctx?: CallContext) { return images.imageFsInfo(this.#c, req, ctx); }
 
-  /** Exec: Unimplemented (needs the streaming server). */
-  exec(_req: ExecRequest): never { throw unimplemented("Exec is not implemented by crikit yet: it needs a streaming server; use ExecSync"); }
-  /** Attach: Unimplemented (needs the streaming server). */
-  attach(_req: AttachRequest): never { throw unimplemented("Attach is not implemented by crikit yet: it needs a streaming server; read the container log instead"); }
-  /** PortForward: Unimplemented (needs the streaming server). */
-  portForward(_req: PortForwardRequest): never { throw unimplemented("PortForward is not implemented by crikit yet: it needs a streaming server"); }
+  exec(req: ExecRequest, _ctx?: CallContext) { return streamingRpcs.exec(this.#c, this.#streaming, req); }
+  attach(req: AttachRequest, _ctx?: CallContext) { return streamingRpcs.attach(this.#c, this.#streaming, req); }
+  portForward(req: PortForwardRequest, _ctx?: CallContext) { return streamingRpcs.portForward(this.#c, this.#streaming, req); }
   listMetricDescriptors(req: ListMetricDescriptorsRequest, ctx?: CallContext) { return metrics.listMetricDescriptors(req, ctx); }
   listPodSandboxMetrics(req: ListPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.listPodSandboxMetrics(this.#c, req, ctx); }
   streamPodSandboxMetrics(req: StreamPodSandboxMetricsRequest, ctx?: CallContext) { return metrics.streamPodSandboxMetrics(this.#c, req, ctx); }
   /** The runtime side of Exec, Attach and PortForward, for a streaming server (see `streaming.ts`). */
-  streamingRuntime(): StreamingRuntime { return streamingRuntime(this.#c); }
+  streamingRuntime(): StreamingRuntime { return streamingRpcs.streamingRuntime(this.#c); }
   /**
    * CheckpointContainer: Unimplemented. CRIU (Debian's 3.17) cannot run on
    * the kernels crikit is tested on (`criu check` fails on the vDSO), so

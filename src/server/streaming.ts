@@ -5,7 +5,10 @@
  *
  * @packageDocumentation
  */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { AttachRequest, AttachResponseSchema, ExecRequest, ExecResponseSchema, PortForwardRequest, PortForwardResponseSchema } from "../cri.js";
 import { failedPrecondition, unimplemented } from "../errors.js";
+import type { StreamingServer } from "../streaming/index.js";
 import type { StreamingRuntime } from "../streaming/runtime.js";
 import { containerState, sandboxState } from "../stores/index.js";
 import { findContainer, findSandbox, handlerOf, type ServiceContext } from "./service-context.js";
@@ -34,4 +37,39 @@ export function streamingRuntime(c: ServiceContext): StreamingRuntime {
       return { netnsPath: x === undefined || x.hostNetwork ? undefined : x.netnsPath };
     },
   });
+}
+
+function serverOf(streaming: StreamingServer | undefined, rpc: string): StreamingServer {
+  if (streaming === undefined) throw unimplemented(`${rpc} needs a streaming server, and this runtime was built without one`);
+  return streaming;
+}
+
+function runningContainer(c: ServiceContext, id: string) {
+  const r = findContainer(c, id);
+  if (containerState(r.status) !== "RUNNING") throw failedPrecondition(`container ${JSON.stringify(r.id)} is not running`);
+  return r;
+}
+
+/**
+ * Exec: the URL of a session on the streaming server. The container must
+ * exist (NotFound) and run (FailedPrecondition); one of stdin, stdout and
+ * stderr, and no stderr with tty (InvalidArgument).
+ */
+export function exec(c: ServiceContext, streaming: StreamingServer | undefined, req: ExecRequest): MessageInitShape<typeof ExecResponseSchema> {
+  const server = serverOf(streaming, "Exec");
+  return server.getExec({ ...req, containerId: runningContainer(c, req.containerId).id });
+}
+
+/** Attach: the URL of a session on the streaming server (checks as Exec). */
+export function attach(c: ServiceContext, streaming: StreamingServer | undefined, req: AttachRequest): MessageInitShape<typeof AttachResponseSchema> {
+  const server = serverOf(streaming, "Attach");
+  return server.getAttach({ ...req, containerId: runningContainer(c, req.containerId).id });
+}
+
+/** PortForward: the URL of a session on the streaming server; the pod must exist (NotFound) and be ready (FailedPrecondition). */
+export function portForward(c: ServiceContext, streaming: StreamingServer | undefined, req: PortForwardRequest): MessageInitShape<typeof PortForwardResponseSchema> {
+  const server = serverOf(streaming, "PortForward");
+  const sb = findSandbox(c, req.podSandboxId);
+  if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
+  return server.getPortForward({ podSandboxId: sb.id, port: req.port });
 }

@@ -13,22 +13,14 @@
  */
 import type { ContainerConfig, PodSandboxConfig } from "../cri.js";
 import type { OciLinuxDevice, OciRlimit, OciSeccomp } from "./oci-types.js";
+import type { Logger } from "../logger.js";
 
 /**
- * A pino-compatible logger subset. crikit is silent without one.
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
  *
  * @public
  */
-export interface SpecLogger {
-  /** Log at debug level: `obj` holds structured fields, `msg` the message. */
-  debug(obj: object, msg?: string): void;
-  /** Log at info level: `obj` holds structured fields, `msg` the message. */
-  info(obj: object, msg?: string): void;
-  /** Log at warn level: `obj` holds structured fields, `msg` the message. */
-  warn(obj: object, msg?: string): void;
-  /** Log at error level: `obj` holds structured fields, `msg` the message. */
-  error(obj: object, msg?: string): void;
-}
+export type SpecLogger = Logger;
 
 /**
  * What {@link SpecHost.stat} reports about a host path (symlinks followed).

@@ -162,11 +162,10 @@ function waitFor(p: Promise<void>, signal: AbortSignal | undefined): Promise<voi
  *
  * ## Lookup and order
  *
- * `get` takes a full ID or a unique prefix of one (see `TruncIndex`).
- * `list` returns records ordered by creation time, ties broken by the order
- * they were added, so the order is stable; objects recovered out of order
- * after a restart still list in creation order. `delete` takes a full ID and
- * is idempotent, as containerd's store `Delete` is.
+ * `get` takes a full ID or a unique prefix (see `TruncIndex`). `list` is
+ * ordered by creation time, ties by insertion, even for objects recovered out
+ * of order. `delete` takes a full ID and is idempotent (containerd's `Delete`).
+ * `locks` serialises multi-step changes of one object (see `ObjectLocks`).
  *
  * @example
  * ```ts

@@ -8,23 +8,14 @@
 import { debuglog, inspect } from "node:util";
 import { isCrikitError } from "../errors.js";
 import type { CrikitError } from "../errors.js";
+import type { Logger } from "../logger.js";
 
 /**
- * A pino-compatible logger subset: each method takes a structured object and
- * a message.
+ * The SDK's one logger contract (see `Logger`), under this module's former name.
  *
  * @public
  */
-export interface TransportLogger {
-  /** Reads (Version, List*, *Status) and HTTP/2 details. */
-  debug(obj: object, msg?: string): void;
-  /** Calls that change state, and server lifecycle. */
-  info(obj: object, msg?: string): void;
-  /** A drain that timed out; a response that failed after its handler succeeded. */
-  warn(obj: object, msg?: string): void;
-  /** Server-side failures (Unknown, Internal, DataLoss) with their internal cause in `err`. */
-  error(obj: object, msg?: string): void;
-}
+export type TransportLogger = Logger;
 
 const noop = (): void => {};
 
