@@ -20,10 +20,14 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # image unpacker writes overlayfs opaque-dir xattrs with it. socat: port-forward
 # connects inside a pod's network namespace through nsenter + socat.
 # python3-minimal: attach holds conmon's SEQPACKET socket with a small helper.
+# wabt (wat2wasm), clang, lld, wasi-libc and libclang-rt-dev-wasm32
+# (compiler-rt builtins): the WASI example's tests build their WebAssembly
+# modules from text and C.
 packages=(
   runc crun conmon containernetworking-plugins busybox-static catatonit
   docker-registry skopeo umoci apache2-utils iproute2 iptables containerd
   procps util-linux attr openssl socat python3-minimal
+  wabt clang lld wasi-libc libclang-rt-dev-wasm32
 )
 missing=()
 for p in "${packages[@]}"; do

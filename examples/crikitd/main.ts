@@ -14,21 +14,28 @@
  * the socket at once (calls answer Unavailable until recovery is done),
  * recover, then open the readiness gate.
  *
+ * Besides the handlers of the config's `[runtimes]`, the handler `wasi`
+ * (examples/wasi-runtime) runs WebAssembly modules in worker threads,
+ * unless the config names a handler `wasi` itself.
+ *
  * With a streaming runtime, the streaming server of Exec, Attach and
  * PortForward listens on the `[stream]` address before the CRI socket.
  *
  * Shutdown on SIGTERM or SIGINT: the server stops accepting calls and drains
  * those in flight, the streaming sessions are aborted, the service stops its monitors; containers keep running
- * under conmon and are picked up by the next start. JSON logs (pino) go to
- * stderr.
+ * under conmon and are picked up by the next start (WebAssembly modules end
+ * with the daemon, and are then reported exited, reason Unknown). JSON logs
+ * (pino) go to stderr.
  */
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
 import { createCriService, ensureDefaultCniConfig, type CriService } from "../../src/server/index.js";
 import { StreamingServer, type StreamingRuntime, type StreamingServerOptions } from "../../src/streaming/index.js";
 import { CriServer } from "../../src/transport/index.js";
+import { createWasiHandler, oneHandlerPerPod } from "../wasi-runtime/main.js";
 import { startObservability } from "./observability.js";
 
 const VERSION = "0.1.0";
@@ -149,7 +156,15 @@ async function main(options: CrikitdOptions): Promise<number> {
     });
     await streaming.listen();
   }
-  const service = createCriService({ config, logger: log, version: VERSION, ...(streaming ? { streaming } : {}) });
+  // The handler "wasi" next to the configured ones: WebAssembly modules in worker threads.
+  const wasi = config.runtimes["wasi"] === undefined ? createWasiHandler({ stateDir: join(config.state, "wasi") }) : undefined;
+  const service = createCriService({
+    config,
+    logger: log,
+    version: VERSION,
+    ...(streaming ? { streaming } : {}),
+    ...(wasi ? { handlers: { wasi }, hooks: oneHandlerPerPod("wasi") } : {}),
+  });
   streamingRuntime = options.streamingRuntime?.(service, config);
   const server = new CriServer({
     socketPath: config.socket,
@@ -169,6 +184,7 @@ async function main(options: CrikitdOptions): Promise<number> {
     await server.close();
     await streaming?.close();
     await service.close();
+    await wasi?.runtime.close();
     await observability.close();
     log.info({}, "stopped");
     log.flush();

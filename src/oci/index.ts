@@ -17,7 +17,7 @@ export type { ExecStreamInput } from "./exec-stream.js";
 export { attachToConmon } from "./attach.js";
 export type { AttachInput } from "./attach.js";
 export type { ExecSyncInput, ExecSyncResult } from "./exec-sync.js";
-export { parseCriLogLine, parseCriLog, joinCriLogLines } from "./cri-log.js";
+export { parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime } from "./cri-log.js";
 export type { CriLogRecord } from "./cri-log.js";
 export { ExitMonitor } from "./exit-monitor.js";
 export type { ExitMonitorOptions } from "./exit-monitor.js";

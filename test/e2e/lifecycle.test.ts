@@ -43,7 +43,8 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
     const conds = Object.fromEntries((s["status"]["conditions"] as Msg[]).map((c) => [c["type"], c]));
     assert.equal(conds["RuntimeReady"]?.["status"], true);
     assert.equal(conds["NetworkReady"]?.["status"], true, JSON.stringify(conds["NetworkReady"]));
-    assert.deepEqual((s["runtime_handlers"] as Msg[]).map((h) => h["name"]).sort(), ["", "runc"]);
+    // runc from the config, wasi (examples/wasi-runtime) registered by crikitd itself.
+    assert.deepEqual((s["runtime_handlers"] as Msg[]).map((h) => h["name"]).sort(), ["", "runc", "wasi"]);
     const rc = await env.client.unary("RuntimeConfig", {});
     assert.equal(rc["linux"]["cgroup_driver"], "CGROUPFS");
     await env.client.unary("UpdateRuntimeConfig", { runtime_config: { network_config: { pod_cidr: "10.203.0.0/16" } } });

@@ -136,6 +136,7 @@ describe("the packed tarball in a fresh project", () => {
     assert.ok(files.includes("package/LICENSE") && files.includes("package/NOTICE"), "LICENSE and NOTICE");
     assert.ok(files.includes("package/proto/cri-api/runtime/v1/api.proto"), "the CRI .proto");
     assert.ok(files.includes("package/dist/examples/crikitd/main.js"), "the daemon for the bin");
+    assert.ok(files.includes("package/dist/examples/wasi-runtime/wasi-worker.js"), "the daemon's wasi handler, with its worker");
     assert.deepEqual(files.filter((f) => f.endsWith(".map")), [], "no source maps");
     assert.deepEqual(files.filter((f) => f.startsWith("package/src/") && f.endsWith(".ts")), [], "no TypeScript sources");
     const js = await readFile(join(dir, "app/node_modules/crikit/dist/src/index.js"), "utf8");
