@@ -64,6 +64,7 @@ export async function planFromBundle(bundle: string, spec?: OciSpec): Promise<Wa
     // Preopens are directories: files (the pod's /etc/hosts, resolv.conf) are left out.
     if (await isDir(m.source)) preopens.push({ guest: posix.normalize(m.destination), host: m.source, readonly: opts.some((o) => o === "ro" || o === "rro") });
   }
+  // A wasm32 memory is at most 4 GiB: a limit read exactly as bigint fits a number for the cap.
   const limit = spec.linux?.resources?.memory?.limit;
-  return { module: await readFile(path), args, env, preopens, ...(limit !== undefined && limit > 0 ? { memoryLimitBytes: limit } : {}) };
+  return { module: await readFile(path), args, env, preopens, ...(limit !== undefined && limit > 0 ? { memoryLimitBytes: Number(limit) } : {}) };
 }
