@@ -31,10 +31,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "../../src/config/index.js";
-import { createCriService, ensureDefaultCniConfig, type CriService } from "../../src/server/index.js";
-import { StreamingServer, type StreamingRuntime, type StreamingServerOptions } from "../../src/streaming/index.js";
-import { CriServer } from "../../src/transport/index.js";
+import { parseDaemonConfig, resolveDaemonConfig, type DaemonConfig } from "crikit/config";
+import { createCriService, ensureDefaultCniConfig, type CriService } from "crikit/server";
+import { StreamingServer, type StreamingRuntime, type StreamingServerOptions } from "crikit/streaming";
+import { CriServer } from "crikit/transport";
 import { createWasiHandler, oneHandlerPerPod } from "../wasi-runtime/main.js";
 import { startObservability } from "./observability.js";
 

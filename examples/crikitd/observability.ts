@@ -39,9 +39,9 @@ import diagnosticsChannel from "node:diagnostics_channel";
 import { createServer, type Server } from "node:http";
 import type { Interceptor } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
-import { parseHostPort, type DaemonConfig } from "../../src/config/index.js";
-import { stepChannelName, type StepMessage } from "../../src/telemetry/index.js";
-import { callEndChannelName, callStartChannelName, createTracingInterceptor, type CallEndMessage, type CallStartMessage } from "../../src/transport/index.js";
+import { parseHostPort, type DaemonConfig } from "crikit/config";
+import { stepChannelName, type StepMessage } from "crikit/telemetry";
+import { callEndChannelName, callStartChannelName, createTracingInterceptor, type CallEndMessage, type CallStartMessage } from "crikit/transport";
 
 /** go-grpc-prometheus's default histogram buckets (Prometheus's DefBuckets), in seconds. */
 const GRPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -16,10 +16,10 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { resolveDaemonConfig } from "../../src/config/index.js";
-import { OciRuntime } from "../../src/oci/index.js";
-import { createCriService, ensureDefaultCniConfig, type CriService, type ServiceLogger } from "../../src/server/index.js";
-import { CriServer } from "../../src/transport/index.js";
+import { resolveDaemonConfig } from "crikit/config";
+import { OciRuntime } from "crikit/oci";
+import { createCriService, ensureDefaultCniConfig, type CriService, type ServiceLogger } from "crikit/server";
+import { CriServer } from "crikit/transport";
 
 /** Options of {@link startCustomRuntime}. */
 export interface CustomRuntimeOptions {

@@ -6,8 +6,8 @@
 import { readlinkSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, posix } from "node:path";
-import { invalidArgument } from "../../src/errors.js";
-import { resolveInRootfs, type OciSpec } from "../../src/spec/index.js";
+import { invalidArgument } from "crikit/errors";
+import { resolveInRootfs, type OciSpec } from "crikit/spec";
 
 /** One WASI preopen: `guest` is the directory the module sees. */
 export type Preopen = { guest: string; host: string; readonly: boolean };

@@ -3,9 +3,9 @@
  * late results, images, the pod network, statuses, events); the handler brings how a container runs
  * ({@link WasiRuntime}). crikitd registers it: `crictl runp --runtime wasi` runs WebAssembly pods.
  */
-import { invalidArgument } from "../../src/errors.js";
-import type { LifecycleHooks, RuntimeHandler } from "../../src/runtime/index.js";
-import { createDirSandboxController } from "../../src/sandbox/index.js";
+import { invalidArgument } from "crikit/errors";
+import type { LifecycleHooks, RuntimeHandler } from "crikit/runtime";
+import { createDirSandboxController } from "crikit/sandbox";
 import { findEntrypoint, isWasmFile, rootfsOf } from "./bundle-plan.js";
 import { WasiRuntime, type WasiRuntimeOptions } from "./wasi-runtime.js";
 

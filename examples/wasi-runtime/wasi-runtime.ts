@@ -6,12 +6,12 @@
  */
 import { closeSync, openSync, readdirSync, writeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { CrikitError, failedPrecondition, invalidArgument, notFound, unimplemented } from "../../src/errors.js";
-import { criLogTime, formatCriLog } from "../../src/oci/index.js";
-import type { ContainerCreateInput, ContainerRuntime, ExitWatch, RuntimeContainerStatus, RuntimeRecovery } from "../../src/runtime/index.js";
-import { RecordDir } from "../../src/server/index.js";
-import type { OciSpec } from "../../src/spec/index.js";
-import { ExitReason, exitReason } from "../../src/status/index.js";
+import { CrikitError, failedPrecondition, invalidArgument, notFound, unimplemented } from "crikit/errors";
+import { criLogTime, formatCriLog } from "crikit/oci";
+import type { ContainerCreateInput, ContainerRuntime, ExitWatch, RuntimeContainerStatus, RuntimeRecovery } from "crikit/runtime";
+import { RecordDir } from "crikit/server";
+import type { OciSpec } from "crikit/spec";
+import { ExitReason, exitReason } from "crikit/status";
 import { linkOf, planFromBundle, type WasiPlan } from "./bundle-plan.js";
 import type { RunMessage, WorkerMessage } from "./wasi-worker.js";
 import { capMemory, PAGE, wasm, type WasmModule } from "./wasm-module.js";
