@@ -146,13 +146,7 @@ async function execPipes(input: ExecStreamInput, args: string[], pidFile: string
       resolve({ code: 255, signal: null });
     });
   });
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<"abort">((resolve) => {
-    onAbort = () => resolve("abort");
-    input.signal?.addEventListener("abort", onAbort, { once: true });
-    // Aborted while the session was being set up: no event comes any more.
-    if (input.signal?.aborted === true) resolve("abort");
-  });
+  const { aborted, dispose: stopWatchingAbort } = abortPromise(input.signal);
   try {
     const first = await Promise.race([exited, aborted]);
     if (first === "abort") {
@@ -169,7 +163,7 @@ async function execPipes(input: ExecStreamInput, args: string[], pidFile: string
     if (err) throw err;
     return code;
   } finally {
-    if (onAbort) input.signal?.removeEventListener("abort", onAbort);
+    stopWatchingAbort();
     if (stdin && child.stdin) stdin.unpipe(child.stdin);
     child.stdin?.destroy();
     child.stdout?.destroy();
@@ -258,13 +252,7 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
       resolve(e);
     });
   });
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<"abort">((resolve) => {
-    onAbort = () => resolve("abort");
-    input.signal?.addEventListener("abort", onAbort, { once: true });
-    // Aborted while the session was being set up: no event comes any more.
-    if (input.signal?.aborted === true) resolve("abort");
-  });
+  const { aborted, dispose: stopWatchingAbort } = abortPromise(input.signal);
   try {
     const first = await Promise.race([exited, aborted]);
     if (first === "abort") {
@@ -281,7 +269,7 @@ async function execTty(input: ExecStreamInput, args: string[], pidFile: string):
     return code;
   } finally {
     done = true;
-    if (onAbort) input.signal?.removeEventListener("abort", onAbort);
+    stopWatchingAbort();
     stdin?.off("data", onIn);
     stdin?.off("end", onInEnd);
     dataSub.dispose();
@@ -316,4 +304,19 @@ async function followResizes(it: AsyncIterator<TerminalSize>, first: Promise<Ite
   } catch {
     // the session's resize channel failed: sizes stop following
   }
+}
+
+/**
+ * A promise that resolves with `"abort"` when `signal` aborts, at once when it
+ * already has (aborted while the session was being set up: no event comes
+ * any more); `dispose` stops listening.
+ */
+function abortPromise(signal: AbortSignal | undefined): { aborted: Promise<"abort">; dispose: () => void } {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<"abort">((resolve) => {
+    onAbort = () => resolve("abort");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted === true) resolve("abort");
+  });
+  return { aborted, dispose: () => onAbort && signal?.removeEventListener("abort", onAbort) };
 }

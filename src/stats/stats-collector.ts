@@ -198,22 +198,8 @@ export class StatsCollector {
   }
 
   /** Stats of several pods, in the given order, about {@link CONTAINERS_PER_TURN} containers' worth per event-loop turn. */
-  async listPodStats(subjects: readonly PodStatsSubject[]): Promise<PodSandboxStatsInit[]> {
-    const out: PodSandboxStatsInit[] = [];
-    let batch: Promise<PodSandboxStatsInit>[] = [];
-    let weight = 0;
-    for (const s of subjects) {
-      batch.push(this.podStats(s));
-      weight += 1 + s.containers.length;
-      if (weight >= CONTAINERS_PER_TURN) {
-        out.push(...(await Promise.all(batch)));
-        batch = [];
-        weight = 0;
-        await nextTurn();
-      }
-    }
-    out.push(...(await Promise.all(batch)));
-    return out;
+  listPodStats(subjects: readonly PodStatsSubject[]): Promise<PodSandboxStatsInit[]> {
+    return podsInTurns(subjects, (s) => this.podStats(s));
   }
 
   /** Drops what is kept for a removed container or pod. */
@@ -329,22 +315,8 @@ export class StatsCollector {
   }
 
   /** The metrics of several pods, in the given order, about {@link CONTAINERS_PER_TURN} containers' worth per event-loop turn. */
-  async listPodMetrics(subjects: readonly PodMetricsSubject[]): Promise<PodSandboxMetricsInit[]> {
-    const out: PodSandboxMetricsInit[] = [];
-    let batch: Promise<PodSandboxMetricsInit>[] = [];
-    let weight = 0;
-    for (const s of subjects) {
-      batch.push(this.podMetrics(s));
-      weight += 1 + s.containers.length;
-      if (weight >= CONTAINERS_PER_TURN) {
-        out.push(...(await Promise.all(batch)));
-        batch = [];
-        weight = 0;
-        await nextTurn();
-      }
-    }
-    out.push(...(await Promise.all(batch)));
-    return out;
+  listPodMetrics(subjects: readonly PodMetricsSubject[]): Promise<PodSandboxMetricsInit[]> {
+    return podsInTurns(subjects, (s) => this.podMetrics(s));
   }
 
   async #readPid(key: string, pid: number, opts: CgroupReadOptions): Promise<CgroupSample | undefined> {
@@ -381,4 +353,23 @@ export class StatsCollector {
     if (layer !== undefined && c.writableLayerDir !== undefined) stats.writableLayer = toFilesystemUsage(c.writableLayerDir, layer.usedBytes, layer.inodesUsed, layer.timestampNs);
     return { stats, sample };
   }
+}
+
+/** `read` of each pod, in order, about {@link CONTAINERS_PER_TURN} containers' worth per event-loop turn. */
+async function podsInTurns<S extends { containers: readonly unknown[] }, R>(subjects: readonly S[], read: (s: S) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  let batch: Promise<R>[] = [];
+  let weight = 0;
+  for (const s of subjects) {
+    batch.push(read(s));
+    weight += 1 + s.containers.length;
+    if (weight >= CONTAINERS_PER_TURN) {
+      out.push(...(await Promise.all(batch)));
+      batch = [];
+      weight = 0;
+      await nextTurn();
+    }
+  }
+  out.push(...(await Promise.all(batch)));
+  return out;
 }

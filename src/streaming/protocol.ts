@@ -15,7 +15,7 @@
  *
  * @packageDocumentation
  */
-import type { TerminalSize } from "./runtime.js";
+import type { StreamingIO, StreamingRuntime, TerminalSize } from "./runtime.js";
 
 /** remotecommand sub-protocols over SPDY, most preferred first. @public */
 export const SPDY_REMOTE_COMMAND_PROTOCOLS = ["v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"] as const;
@@ -91,6 +91,27 @@ export function negotiateProtocol(client: readonly string[], server: readonly st
 
 /** The outcome of a session, for the error channel. @internal */
 export type SessionOutcome = { exitCode: number } | { error: Error };
+
+/**
+ * Run an exec or attach session on `runtime` and say how it ended: the exit
+ * code (0 for an attach that ended), or the error the runtime threw.
+ *
+ * @internal
+ */
+export async function runRemoteCommand(
+  runtime: StreamingRuntime,
+  req: { kind: "exec"; containerId: string; cmd: readonly string[] } | { kind: "attach"; containerId: string },
+  io: StreamingIO,
+  signal: AbortSignal,
+): Promise<SessionOutcome> {
+  try {
+    if (req.kind === "exec") return { exitCode: await runtime.exec(req.containerId, req.cmd, io, signal) };
+    await runtime.attach(req.containerId, io, signal);
+    return { exitCode: 0 };
+  } catch (err) {
+    return { error: err instanceof Error ? err : new Error(String(err)) };
+  }
+}
 
 /** Whether a protocol writes JSON `Status` on its error channel. @internal */
 export function writesJsonStatus(protocol: string): boolean {

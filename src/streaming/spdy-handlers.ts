@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 import type { StreamingIO, StreamingRuntime, TerminalSize } from "./runtime.js";
-import { AsyncQueue, ResizeParser, encodeStatus, type SessionOutcome, type StreamAttachRequest, type StreamExecRequest, type StreamPortForwardRequest } from "./protocol.js";
+import { AsyncQueue, ResizeParser, encodeStatus, runRemoteCommand, type SessionOutcome, type StreamAttachRequest, type StreamExecRequest, type StreamPortForwardRequest } from "./protocol.js";
 import { RstStatus } from "./spdy-frames.js";
 import type { SpdySession, SpdyStream } from "./spdy-session.js";
 import type { StreamingLogger } from "./logger.js";
@@ -112,13 +112,7 @@ export async function serveSpdyRemoteCommand(
   if (resize) io.resize = resize;
   let outcome: SessionOutcome;
   try {
-    if (req.kind === "exec") outcome = { exitCode: await ctx.runtime.exec(req.containerId, req.cmd, io, ctx.signal) };
-    else {
-      await ctx.runtime.attach(req.containerId, io, ctx.signal);
-      outcome = { exitCode: 0 };
-    }
-  } catch (err) {
-    outcome = { error: err instanceof Error ? err : new Error(String(err)) };
+    outcome = await runRemoteCommand(ctx.runtime, req, io, ctx.signal);
   } finally {
     resize?.end();
   }

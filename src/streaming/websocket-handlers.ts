@@ -25,6 +25,7 @@ import {
   WEBSOCKET_REMOTE_COMMAND_PROTOCOLS,
   encodeStatus,
   negotiateProtocol,
+  runRemoteCommand,
   type SessionOutcome,
   type StreamPortForwardRequest,
   type StreamRequest,
@@ -140,13 +141,7 @@ export async function serveWebSocket(ws: WebSocket, protocol: string, req: Strea
   ws.send(encodeChannelMessage(base64, stdout ? Channel.STDOUT : stderr ? Channel.STDERR : Channel.ERROR, Buffer.alloc(0)));
   let outcome: SessionOutcome;
   try {
-    if (req.kind === "exec") outcome = { exitCode: await ctx.runtime.exec(req.containerId, req.cmd, io, ctx.signal) };
-    else {
-      await ctx.runtime.attach(req.containerId, io, ctx.signal);
-      outcome = { exitCode: 0 };
-    }
-  } catch (err) {
-    outcome = { error: err instanceof Error ? err : new Error(String(err)) };
+    outcome = await runRemoteCommand(ctx.runtime, req, io, ctx.signal);
   } finally {
     resize?.end();
     stdin?.end();
