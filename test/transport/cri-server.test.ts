@@ -405,6 +405,13 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
       });
       t.after(() => tls.close());
       assert.equal((await tls.unary("Version", {}))["runtime_name"], "crikit-test");
+      // A socket path as :authority (what grpc-go sends through a custom dialer) is served over TLS too.
+      const pathAuthority: CriClient = createCriClient(`127.0.0.1:${port}`, {
+        credentials: grpc.credentials.createSsl(certPem),
+        channelOptions: { "grpc.ssl_target_name_override": "localhost", "grpc.default_authority": "/run/crikit/crikit.sock" },
+      });
+      t.after(() => pathAuthority.close());
+      assert.equal((await pathAuthority.unary("Version", {}))["runtime_name"], "crikit-test");
       const plain = createCriClient(`127.0.0.1:${port}`);
       t.after(() => plain.close());
       assert.equal((await rejection(plain.unary("Version", {}, { timeoutMs: 2000 }))).code, GrpcStatus.UNAVAILABLE);
