@@ -176,7 +176,7 @@ export function safeOverrides(p: FuzzPlaces): Record<string, fc.Arbitrary<unknow
     host_path: fc.constantFrom("", `${p.dir}/vol`, `${p.dir}/vol/sub`, "/dev/null", "/etc/hostname", "relative", `${p.dir}/v\0`),
     cgroup_parent: fc.constantFrom("", p.cgroupParent, `${p.cgroupParent}/../..`, "a\0b"),
     // Image references: the local registry or malformed, never a public registry.
-    image: fc.constantFrom(`${p.registry}/e2e/none:1`, `${p.registry}/e2e/busybox:1`, "UPPER/case", "bad ref", "a\0b", "", `${p.registry}/e2e/x@sha256:${"0".repeat(64)}`),
+    image: fc.constantFrom(`${p.registry}/e2e/none:1`, `${p.registry}/e2e/busybox:1`, "BusyBox", "bad ref", "a\0b", "", `${p.registry}/e2e/x@sha256:${"0".repeat(64)}`),
     user_specified_image: fc.constantFrom("", `${p.registry}/e2e/busybox:1`),
     server_address: fc.constantFrom("", p.registry),
     // ExecSync runs its command: only harmless ones (a container may share the host's PID namespace).
