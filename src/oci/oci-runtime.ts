@@ -338,12 +338,7 @@ export class OciRuntime implements ContainerRuntime {
    * `DeadlineExceeded` after killing the command and its children.
    */
   async execSync(id: string, cmd: readonly string[], opts: { timeoutMs?: number; env?: readonly string[]; maxOutputBytes?: number } = {}, options: OciCallOptions = {}): Promise<ExecSyncResult> {
-    this.#check();
-    if (cmd.length === 0) throw invalidArgument("cmd must not be empty", "cmd");
-    const signal = this.#signal(options.signal);
-    const meta = await this.#meta(id);
-    if (await exists(this.exitFile(id))) throw failedPrecondition(`container "${id}" is not running`);
-    const base = await this.#baseProcess(meta);
+    const { signal, base } = await this.#execStart(id, cmd, options);
     const proc: Record<string, unknown> = { ...base, args: [...cmd], terminal: false };
     if (opts.env) proc["env"] = [...((base["env"] as string[] | undefined) ?? []), ...opts.env];
     return runExecSync({
@@ -360,6 +355,16 @@ export class OciRuntime implements ContainerRuntime {
     });
   }
 
+  /** What an exec needs first: a command, a running container, the call's signal and the container's process as the base. */
+  async #execStart(id: string, cmd: readonly string[], options: OciCallOptions): Promise<{ signal: AbortSignal; base: Record<string, unknown> }> {
+    this.#check();
+    if (cmd.length === 0) throw invalidArgument("cmd must not be empty", "cmd");
+    const signal = this.#signal(options.signal);
+    const meta = await this.#meta(id);
+    if (await exists(this.exitFile(id))) throw failedPrecondition(`container "${id}" is not running`);
+    return { signal, base: await this.#baseProcess(meta) };
+  }
+
   /**
    * Run a command in a running container with the client's streams, and
    * resolve with its exit code (128+N when killed by signal N): pipes, or a
@@ -368,12 +373,7 @@ export class OciRuntime implements ContainerRuntime {
    * with `Canceled`.
    */
   async exec(id: string, cmd: readonly string[], io: StreamingIO, options: OciCallOptions = {}): Promise<number> {
-    this.#check();
-    if (cmd.length === 0) throw invalidArgument("cmd must not be empty", "cmd");
-    const signal = this.#signal(options.signal);
-    const meta = await this.#meta(id);
-    if (await exists(this.exitFile(id))) throw failedPrecondition(`container "${id}" is not running`);
-    const base = await this.#baseProcess(meta);
+    const { signal, base } = await this.#execStart(id, cmd, options);
     const proc: Record<string, unknown> = { ...base, args: [...cmd], terminal: io.tty };
     if (io.tty && !((base["env"] as string[] | undefined) ?? []).some((e) => e.startsWith("TERM="))) {
       proc["env"] = [...((base["env"] as string[] | undefined) ?? []), "TERM=xterm"];
