@@ -14,22 +14,11 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { hostname as osHostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { GrpcStatus, isServiceError, type Msg } from "../helpers/cri-client.js";
+import { GrpcStatus, type Msg } from "../helpers/cri-client.js";
 import { buildOciLayout } from "../helpers/oci-layout.js";
 import { pushLayout } from "../helpers/registry.js";
-import { containerConfig, e2eImage, eventually, podConfig, setupE2e, type E2eEnv } from "./harness.js";
+import { containerConfig, e2eImage, eventually, podConfig, rejectsWith, setupE2e, type E2eEnv } from "./harness.js";
 
-async function rejectsWith(p: Promise<unknown>, code: number, match: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isServiceError(err), `expected a gRPC error, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code}: ${err.details}`);
-    assert.match(err.details, match);
-    return;
-  }
-  assert.fail("expected the call to fail");
-}
 
 describe("crikitd defaults for what a minimal config leaves empty", { timeout: 300_000 }, () => {
   let env: E2eEnv;

@@ -11,6 +11,7 @@
  * removes the netns pins this daemon made, the bridge and host-local's
  * address records for the test network.
  */
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -366,4 +367,21 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Asserts that `p` fails with gRPC `code`, a message matching `match` and no
+ * stack trace in it; returns the message.
+ */
+export async function rejectsWith(p: Promise<unknown>, code: number, match?: RegExp): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(isServiceError(err), `expected a gRPC error, got ${String(err)}`);
+    assert.equal(err.code, code, `expected code ${code}, got ${err.code}: ${err.details}`);
+    if (match) assert.match(err.details, match);
+    assert.doesNotMatch(err.details, /\n\s+at /, "the message carries no stack trace");
+    return err.details;
+  }
+  assert.fail(`expected the call to fail${match ? ` with ${String(match)}` : ""}`);
 }

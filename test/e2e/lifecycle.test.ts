@@ -8,21 +8,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { GrpcStatus, isServiceError, type Msg } from "../helpers/cri-client.js";
-import { containerConfig, eventually, filesUnder, leakedMounts, mountsUnder, netnsPins, pidsMentioning, podConfig, setupE2e, type E2eEnv } from "./harness.js";
+import { GrpcStatus, type Msg } from "../helpers/cri-client.js";
+import { containerConfig, eventually, filesUnder, leakedMounts, mountsUnder, netnsPins, pidsMentioning, podConfig, rejectsWith, setupE2e, type E2eEnv } from "./harness.js";
 
-async function rejectsWith(p: Promise<unknown>, code: number, match?: RegExp): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isServiceError(err), `expected a gRPC error, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code}: ${err.details}`);
-    if (match) assert.match(err.details, match);
-    assert.doesNotMatch(err.details, /\n\s+at /, "the message carries no stack trace");
-    return err.details;
-  }
-  assert.fail("expected the call to fail");
-}
 
 describe("crikitd end to end", { timeout: 300_000 }, () => {
   let env: E2eEnv;

@@ -21,8 +21,8 @@ import fc from "fast-check";
 import grpc from "@grpc/grpc-js";
 import { create, toBinary, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { cri } from "../../src/index.js";
-import { GrpcStatus, isServiceError, type Msg } from "../helpers/cri-client.js";
-import { containerConfig, podConfig, setupE2e, type E2eEnv } from "../e2e/harness.js";
+import { GrpcStatus, type Msg } from "../helpers/cri-client.js";
+import { containerConfig, podConfig, rejectsWith, setupE2e, type E2eEnv } from "../e2e/harness.js";
 import { messageArbitrary, resourcesArbitrary, safeOverrides, type FuzzPlaces } from "./arbitraries.js";
 
 const RUNS = Number(process.env["CRIKIT_FUZZ_RUNS"] ?? "200");
@@ -50,17 +50,6 @@ function snapshot(): Map<string, Set<string>> {
   return out;
 }
 
-async function rejectsWith(p: Promise<unknown>, code: number, match: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isServiceError(err), `expected a gRPC error, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code}: ${err.details}`);
-    assert.match(err.details, match);
-    return;
-  }
-  assert.fail(`expected the call to fail with ${match}`);
-}
 
 interface Answer {
   code: number;
