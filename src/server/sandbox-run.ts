@@ -180,7 +180,8 @@ async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandbo
     (resolv !== undefined ? Promise.resolve(resolv) : readFile("/etc/resolv.conf").catch(() => "")).then((t) => writeFile(files.resolvConfPath, t)),
   ]);
   const now = c.clock.nowNs();
-  const runtime: SandboxRuntimeFacts = { handler, mode, handle, hostNetwork, netnsPath, files };
+  // The mode the controller reports (a handler may decide otherwise than asked: wasi's is always pinned).
+  const runtime: SandboxRuntimeFacts = { handler, mode: handle.mode, handle, hostNetwork, netnsPath, files };
   c.sandboxes.add(
     id,
     { name, config: cfg, runtimeHandler: requestedHandler, runtime },
@@ -191,7 +192,7 @@ async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandbo
     await c.records.sandboxes.delete(id);
   });
   await saveSandbox(c, id);
-  c.log.info({ id, name, mode, handler, ip: ips[0] ?? "" }, "pod sandbox ready");
+  c.log.info({ id, name, mode: handle.mode, handler, ip: ips[0] ?? "" }, "pod sandbox ready");
   publish(c, id, ContainerEventType.CONTAINER_CREATED_EVENT, id);
   publish(c, id, ContainerEventType.CONTAINER_STARTED_EVENT, id);
   return id;

@@ -220,3 +220,15 @@ describe("recovery decides what each object is after a restart", () => {
     r.runtime.killAll();
   });
 });
+
+describe("RunPodSandbox records the mode the handler's controller reports", () => {
+  it("a pod sharing one PID namespace asks for infra; a directory controller runs it pinned, and pinned is recorded", async () => {
+    const r = await rig(await fresh());
+    // The default namespace_options.pid is POD: mode `auto` asks the controller for `infra`.
+    const { podSandboxId } = await r.service.runPodSandbox(podRequest("web"));
+    const facts = r.service.sandboxes.get(podSandboxId ?? "").metadata.runtime;
+    assert.equal(facts?.handle.mode, "pinned");
+    assert.equal(facts?.mode, "pinned");
+    await r.service.close();
+  });
+});
