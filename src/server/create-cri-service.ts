@@ -1,6 +1,6 @@
 /**
  * The composition root: {@link createCriService} builds the default
- * adapters a {@link CriService} runs on from the daemon configuration (an
+ * adapters a {@link (CriService:class)} runs on from the daemon configuration (an
  * `OciRuntime` per configured handler, the image service, the CNI manager
  * and the netns manager, records under `<root>/records`, the host facts of
  * spec generation, the stats collector), takes any piece the options give
@@ -162,7 +162,7 @@ function hostEnvironment(c: DaemonConfig, log: Logger): SpecEnvironment {
 }
 
 /**
- * Builds a {@link CriService} and the default adapters it runs on (see the
+ * Builds a {@link (CriService:class)} and the default adapters it runs on (see the
  * file header); the service's `close()` closes what was built here.
  *
  * @public

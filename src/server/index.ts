@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export { CriService } from "./cri-service.js";
-export type { CriServiceDeps } from "./cri-service.js";
+export type { CriServiceDeps } from "./service-context.js";
+export type { CriServiceRpcs, CriServiceMethod, CriImmediateRpc } from "./rpc-table.js";
 export { createCriService } from "./create-cri-service.js";
 export { createCniPodNetwork } from "./cni-pod-network.js";
 export type { CriServiceOptions, ServiceLogger } from "./create-cri-service.js";

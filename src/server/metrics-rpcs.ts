@@ -37,7 +37,7 @@ function metricsSubject(c: ServiceContext, r: SandboxRecord): PodMetricsSubject 
 }
 
 /** ListMetricDescriptors: cAdvisor's container metrics that ListPodSandboxMetrics returns. */
-export function listMetricDescriptors(_req: ListMetricDescriptorsRequest, _call?: CallContext): MessageInitShape<typeof ListMetricDescriptorsResponseSchema> {
+export function listMetricDescriptors(_c: ServiceContext, _req: ListMetricDescriptorsRequest, _call?: CallContext): MessageInitShape<typeof ListMetricDescriptorsResponseSchema> {
   return { descriptors: metricDescriptors() };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Version, Status, RuntimeConfig, UpdateRuntimeConfig and
- * GetContainerEvents: what the runtime says about itself.
+ * Version, Status, RuntimeConfig, UpdateRuntimeConfig,
+ * GetContainerEvents and CheckpointContainer: what the runtime says about itself.
  *
  * @packageDocumentation
  */
@@ -15,13 +15,25 @@ import {
   type StatusResponseSchema,
   type UpdateRuntimeConfigRequest,
   type UpdateRuntimeConfigResponseSchema,
+  type VersionRequest,
   type VersionResponseSchema,
+  type CheckpointContainerRequest,
 } from "../cri.js";
+import { unimplemented } from "../errors.js";
 import { sig, type CallContext, type ServiceContext } from "./service-context.js";
 
 /** Version. */
-export function version(runtimeVersion: string): MessageInitShape<typeof VersionResponseSchema> {
-  return { version: "0.1.0", runtimeName: "crikit", runtimeVersion, runtimeApiVersion: "v1" };
+export function version(c: ServiceContext, _req: VersionRequest, _call?: CallContext): MessageInitShape<typeof VersionResponseSchema> {
+  return { version: "0.1.0", runtimeName: "crikit", runtimeVersion: c.version, runtimeApiVersion: "v1" };
+}
+
+/**
+ * CheckpointContainer: Unimplemented. CRIU (Debian's 3.17) cannot run on
+ * the kernels crikit is tested on (`criu check` fails on the vDSO), so
+ * there is nothing to test an implementation against.
+ */
+export function checkpointContainer(_c: ServiceContext, _req: CheckpointContainerRequest, _call?: CallContext): never {
+  throw unimplemented("CheckpointContainer is not implemented by crikit: CRIU is not available on the hosts it is tested on");
 }
 
 /** Status: RuntimeReady, NetworkReady (from the pod network), runtime handlers with features. */

@@ -18,6 +18,8 @@ import type { CniNetworkStatus, PodNetworkRequest, PodNetworkTeardownRequest } f
 import type { ContainerRuntime, LifecycleHooks, SandboxController } from "../runtime/index.js";
 import type { RootfsReader, SpecHost } from "../spec/index.js";
 import type { StatsCollector } from "../stats/index.js";
+import type { StreamingServer } from "../streaming/index.js";
+import type { ValidationHost } from "../validation/index.js";
 import type { ContainerRecord, ContainerStore, Registrar, SandboxRecord, SandboxStore } from "../stores/index.js";
 import type { Clock } from "./clock.js";
 import type { EventBroadcaster } from "./event-broadcaster.js";
@@ -110,6 +112,54 @@ export interface SpecEnvironment {
   rootfsReader(rootfs: string): RootfsReader;
 }
 
+/** What {@link (CriService:class)} runs on (see `createCriService` for the defaults). @public */
+export interface CriServiceDeps {
+  /** The daemon configuration. */
+  config: DaemonConfig;
+  /** Runtime handlers by name. */
+  handlers: ReadonlyMap<string, ResolvedHandler>;
+  /** The pod network. */
+  network: PodNetwork;
+  /** The image backend. */
+  images: ImageBackend;
+  /** Where objects' directories are. */
+  dirs: ObjectDirs;
+  /** Where sandbox and container records are kept. */
+  records: { sandboxes: RecordStore<SandboxFileRecord>; containers: RecordStore<ContainerFileRecord> };
+  /** The host facts specs are generated with. */
+  env: SpecEnvironment;
+  /** The stats collector. */
+  stats: StatsCollector;
+  /** @defaultValue a monotonic clock */
+  clock?: Clock;
+  /** @defaultValue random 64-hex IDs */
+  ids?: IdGenerator;
+  /** @defaultValue silent */
+  logger?: Logger;
+  /** Hooks for every handler. */
+  hooks?: LifecycleHooks | undefined;
+  /** The runtime version reported by Version. @defaultValue `"0.1.0"` */
+  version?: string;
+  /** Time limit of the server-side work of a create, in ms. @defaultValue 240000 */
+  createTimeoutMs?: number;
+  /** Time limit of a rollback, in ms. @defaultValue 60000 */
+  rollbackTimeoutMs?: number;
+  /** How long a late result waits for the retry, in ms. @defaultValue 600000 */
+  lateResultTtlMs?: number;
+  /** Interval of the exit watches' full re-check, in ms. @defaultValue 2000 */
+  exitRecheckMs?: number;
+  /**
+   * The streaming server that Exec, Attach and PortForward hand URLs of
+   * (listening, and closed by whoever made it). Without one these RPCs
+   * answer Unimplemented.
+   */
+  streaming?: StreamingServer | undefined;
+  /** Node facts request validation checks against (huge page sizes, online CPUs, cgroup v2). @defaultValue none: those checks are skipped */
+  validationHost?: ValidationHost | undefined;
+  /** Closed by `close()`, newest first, after the service's own parts: what the composition root built. */
+  owned?: ReadonlyArray<{ close(): Promise<unknown> | unknown }>;
+}
+
 /** The service's shared dependencies and state (see the file header). */
 export interface ServiceContext {
   readonly config: DaemonConfig;
@@ -137,6 +187,10 @@ export interface ServiceContext {
   readonly createTimeoutMs: number;
   readonly rollbackTimeoutMs: number;
   readonly life: { ready: boolean; closed: boolean; podCidr: string };
+  /** The runtime version reported by Version. */
+  readonly version: string;
+  /** Where Exec, Attach and PortForward sessions run, if anywhere. */
+  readonly streaming: StreamingServer | undefined;
 }
 
 /** Throws Unavailable before recovery and after close. */

@@ -11,7 +11,7 @@ import { failedPrecondition, unimplemented } from "../errors.js";
 import type { StreamingServer } from "../streaming/index.js";
 import type { StreamingRuntime } from "../streaming/runtime.js";
 import { containerState, sandboxState } from "../stores/index.js";
-import { findContainer, findSandbox, handlerOf, type ServiceContext } from "./service-context.js";
+import { findContainer, findSandbox, handlerOf, type CallContext, type ServiceContext } from "./service-context.js";
 import { createOciStreamingRuntime } from "./streaming-runtime.js";
 
 /**
@@ -55,20 +55,20 @@ function runningContainer(c: ServiceContext, id: string) {
  * exist (NotFound) and run (FailedPrecondition); one of stdin, stdout and
  * stderr, and no stderr with tty (InvalidArgument).
  */
-export function exec(c: ServiceContext, streaming: StreamingServer | undefined, req: ExecRequest): MessageInitShape<typeof ExecResponseSchema> {
-  const server = serverOf(streaming, "Exec");
+export function exec(c: ServiceContext, req: ExecRequest, _call?: CallContext): MessageInitShape<typeof ExecResponseSchema> {
+  const server = serverOf(c.streaming, "Exec");
   return server.getExec({ ...req, containerId: runningContainer(c, req.containerId).id });
 }
 
 /** Attach: the URL of a session on the streaming server (checks as Exec). */
-export function attach(c: ServiceContext, streaming: StreamingServer | undefined, req: AttachRequest): MessageInitShape<typeof AttachResponseSchema> {
-  const server = serverOf(streaming, "Attach");
+export function attach(c: ServiceContext, req: AttachRequest, _call?: CallContext): MessageInitShape<typeof AttachResponseSchema> {
+  const server = serverOf(c.streaming, "Attach");
   return server.getAttach({ ...req, containerId: runningContainer(c, req.containerId).id });
 }
 
 /** PortForward: the URL of a session on the streaming server; the pod must exist (NotFound) and be ready (FailedPrecondition). */
-export function portForward(c: ServiceContext, streaming: StreamingServer | undefined, req: PortForwardRequest): MessageInitShape<typeof PortForwardResponseSchema> {
-  const server = serverOf(streaming, "PortForward");
+export function portForward(c: ServiceContext, req: PortForwardRequest, _call?: CallContext): MessageInitShape<typeof PortForwardResponseSchema> {
+  const server = serverOf(c.streaming, "PortForward");
   const sb = findSandbox(c, req.podSandboxId);
   if (sandboxState(sb.status) !== "READY") throw failedPrecondition(`pod sandbox ${JSON.stringify(sb.id)} is not ready`);
   return server.getPortForward({ podSandboxId: sb.id, port: req.port });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import { CgroupDriver, ImageService as ImageServiceDesc, ListPodSandboxRequestSchema, RuntimeService, VersionRequestSchema } from "../../src/cri.js";
+import { CgroupDriver, ExecSyncRequestSchema, ImageService as ImageServiceDesc, ListPodSandboxRequestSchema, UpdateRuntimeConfigRequestSchema, RuntimeService, VersionRequestSchema } from "../../src/cri.js";
 import { resolveDaemonConfig } from "../../src/config/index.js";
 import { createCriService, type CriService } from "../../src/server/index.js";
 import { createCriRoutes, createErrorInterceptor } from "../../src/transport/index.js";
@@ -50,6 +50,18 @@ describe("CriService in process", () => {
   it("answers direct calls with response init shapes", async () => {
     assert.deepEqual(service.version(create(VersionRequestSchema, {})), { version: "0.1.0", runtimeName: "crikit", runtimeVersion: "9.9.9", runtimeApiVersion: "v1" });
     assert.deepEqual(service.listPodSandbox(create(ListPodSandboxRequestSchema, {})), { items: [] });
+  });
+
+  it("has a method for every RPC of both services, answering as its module does: at once, a promise or a stream", async () => {
+    for (const m of [...RuntimeService.methods, ...ImageServiceDesc.methods]) assert.equal(typeof (service as unknown as Record<string, unknown>)[m.localName], "function", m.localName);
+    // A request the edge refuses: a rejected promise from a promise RPC, a throw from an immediate one, a failed first step from a stream.
+    const invalid = (e: unknown) => (e as { code?: string }).code === "InvalidArgument";
+    const pending = service.execSync(create(ExecSyncRequestSchema, { containerId: "c", cmd: ["true"], timeout: -1n }));
+    assert.ok(pending instanceof Promise);
+    await assert.rejects(pending, invalid);
+    assert.throws(() => service.updateRuntimeConfig(create(UpdateRuntimeConfigRequestSchema, { runtimeConfig: { networkConfig: { podCidr: "not a cidr" } } })), invalid);
+    const stream = service.streamContainers({ $typeName: "example.NotACriRequest" } as never);
+    await assert.rejects(stream.next(), invalid);
   });
 
   it("plugs into a Connect router through handlers()", async () => {
