@@ -23,6 +23,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CrikitError } from "../errors.js";
+import { dirUsage } from "../stats/dir-usage.js";
 import { digestHex, sha256Digest } from "./digest.js";
 
 /**
@@ -233,20 +234,10 @@ export class ContentStore {
     return names.filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
   }
 
-  /** Bytes and inodes the stored blobs use. */
+  /** Bytes and inodes the blob directory uses, counted as `du` does (see `dirUsage`). */
   async usage(): Promise<{ bytes: number; inodes: number }> {
-    let bytes = 0;
-    let inodes = 0;
-    for (const d of await this.list()) {
-      try {
-        const st = await stat(this.path(d));
-        bytes += st.blocks * 512;
-        inodes++;
-      } catch {
-        // Removed concurrently.
-      }
-    }
-    return { bytes, inodes };
+    const u = await dirUsage(join(this.root, "blobs", "sha256"));
+    return { bytes: Number(u.usedBytes), inodes: Number(u.inodesUsed) };
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Parsing `/proc/self/mountinfo` (pure), for the netns pins.
+ * Parsing `/proc/self/mountinfo` (pure): the one parser of crikit, for the
+ * netns pins, the pod shm and namespace pins, and the cgroup mounts.
  *
  * Line format (proc(5)): `id parent major:minor root mountpoint options
  * [optional fields...] - fstype source superoptions`. Paths escape space,
@@ -8,6 +9,7 @@
  *
  * @packageDocumentation
  */
+import { readFile } from "node:fs/promises";
 
 /**
  * One mount from mountinfo.
@@ -16,6 +18,10 @@
  */
 export interface MountInfoEntry {
   readonly mountPoint: string;
+  /** The root of the mount within its file system. */
+  readonly root: string;
+  /** The per-superblock options. */
+  readonly superOptions: string;
   readonly fsType: string;
   /** Whether the mount is in a shared peer group. */
   readonly shared: boolean;
@@ -37,7 +43,12 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
     const mp = f[4];
     const fsType = f[sep + 1];
     if (mp === undefined || fsType === undefined) continue;
-    out.push({ mountPoint: unescape(mp), fsType, shared: f.slice(6, sep).some((o) => o.startsWith("shared:")) });
+    out.push({ mountPoint: unescape(mp), root: unescape(f[3] ?? "/"), superOptions: f[sep + 3] ?? "", fsType, shared: f.slice(6, sep).some((o) => o.startsWith("shared:")) });
   }
   return out;
+}
+
+/** The mount points of this process's mount namespace (`/proc/self/mountinfo`). */
+export async function ownMountPoints(): Promise<Set<string>> {
+  return new Set(parseMountInfo(await readFile("/proc/self/mountinfo", "utf8")).map((m) => m.mountPoint));
 }

@@ -14,10 +14,11 @@
  *
  * @packageDocumentation
  */
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadExeca } from "../lazy.js";
 import { CrikitError } from "../errors.js";
+import { ownMountPoints } from "../network/mountinfo.js";
 import { RuntimeCommandError } from "../oci/index.js";
 
 /**
@@ -83,7 +84,7 @@ export async function pinNamespaces(input: PinNamespacesInput, options: { signal
  * @public
  */
 export async function unpinNamespaces(pinned: PinnedNamespaces, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-  const mounted = await mountPoints();
+  const mounted = await ownMountPoints();
   const files = Object.values(pinned).filter((f): f is string => f !== undefined);
   // One umount for all the files: one process instead of one per namespace.
   const toUnmount = files.filter((f) => mounted.has(f));
@@ -94,15 +95,4 @@ export async function unpinNamespaces(pinned: PinnedNamespaces, options: { signa
     }
   }
   await Promise.all(files.map((file) => rm(file, { force: true })));
-}
-
-/** Mount points of this mount namespace (octal escapes decoded). */
-async function mountPoints(): Promise<Set<string>> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
-  const out = new Set<string>();
-  for (const line of text.split("\n")) {
-    const mp = line.split(" ")[4];
-    if (mp) out.add(mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
-  }
-  return out;
 }

@@ -12,9 +12,10 @@
  *
  * @packageDocumentation
  */
-import { mkdir, readFile, rmdir } from "node:fs/promises";
+import { mkdir, rmdir } from "node:fs/promises";
 import { loadExeca } from "../lazy.js";
 import { invalidArgument } from "../errors.js";
+import { ownMountPoints } from "../network/mountinfo.js";
 import { RuntimeCommandError } from "../oci/index.js";
 
 /**
@@ -50,12 +51,7 @@ export async function unmountPodShm(path: string, options: { signal?: AbortSigna
   await rmdir(path).catch(() => undefined);
 }
 
-/** Whether `path` is a mount point of this mount namespace (mountinfo, octal escapes decoded). */
+/** Whether `path` is a mount point of this mount namespace. */
 async function isMountPoint(path: string): Promise<boolean> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
-  for (const line of text.split("\n")) {
-    const mp = line.split(" ")[4];
-    if (mp !== undefined && mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))) === path) return true;
-  }
-  return false;
+  return (await ownMountPoints()).has(path);
 }

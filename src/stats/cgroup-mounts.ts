@@ -17,6 +17,7 @@
  *
  * @packageDocumentation
  */
+import { parseMountInfo } from "../network/mountinfo.js";
 import type { ProcCgroupEntry } from "./cgroup-files.js";
 
 /**
@@ -65,10 +66,6 @@ export type CgroupLocation = Partial<Record<StatsController, CgroupDir>>;
 const V1_NAME: Record<StatsController, string> = { cpu: "cpuacct", memory: "memory", pids: "pids" };
 const GENERIC_OPTIONS = new Set(["rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec", "clone_children", "xattr", "noprefix", "cpuset_v2_mode", "nsdelegate", "memory_recursiveprot", "memory_localevents", "favordynmods"]);
 
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
 /**
  * The cgroup mounts in a `/proc/<pid>/mountinfo` text.
  *
@@ -76,20 +73,11 @@ function unescapeMount(s: string): string {
  */
 export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
   const out: CgroupMount[] = [];
-  for (const line of mountinfo.split("\n")) {
-    const f = line.split(" ");
-    const dash = f.indexOf("-", 6);
-    if (dash < 0) continue;
-    const fstype = f[dash + 1];
-    if (fstype !== "cgroup" && fstype !== "cgroup2") continue;
-    const root = unescapeMount(f[3] ?? "/");
-    const mountPoint = unescapeMount(f[4] ?? "");
-    if (mountPoint === "") continue;
+  for (const m of parseMountInfo(mountinfo)) {
+    if ((m.fsType !== "cgroup" && m.fsType !== "cgroup2") || m.mountPoint === "") continue;
     const controllers =
-      fstype === "cgroup"
-        ? (f[dash + 3] ?? "").split(",").filter((o) => o.startsWith("name=") || (/^[a-z_]+$/.test(o) && !GENERIC_OPTIONS.has(o)))
-        : [];
-    out.push({ version: fstype === "cgroup" ? 1 : 2, mountPoint, root, controllers });
+      m.fsType === "cgroup" ? m.superOptions.split(",").filter((o) => o.startsWith("name=") || (/^[a-z_]+$/.test(o) && !GENERIC_OPTIONS.has(o))) : [];
+    out.push({ version: m.fsType === "cgroup" ? 1 : 2, mountPoint: m.mountPoint, root: m.root, controllers });
   }
   return out;
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseMountInfo } from "../../src/network/index.js";
 
 describe("parseMountInfo", () => {
-  it("reads mount points, filesystem types and shared propagation, unescaping paths", () => {
+  it("reads mount points, roots, filesystem types, super options and shared propagation, unescaping paths", () => {
     const text = [
       "22 27 0:21 / /proc rw,relatime - proc proc rw",
       "100 27 254:1 /tmp/x/netns /tmp/x/netns rw,relatime shared:40 - ext4 /dev/vda rw",
@@ -13,10 +13,10 @@ describe("parseMountInfo", () => {
       "",
     ].join("\n");
     assert.deepEqual(parseMountInfo(text), [
-      { mountPoint: "/proc", fsType: "proc", shared: false },
-      { mountPoint: "/tmp/x/netns", fsType: "ext4", shared: true },
-      { mountPoint: "/tmp/x/netns/pod a", fsType: "nsfs", shared: true },
-      { mountPoint: "/mnt/slave", fsType: "tmpfs", shared: false },
+      { mountPoint: "/proc", root: "/", superOptions: "rw", fsType: "proc", shared: false },
+      { mountPoint: "/tmp/x/netns", root: "/tmp/x/netns", superOptions: "rw", fsType: "ext4", shared: true },
+      { mountPoint: "/tmp/x/netns/pod a", root: "net:[4026532]", superOptions: "rw", fsType: "nsfs", shared: true },
+      { mountPoint: "/mnt/slave", root: "/", superOptions: "rw", fsType: "tmpfs", shared: false },
     ]);
   });
 });
