@@ -36,184 +36,28 @@
  *
  * @packageDocumentation
  */
-import { channel } from "node:diagnostics_channel";
 import { access } from "node:fs/promises";
-import { performance } from "node:perf_hooks";
 import { CrikitError, failedPrecondition } from "../errors.js";
 import { createFileAttachmentCache } from "./attachment-cache.js";
 import type { CniAttachment, CniAttachmentCache } from "./attachment-cache.js";
-import { buildCapabilityArgs, buildCniArgs, buildPluginStdin, formatCniArgs } from "./cni-args.js";
-import type { CniPodIdentity, DnsInput, PortMappingInput } from "./cni-args.js";
+import { buildCapabilityArgs, buildCniArgs, buildPluginStdin } from "./cni-args.js";
 import { toCniNetworkConfigList } from "./cni-config.js";
-import type { CniConfigFileError, CniNetworkConfigList, CniPluginConfig } from "./cni-config.js";
+import type { CniNetworkConfigList, CniPluginConfig } from "./cni-config.js";
 import { CniPluginError, isCniPluginError } from "./cni-error.js";
 import { createCniExec } from "./cni-exec.js";
 import type { CniExec } from "./cni-exec.js";
 import { parseCniResult, selectPodIps } from "./cni-result.js";
 import type { CniResult } from "./cni-result.js";
 import { cniVersionHas } from "./cni-version.js";
-import type { CniCommand } from "./cni-version.js";
 import { CniConfDir } from "./conf-dir.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { runStep } from "../telemetry/index.js";
-import type { Logger } from "../logger.js";
+import type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, PodNetworkRequest, PodNetworkSetup, PodNetworkTeardownRequest } from "./cni-manager-types.js";
+import { networkNotReadyReason } from "./cni-manager-types.js";
+import { CniPluginRunner } from "./cni-plugin-runner.js";
 
-/**
- * The SDK's one logger contract (see `Logger`), under this module's former name.
- *
- * @public
- */
-export type CniLogger = Logger;
-
-/**
- * Options of {@link CniManager}.
- *
- * @public
- */
-export interface CniManagerOptions {
-  /**
-   * The conf dir holding `.conf`, `.conflist` and `.json` files.
-   * @defaultValue "/etc/cni/net.d"
-   */
-  readonly confDir?: string;
-  /**
-   * Directories searched for plugin binaries, in order (also `CNI_PATH`).
-   * @defaultValue ["/opt/cni/bin", "/usr/lib/cni"]
-   */
-  readonly binDirs?: readonly string[];
-  /**
-   * Where attachments are cached between ADD and DEL (ignored when `cache` is given).
-   * @defaultValue "/var/lib/cni/crikit"
-   */
-  readonly cacheDir?: string;
-  /**
-   * The pod-side interface name of the default network.
-   * @defaultValue "eth0"
-   */
-  readonly ifName?: string;
-  /**
-   * Timeout of each plugin call, in ms; a plugin still running then is killed.
-   * @defaultValue 60000
-   */
-  readonly pluginTimeoutMs?: number;
-  /**
-   * Time allowed for the DEL that rolls back a failed ADD, in ms.
-   * @defaultValue 30000
-   */
-  readonly rollbackTimeoutMs?: number;
-  /**
-   * Bring `lo` up in every pod with the `loopback` plugin.
-   * @defaultValue true
-   */
-  readonly loopback?: boolean;
-  /**
-   * Check that the default network's plugin binaries exist when computing status.
-   * @defaultValue true
-   */
-  readonly checkBinaries?: boolean;
-  /** How plugins are run. @defaultValue {@link createCniExec}() */
-  readonly exec?: CniExec;
-  /** Where attachments are kept. @defaultValue a file cache in `cacheDir` */
-  readonly cache?: CniAttachmentCache;
-  /** Logger; silent by default. */
-  readonly logger?: CniLogger;
-}
-
-/**
- * A pod to attach.
- *
- * @public
- */
-export interface PodNetworkRequest extends CniPodIdentity {
-  /** The pod's pinned netns path (see {@link NetnsManager}). */
-  readonly netnsPath: string;
-  /** Host-network pods skip CNI. */
-  readonly hostNetwork?: boolean;
-  /** CRI port mappings (portMappings capability). */
-  readonly portMappings?: readonly PortMappingInput[];
-  /** Pod annotations (bandwidth capability). */
-  readonly annotations?: Readonly<Record<string, string>>;
-  /** CRI DNSConfig (dns capability). */
-  readonly dns?: DnsInput;
-  /** Further capability arguments, passed to plugins declaring them. */
-  readonly extraCapabilityArgs?: Readonly<Record<string, unknown>>;
-}
-
-/**
- * A pod to detach. Only `id` is required: what was used at ADD is cached.
- *
- * @public
- */
-export interface PodNetworkTeardownRequest extends Partial<Omit<CniPodIdentity, "id">> {
-  /** Pod sandbox ID (`CNI_CONTAINERID`); the cached attachment is looked up by it. */
-  readonly id: string;
-  /** The netns path; defaults to the one cached at ADD. */
-  readonly netnsPath?: string;
-  /** The pod uses the node's network: nothing to tear down, no plugin runs. @defaultValue false */
-  readonly hostNetwork?: boolean;
-}
-
-/**
- * The outcome of {@link CniManager.setUpPod}.
- *
- * @public
- */
-export interface PodNetworkSetup {
-  /** The network attached, or `undefined` for a host-network pod. */
-  readonly network: string | undefined;
-  /** The pod's IPs, primary first (PodSandboxNetworkStatus.ip, then additional_ips). */
-  readonly ips: readonly string[];
-  /** The final result of the chain, or `undefined` for a host-network pod. */
-  readonly result: CniResult | undefined;
-}
-
-/**
- * Network readiness, for the CRI `NetworkReady` condition.
- *
- * @public
- */
-export interface CniNetworkStatus {
-  /**
-   * Whether the default network is usable: a valid config, its plugin binaries found and, for CNI 1.1.0, each
-   * plugin's STATUS succeeded.
-   */
-  readonly ready: boolean;
-  /** `""` when ready, else a CamelCase reason (`NetworkPluginNotReady`). */
-  readonly reason: string;
-  /** `""` when ready, else what is wrong. */
-  readonly message: string;
-  /** The default network's name. */
-  readonly defaultNetwork: string | undefined;
-  /** All valid networks in file order. */
-  readonly networks: readonly string[];
-  /** Config files that were skipped, with why. */
-  readonly errors: readonly CniConfigFileError[];
-}
-
-/**
- * A plugin's VERSION answer.
- *
- * @public
- */
-export interface CniVersionInfo {
-  /** CNI spec version of the answer itself. */
-  readonly cniVersion: string;
-  /** CNI spec versions the plugin can speak. */
-  readonly supportedVersions: readonly string[];
-}
-
-/** @public The reason crikit gives when the network is not ready. */
-export const networkNotReadyReason = "NetworkPluginNotReady";
-
-const loopbackList: CniNetworkConfigList = toCniNetworkConfigList({ cniVersion: "1.0.0", name: "cni-loopback", plugins: [{ type: "loopback" }] });
-const diag = channel("crikit:network:plugin");
-
-interface Attach {
-  readonly containerId: string;
-  readonly netns: string;
-  readonly ifName: string;
-  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
-}
+export type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, PodNetworkRequest, PodNetworkSetup, PodNetworkTeardownRequest } from "./cni-manager-types.js";
+export { networkNotReadyReason } from "./cni-manager-types.js";
 
 /**
  * The CNI adapter. One per runtime.
@@ -235,15 +79,14 @@ export class CniManager {
   readonly #confDir: CniConfDir;
   readonly #binDirs: readonly string[];
   readonly #ifName: string;
-  readonly #timeoutMs: number;
   readonly #rollbackMs: number;
   readonly #loopback: boolean;
   readonly #checkBinaries: boolean;
   readonly #exec: CniExec;
+  readonly #plugins: CniPluginRunner;
   readonly #cache: CniAttachmentCache;
   readonly #log: CniLogger | undefined;
   readonly #locks = new KeyedMutex();
-  readonly #pluginPaths = new Map<string, string>();
   /** Pod ID to the network name its attachment is cached under. */
   readonly #attachmentKeys = new Map<string, string>();
   readonly #inflight = new Set<Promise<unknown>>();
@@ -255,13 +98,13 @@ export class CniManager {
     this.#confDir = new CniConfDir(options.confDir ?? "/etc/cni/net.d");
     this.#binDirs = options.binDirs ?? ["/opt/cni/bin", "/usr/lib/cni"];
     this.#ifName = options.ifName ?? "eth0";
-    this.#timeoutMs = options.pluginTimeoutMs ?? 60_000;
     this.#rollbackMs = options.rollbackTimeoutMs ?? 30_000;
     this.#loopback = options.loopback ?? true;
     this.#checkBinaries = options.checkBinaries ?? true;
     this.#exec = options.exec ?? createCniExec();
     this.#cache = options.cache ?? createFileAttachmentCache(options.cacheDir ?? "/var/lib/cni/crikit");
     this.#log = options.logger;
+    this.#plugins = new CniPluginRunner(this.#exec, this.#binDirs, options.pluginTimeoutMs ?? 60_000, this.#log);
   }
 
   /** The conf dir. */
@@ -304,7 +147,7 @@ export class CniManager {
       try {
         await this.#guard(async (signal) => {
           for (const p of list.plugins) {
-            await this.#invoke(list, p, "STATUS", undefined, buildPluginStdin(list, p), signal);
+            await this.#plugins.invoke(list, p, "STATUS", undefined, buildPluginStdin(list, p), signal);
           }
         }, options.signal);
       } catch (e) {
@@ -350,7 +193,7 @@ export class CniManager {
           if (att.result === undefined) throw failedPrecondition(`pod ${req.id}: the network attachment has no ADD result to check against`);
           for (const p of list.plugins) {
             const stdin = buildPluginStdin(list, p, { capabilityArgs: att.capabilityArgs, prevResult: att.result });
-            await this.#invoke(list, p, "CHECK", att, stdin, signal);
+            await this.#plugins.invoke(list, p, "CHECK", att, stdin, signal);
           }
         }),
       options.signal,
@@ -380,7 +223,7 @@ export class CniManager {
         const attachments = atts.filter((a) => a.networkName === list.name).map((a) => ({ containerID: a.containerId, ifname: a.ifName }));
         for (const p of list.plugins) {
           const stdin = buildPluginStdin(list, p, { extra: { "cni.dev/valid-attachments": attachments } });
-          await this.#invoke(list, p, "GC", undefined, stdin, signal);
+          await this.#plugins.invoke(list, p, "GC", undefined, stdin, signal);
         }
       }
       return removed;
@@ -392,7 +235,7 @@ export class CniManager {
     return this.#guard(async (signal) => {
       const list = toCniNetworkConfigList({ cniVersion: "1.0.0", name: "version", plugins: [{ type: pluginType }] });
       const plugin = list.plugins[0] as CniPluginConfig;
-      const out = await this.#invoke(list, plugin, "VERSION", undefined, JSON.stringify({ cniVersion: options.cniVersion ?? "1.0.0" }), signal);
+      const out = await this.#plugins.invoke(list, plugin, "VERSION", undefined, JSON.stringify({ cniVersion: options.cniVersion ?? "1.0.0" }), signal);
       const v = JSON.parse(out) as { cniVersion?: unknown; supportedVersions?: unknown };
       return {
         cniVersion: typeof v.cniVersion === "string" ? v.cniVersion : "",
@@ -458,8 +301,7 @@ export class CniManager {
       ...(req.extraCapabilityArgs ? { extra: req.extraCapabilityArgs } : {}),
     });
     if (this.#loopback) {
-      const lo: Attach = { containerId: req.id, netns: req.netnsPath, ifName: "lo", cniArgs };
-      await this.#invoke(loopbackList, loopbackList.plugins[0] as CniPluginConfig, "ADD", lo, buildPluginStdin(loopbackList, loopbackList.plugins[0] as CniPluginConfig), signal);
+      await this.#plugins.loopback("ADD", { containerId: req.id, netns: req.netnsPath, cniArgs }, signal);
     }
     const att: CniAttachment = {
       containerId: req.id,
@@ -476,7 +318,7 @@ export class CniManager {
     let result: CniResult | undefined;
     try {
       for (const p of list.plugins) {
-        const out = await this.#invoke(list, p, "ADD", att, buildPluginStdin(list, p, { capabilityArgs, prevResult: prev }), signal);
+        const out = await this.#plugins.invoke(list, p, "ADD", att, buildPluginStdin(list, p, { capabilityArgs, prevResult: prev }), signal);
         try {
           result = parseCniResult(out);
         } catch (e) {
@@ -497,7 +339,7 @@ export class CniManager {
   async #rollback(list: CniNetworkConfigList, att: CniAttachment, why: unknown): Promise<void> {
     const signal = AbortSignal.timeout(this.#rollbackMs);
     try {
-      await this.#delChain(list, att, undefined, signal);
+      await this.#plugins.delChain(list, att, undefined, signal);
       await this.#cache.delete(att.networkName, att.containerId, att.ifName);
       this.#attachmentKeys.delete(att.containerId);
     } catch (e) {
@@ -542,12 +384,10 @@ export class CniManager {
       att = { containerId: req.id, ifName: this.#ifName, networkName: def.name, config: def.bytes, netns: req.netnsPath ?? "", cniArgs, capabilityArgs: {} };
     }
     const prev = cniVersionHas(list.cniVersion, "CHECK") ? att.result : undefined;
-    await this.#delChain(list, att, prev, signal);
+    await this.#plugins.delChain(list, att, prev, signal);
     if (this.#loopback) {
-      const lo: Attach = { containerId: req.id, netns: att.netns, ifName: "lo", cniArgs: att.cniArgs };
       try {
-        const p = loopbackList.plugins[0] as CniPluginConfig;
-        await this.#invoke(loopbackList, p, "DEL", lo, buildPluginStdin(loopbackList, p), signal);
+        await this.#plugins.loopback("DEL", { containerId: req.id, netns: att.netns, cniArgs: att.cniArgs }, signal);
       } catch (e) {
         if (!isCniPluginError(e) || e.canceled || e.timedOut) throw e;
         this.#log?.warn({ pod: req.id, err: e }, "loopback DEL failed; ignored");
@@ -556,72 +396,5 @@ export class CniManager {
     await this.#cache.delete(att.networkName, att.containerId, att.ifName);
     this.#attachmentKeys.delete(req.id);
     this.#log?.info({ pod: req.id, network: list.name }, "pod network torn down");
-  }
-
-  /**
-   * DEL in reverse chain order. A failing plugin does not stop the others
-   * (so a broken meta plugin cannot leak the main plugin's address); the
-   * first failure is thrown at the end. Aborts and timeouts stop at once.
-   */
-  async #delChain(list: CniNetworkConfigList, att: CniAttachment, prevResult: unknown, signal: AbortSignal): Promise<void> {
-    let first: unknown;
-    for (const p of [...list.plugins].reverse()) {
-      const stdin = buildPluginStdin(list, p, { capabilityArgs: att.capabilityArgs, ...(prevResult !== undefined ? { prevResult } : {}) });
-      try {
-        await this.#invoke(list, p, "DEL", att, stdin, signal);
-      } catch (e) {
-        if (signal.aborted || (isCniPluginError(e) && (e.canceled || e.timedOut))) throw e;
-        first ??= e;
-      }
-    }
-    if (first !== undefined) throw first;
-  }
-
-  async #invoke(list: CniNetworkConfigList, plugin: CniPluginConfig, command: CniCommand, att: Attach | undefined, stdin: string, signal: AbortSignal): Promise<string> {
-    signal.throwIfAborted();
-    // Lookups are remembered; a path that stops working is looked up again below.
-    let pluginPath = this.#pluginPaths.get(plugin.type) ?? (await this.#exec.findPlugin(plugin.type, this.#binDirs));
-    if (pluginPath === undefined) {
-      throw new CniPluginError({
-        plugin: plugin.type,
-        command,
-        network: list.name,
-        ...(att ? { containerId: att.containerId } : {}),
-        notFound: true,
-        reason: `plugin binary "${plugin.type}" not found in ${this.#binDirs.join(":")}`,
-      });
-    }
-    const env: Record<string, string> = { CNI_COMMAND: command, CNI_PATH: this.#binDirs.join(":") };
-    if (att) {
-      env["CNI_CONTAINERID"] = att.containerId;
-      env["CNI_NETNS"] = att.netns;
-      env["CNI_IFNAME"] = att.ifName;
-      env["CNI_ARGS"] = formatCniArgs(att.cniArgs);
-    }
-    const t0 = performance.now();
-    try {
-      let out;
-      try {
-        out = await this.#exec.exec({ pluginPath, plugin: plugin.type, network: list.name, command, env, stdin, timeoutMs: this.#timeoutMs, signal });
-      } catch (e) {
-        // The remembered binary vanished (plugins reinstalled): look it up once more.
-        if (!isCniPluginError(e) || e.code !== "FailedPrecondition" || !this.#pluginPaths.has(plugin.type)) throw e;
-        this.#pluginPaths.delete(plugin.type);
-        const again = await this.#exec.findPlugin(plugin.type, this.#binDirs);
-        if (again === undefined) throw e;
-        pluginPath = again;
-        out = await this.#exec.exec({ pluginPath, plugin: plugin.type, network: list.name, command, env, stdin, timeoutMs: this.#timeoutMs, signal });
-      }
-      this.#pluginPaths.set(plugin.type, pluginPath);
-      const durationMs = performance.now() - t0;
-      if (diag.hasSubscribers) diag.publish({ command, plugin: plugin.type, network: list.name, containerId: att?.containerId, durationMs });
-      this.#log?.debug({ command, plugin: plugin.type, network: list.name, pod: att?.containerId, durationMs }, "CNI plugin call");
-      return out.stdout;
-    } catch (e) {
-      const durationMs = performance.now() - t0;
-      if (diag.hasSubscribers) diag.publish({ command, plugin: plugin.type, network: list.name, containerId: att?.containerId, durationMs, error: e });
-      this.#log?.warn({ command, plugin: plugin.type, network: list.name, pod: att?.containerId, durationMs, err: e }, "CNI plugin call failed");
-      throw e;
-    }
   }
 }
