@@ -315,15 +315,22 @@ class Call {
     const stream = this.#stream;
     this.#end(undefined);
     if (stream.closed || stream.destroyed) return;
-    const frame = Buffer.allocUnsafe(5 + bytes.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(bytes.length, 1);
-    frame.set(bytes, 5);
+    // Small answers go out as one buffer; large ones (a long container list) without a copy.
+    const copy = bytes.length <= 16384;
+    const prefix = Buffer.allocUnsafe(copy ? 5 + bytes.length : 5);
+    prefix[0] = 0;
+    prefix.writeUInt32BE(bytes.length, 1);
+    if (copy) prefix.set(bytes, 5);
     stream.respond(header === undefined ? { ":status": 200, "content-type": contentTypeProto } : toNode(header, { ":status": 200 }), { waitForTrailers: true });
     stream.once("wantTrailers", () => {
       stream.sendTrailers(trailer === undefined ? { "grpc-status": "0" } : toNode(trailer, {}));
     });
-    stream.end(frame);
+    if (copy) {
+      stream.end(prefix);
+    } else {
+      stream.write(prefix);
+      stream.end(bytes);
+    }
   }
 
   fail(e: unknown, onTrailer: OnTrailer, res: UnaryResponse | undefined): void {

@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import { toBinary, create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
-import { ContainerStatusRequestSchema, VersionRequestSchema } from "../../src/cri.js";
+import { ContainerStatusRequestSchema, ExecSyncRequestSchema, VersionRequestSchema } from "../../src/cri.js";
 import { CriServer, requestIdKey } from "../../src/transport/index.js";
 import type { RuntimeServiceImpl } from "../../src/transport/index.js";
 import { createTestService, tempDir } from "./test-service.js";
@@ -106,6 +106,9 @@ describe("unary fast path", () => {
     assert.equal(ok.headers["content-type"], "application/grpc+proto");
     assert.notEqual(ok.data, "");
     for (const id of ["missing", "enoent", "plain", "some-id"]) await same(sockets, CS, status(id));
+    // A large answer (written without copying it into the frame).
+    const big = await same(sockets, "/runtime.v1.RuntimeService/ExecSync", frame(toBinary(ExecSyncRequestSchema, create(ExecSyncRequestSchema, { containerId: "c", cmd: ["100000"] }))));
+    assert.ok(big.data.length > 200_000);
     const unimplemented = await same(sockets, "/runtime.v1.RuntimeService/RemovePodSandbox", frame(new Uint8Array()));
     assert.equal(unimplemented.trailers["grpc-status"], String(Code.Unimplemented));
   });
