@@ -8,7 +8,9 @@
  * SOCKET`), as crikitd would, so client and server do not share an event
  * loop; a second pair of rows sends the socket path as `:authority`, as
  * grpc-go does on a unix socket (the authority gate's rewriter serves it), and
- * a third pair runs both in one process for comparison.
+ * a third pair runs both in one process for comparison, and a fourth runs
+ * the child's server with `unaryFastPath: false` (every call through
+ * connect's full pipeline).
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -24,10 +26,11 @@ import type { BenchRow } from "./harness.js";
 
 export const title = "transport";
 
-function versionServer(socketPath: string): CriServer {
+function versionServer(socketPath: string, unaryFastPath = true): CriServer {
   return new CriServer({
     socketPath,
     ready: true,
+    unaryFastPath,
     runtime: { version: () => ({ version: "0.1.0", runtimeName: "crikit", runtimeVersion: "0.1.0", runtimeApiVersion: "v1" }) },
   });
 }
@@ -56,8 +59,8 @@ async function measure(client: CriClient, n: number, where: string): Promise<Ben
   return rows;
 }
 
-async function childServer(socketPath: string): Promise<void> {
-  const server = versionServer(socketPath);
+async function childServer(socketPath: string, unaryFastPath: boolean): Promise<void> {
+  const server = versionServer(socketPath, unaryFastPath);
   await server.listen();
   process.stdout.write("ready\n");
   process.once("SIGTERM", () => void server.close().then(() => process.exit(0)));
@@ -68,6 +71,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), "crikit-bench-transport-"));
   const rows: BenchRow[] = [];
   try {
+    // The same server with every call through connect's full path, for comparison.
+    rows.push(...(await withChild(join(dir, "full.sock"), ["--no-fast-path"], (socket) => measureWith(socket, n, "child process, unaryFastPath: false"))));
     // Server in a child process.
     const childSocket = join(dir, "child.sock");
     const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--transport-server", childSocket], {
@@ -119,9 +124,41 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   }
 }
 
+async function measureWith(socket: string, n: number, where: string): Promise<BenchRow[]> {
+  const client = createCriClient(socket);
+  try {
+    return await measure(client, n, where);
+  } finally {
+    client.close();
+  }
+}
+
+/** Run `fn` against this file's server in a child process (with `flags`), stopped by pid afterwards. */
+async function withChild<T>(socket: string, flags: string[], fn: (socket: string) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--transport-server", socket, ...flags], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`transport bench server exited with ${String(code)}`)));
+      child.stdout.on("data", (b: Buffer) => {
+        if (b.toString().includes("ready")) resolve();
+      });
+    });
+    return await fn(socket);
+  } finally {
+    child.removeAllListeners("exit");
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(child.pid, "SIGTERM");
+      await exited;
+    }
+  }
+}
+
 const at = process.argv.indexOf("--transport-server");
 if (at !== -1) {
   const socket = process.argv[at + 1];
   if (socket === undefined) throw new Error("--transport-server needs a socket path");
-  await childServer(socket);
+  await childServer(socket, !process.argv.includes("--no-fast-path"));
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
+#!/usr/bin/env -S node --max-semi-space-size=4 --optimize-for-size
 /**
  * crikitd: a complete CRI runtime daemon assembled from crikit's pieces.
  *

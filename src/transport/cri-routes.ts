@@ -43,6 +43,19 @@ export interface CriServices {
  * @public
  */
 export function createCriRoutes(services: CriServices): (router: ConnectRouter) => void {
+  const impls = criServiceImpls(services);
+  return (router) => {
+    for (const [service, impl] of impls) router.service(service, impl);
+  };
+}
+
+/**
+ * Each CRI service with the implementation the router serves (list methods
+ * wrapped, see the file header).
+ *
+ * @internal
+ */
+export function criServiceImpls(services: CriServices): [[typeof RuntimeService, RuntimeServiceImpl], [typeof ImageService, ImageServiceImpl]] {
   const runtime = withListCaching(services.runtime ?? {}, RuntimeService.method, {
     listContainers: "containers",
     listPodSandbox: "items",
@@ -50,10 +63,10 @@ export function createCriRoutes(services: CriServices): (router: ConnectRouter) 
     streamPodSandboxes: "podSandboxes",
   });
   const image = withListCaching(services.image ?? {}, ImageService.method, { listImages: "images", streamImages: "images" });
-  return (router) => {
-    router.service(RuntimeService, runtime);
-    router.service(ImageService, image);
-  };
+  return [
+    [RuntimeService, runtime],
+    [ImageService, image],
+  ];
 }
 
 type AnyImpl = Record<string, ((req: unknown, ctx: unknown) => unknown) | undefined>;

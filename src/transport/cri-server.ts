@@ -30,6 +30,12 @@
  * socket sends the socket path: crictl, kubelets up to 1.30) are served
  * through a rewriter; the others get the socket itself, at no cost per call.
  *
+ * Unary calls are served by the transport's own unary path
+ * (`unary-fast-path.ts`: the same handlers and interceptors without
+ * connect's streaming pipeline) unless `unaryFastPath` is `false`; streaming
+ * calls and anything that path does not handle go through connect
+ * (`cri-dispatch.ts`).
+ *
  * Interceptor order, outermost first: request id, metrics, diagnostics
  * channel (`crikit:transport:call-end`), logging, stream
  * shutdown link, readiness gate, error conversion, then the `interceptors`
@@ -54,146 +60,22 @@
  */
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createConnectRouter, createContextValues } from "@connectrpc/connect";
-import type { Interceptor } from "@connectrpc/connect";
-import { compressionGzip } from "@connectrpc/connect-node";
-import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { serveStream } from "./h2-stream-adapter.js";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { installAuthorityGate } from "./authority-gate.js";
 import type { AuthorityGateOptions } from "./authority-gate.js";
 import { CrikitError } from "../errors.js";
-import { createCriRoutes } from "./cri-routes.js";
-import type { CriServices } from "./cri-routes.js";
-import { createDiagnosticsInterceptor } from "./diagnostics.js";
-import { createErrorInterceptor } from "./error-interceptor.js";
-import { createLoggingInterceptor } from "./logging-interceptor.js";
+import { createCriDispatch } from "./cri-dispatch.js";
+import { defaultMaxMessageBytes } from "./cri-server-options.js";
+import type { CriServerCloseOptions, CriServerOptions } from "./cri-server-options.js";
 import { defaultLogger } from "./logger.js";
 import type { TransportLogger } from "./logger.js";
-import { TransportMetrics, createMetricsInterceptor, grpcTypeOf, handledCodeKey } from "./metrics.js";
-import { ReadinessGate, createReadinessInterceptor } from "./readiness-gate.js";
-import { createRequestIdInterceptor, requestIdKey } from "./request-id.js";
+import { TransportMetrics } from "./metrics.js";
+import { ReadinessGate } from "./readiness-gate.js";
 import { listenUnixSocket, removeUnixSocket } from "./unix-socket.js";
-import type { BoundUnixSocket, UnixSocketOptions } from "./unix-socket.js";
+import type { BoundUnixSocket } from "./unix-socket.js";
 
-/**
- * The default maximum message size: 16 MiB, as the kubelet's CRI client and
- * containerd use.
- *
- * @public
- */
-export const defaultMaxMessageBytes = 16 * 1024 * 1024;
-
-/**
- * The optional TCP listener. It always uses TLS: plain-text TCP is refused,
- * since the CRI gives full control of the node.
- *
- * @public
- */
-export interface CriServerTcpOptions {
-  /** Port; 0 picks a free one (see {@link CriServer.tcpAddress}). */
-  port: number;
-  /**
-   * Address to bind.
-   * @defaultValue `"127.0.0.1"`
-   */
-  host?: string;
-  /** PEM private key. Required. */
-  key: string | Buffer;
-  /** PEM certificate chain. Required. */
-  cert: string | Buffer;
-  /** PEM CA bundle to verify client certificates against (with `requireClientCert`). */
-  ca?: string | Buffer;
-  /**
-   * Require and verify a client certificate (mutual TLS).
-   * @defaultValue `false`
-   */
-  requireClientCert?: boolean;
-}
-
-/**
- * Options for {@link CriServer}.
- *
- * @public
- */
-export interface CriServerOptions extends CriServices {
-  /** Path of the unix socket, for instance `/run/crikit/crikit.sock`. */
-  socketPath: string;
-  /**
-   * Mode and owner of the socket.
-   * @defaultValue mode `0o660`, owner root:root when running as root
-   */
-  socket?: UnixSocketOptions;
-  /**
-   * Compress responses of at least this many bytes with gzip when the client
-   * accepts it. Off by default: on a unix socket compression only costs CPU
-   * on both ends (a 1,000-container ListContainers spent more time in gzip
-   * than in the handler), and grpc-go clients such as the kubelet do not ask
-   * for it. Compressed requests are accepted either way.
-   * @defaultValue `Infinity` (never compress)
-   */
-  compressMinBytes?: number;
-  /**
-   * Largest request and response message, in bytes (sets both limits below
-   * unless they are given).
-   * @defaultValue {@link defaultMaxMessageBytes} (16 MiB)
-   */
-  maxMessageBytes?: number;
-  /**
-   * Largest request message, in bytes.
-   * @defaultValue `maxMessageBytes`
-   */
-  readMaxBytes?: number;
-  /**
-   * Largest response message, in bytes.
-   * @defaultValue `maxMessageBytes`
-   */
-  writeMaxBytes?: number;
-  /** An additional TCP listener, TLS only. */
-  tcp?: CriServerTcpOptions;
-  /**
-   * A pino-compatible logger.
-   * @defaultValue {@link defaultLogger}: unexpected errors in handlers (not a `CrikitError`) go to stderr with
-   *   the request ID and stack; with `NODE_DEBUG=crikit`, every line does, through `util.debuglog`
-   */
-  logger?: TransportLogger;
-  /**
-   * Where call metrics go.
-   * @defaultValue a new {@link TransportMetrics}
-   */
-  metrics?: TransportMetrics;
-  /**
-   * Readiness: `true` serves at once; a promise opens the gate when it
-   * resolves (if it rejects, the gate stays closed with reason
-   * "recovery failed" and the error is logged); `false` waits for
-   * {@link CriServer.setReady}.
-   * @defaultValue `false`
-   */
-  ready?: boolean | PromiseLike<unknown>;
-  /**
-   * The reason clients see while not ready: `runtime is not ready: <reason>`.
-   * @defaultValue `"recovering"`
-   */
-  notReadyReason?: string;
-  /**
-   * How long `close()` waits for calls in flight before aborting them.
-   * @defaultValue `10000`
-   */
-  drainTimeoutMs?: number;
-  /** Extra interceptors, run inside the built-in ones (closest to the handler). */
-  interceptors?: Interceptor[];
-}
-
-/**
- * Options for {@link CriServer.close}.
- *
- * @public
- */
-export interface CriServerCloseOptions {
-  /**
-   * Overrides the server's `drainTimeoutMs` for this close.
-   */
-  timeoutMs?: number;
-}
+export { defaultMaxMessageBytes } from "./cri-server-options.js";
+export type { CriServerCloseOptions, CriServerOptions, CriServerTcpOptions } from "./cri-server-options.js";
 
 /** How long aborted handlers get to answer before their connections are dropped, after a drain timeout. */
 const abortGraceMs = 250;
@@ -289,59 +171,19 @@ export class CriServer {
     this.metrics = options.metrics ?? new TransportMetrics();
     this.#gate = new ReadinessGate({ ready: options.ready === true, reason: options.notReadyReason ?? "recovering" });
 
-    const endStreams = this.#endStreams.signal;
-    const linkStreamShutdown: Interceptor = (next) => (req) =>
-      req.stream ? next({ ...req, signal: AbortSignal.any([req.signal, endStreams]) }) : next(req);
-    const router = createConnectRouter({
-      grpc: true,
-      grpcWeb: false,
-      connect: false,
-      acceptCompression: [compressionGzip],
-      compressMinBytes: options.compressMinBytes ?? Number.POSITIVE_INFINITY,
+    this.#handler = createCriDispatch({
+      services: { ...(options.runtime === undefined ? {} : { runtime: options.runtime }), ...(options.image === undefined ? {} : { image: options.image }) },
+      logger: this.#logger,
+      metrics: this.metrics,
+      gate: this.#gate,
+      shutdownSignal: this.#shutdown.signal,
+      endStreamsSignal: this.#endStreams.signal,
       readMaxBytes,
       writeMaxBytes,
-      shutdownSignal: this.#shutdown.signal,
-      interceptors: [
-        createRequestIdInterceptor(),
-        createMetricsInterceptor(this.metrics),
-        createDiagnosticsInterceptor(),
-        createLoggingInterceptor({ logger: this.#logger }),
-        linkStreamShutdown,
-        createReadinessInterceptor(this.#gate),
-        createErrorInterceptor(),
-        ...(options.interceptors ?? []),
-      ],
+      compressMinBytes: options.compressMinBytes ?? Number.POSITIVE_INFINITY,
+      interceptors: options.interceptors ?? [],
+      unaryFastPath: options.unaryFastPath !== false,
     });
-    const services: CriServices = {};
-    if (options.runtime !== undefined) services.runtime = options.runtime;
-    if (options.image !== undefined) services.image = options.image;
-    createCriRoutes(services)(router);
-    const paths = new Map(router.handlers.map((h) => [h.requestPath, h]));
-    const logger = this.#logger;
-    this.#handler = (stream, headers) => {
-      const h = paths.get((headers[":path"] ?? "").split("?", 1)[0] ?? "");
-      if (h === undefined) {
-        answerUnknownPath(stream, headers);
-        return;
-      }
-      const values = createContextValues();
-      const onTrailer = (status: string | null, message: string) => {
-        // The handler's result was recorded as OK but the response failed on
-        // the wire (serialization, size limit): correct metrics and log it.
-        const handled = values.get(handledCodeKey);
-        if (handled !== "OK" || status === null || status === "0") return;
-        const code = Code[Number(status)] ?? "Unknown";
-        this.metrics.reclassify(h.service.typeName, h.method.name, grpcTypeOf(h.method.methodKind), "OK", code);
-        logger.warn(
-          { rpc: h.method.name, service: h.service.typeName, requestId: values.get(requestIdKey), code },
-          `${h.method.name} failed after the handler returned: ${message}`,
-        );
-      };
-      serveStream(async (req) => withFinalTrailer(await h(req), onTrailer), stream, headers, values).catch((reason: unknown) => {
-        // The response could not be written, typically because the client went away.
-        logger.debug({ rpc: h.method.name, err: reason }, `${h.method.name}: writing the response failed`);
-      });
-    };
 
     const ready = options.ready;
     if (ready !== undefined && typeof ready !== "boolean") {
@@ -529,79 +371,4 @@ function closeServer(server: http2.Http2Server | http2.Http2SecureServer): Promi
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Percent-encode a grpc-message value (gRPC over HTTP/2 spec). */
-function grpcMessage(text: string): string {
-  return Array.from(new TextEncoder().encode(text), (b) =>
-    b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
-  ).join("");
-}
-
-type UniversalResponse = UniversalServerResponse;
-
-/**
- * connect-es percent-encodes `grpc-message` with `encodeURIComponent`, which
- * also escapes reserved characters such as ":" and "/". grpc-go decodes any
- * escape, but grpc-js decodes with `decodeURI`, which leaves "%3A" in the
- * message. Re-encode the trailer as the gRPC HTTP/2 spec says (only bytes
- * outside 0x20-0x7E, and "%"), which every client decodes, once the body has
- * ended and the trailer is final; then hand the final status to `onTrailer`.
- */
-function withFinalTrailer(uRes: UniversalResponse, onTrailer: (status: string | null, message: string) => void): UniversalResponse {
-  const { body, trailer } = uRes;
-  if (body === undefined || trailer === undefined) return uRes;
-  const fix = () => {
-    const m = trailer.get("grpc-message");
-    let raw = "";
-    if (m !== null) {
-      raw = m;
-      try {
-        raw = decodeURIComponent(m);
-      } catch {
-        // Not percent-encoded as expected: send it as is, minimally encoded.
-      }
-      trailer.set("grpc-message", grpcMessage(raw));
-    }
-    onTrailer(trailer.get("grpc-status"), raw);
-  };
-  return {
-    ...uRes,
-    body: {
-      [Symbol.asyncIterator]() {
-        const it = body[Symbol.asyncIterator]();
-        const wrapped: AsyncIterator<Uint8Array> = {
-          async next() {
-            const r = await it.next();
-            if (r.done === true) fix();
-            return r;
-          },
-        };
-        if (it.throw !== undefined) wrapped.throw = (e?: unknown) => it.throw!(e);
-        if (it.return !== undefined) wrapped.return = (v?: unknown) => it.return!(v);
-        return wrapped;
-      },
-    },
-  };
-}
-
-/**
- * A request for a path no CRI method has (another API version, a typo):
- * answer a gRPC Unimplemented status (trailers-only), which gRPC clients
- * report as such, rather than an HTTP 404.
- */
-function answerUnknownPath(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-  const path = (headers[":path"] ?? "").split("?", 1)[0] ?? "";
-  stream.resume();
-  stream.on("error", () => {});
-  // One HEADERS frame with END_STREAM: a gRPC "trailers-only" response.
-  stream.respond(
-    {
-      ":status": 200,
-      "content-type": "application/grpc",
-      "grpc-status": String(Code.Unimplemented),
-      "grpc-message": grpcMessage(`unknown service or method "${path}": this server implements runtime.v1.RuntimeService and runtime.v1.ImageService`),
-    },
-    { endStream: true },
-  );
 }

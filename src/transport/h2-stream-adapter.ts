@@ -37,7 +37,26 @@ export function universalRequestFromStream(
   headers: http2.IncomingHttpHeaders,
   contextValues: ContextValues,
   signal: AbortSignal,
+  prefix?: Buffer[],
 ): UniversalServerRequest {
+  return {
+    httpVersion: "2.0",
+    method: headers[":method"] ?? "",
+    url: requestUrl(headers),
+    header: headersFromNode(headers),
+    body: readBody(stream, prefix),
+    signal,
+    contextValues,
+  };
+}
+
+/** The request URL connect's handlers see. */
+export function requestUrl(headers: http2.IncomingHttpHeaders): string {
+  return `http://${headers[":authority"] ?? "localhost"}${headers[":path"] ?? "/"}`;
+}
+
+/** The request headers (gRPC metadata) as a `Headers`, without the pseudo-headers. */
+export function headersFromNode(headers: http2.IncomingHttpHeaders): Headers {
   const header = new Headers();
   for (const k in headers) {
     if (k.charCodeAt(0) === 58 /* ":" */) continue;
@@ -46,22 +65,18 @@ export function universalRequestFromStream(
     if (Array.isArray(v)) for (const x of v) header.append(k, x);
     else header.append(k, v);
   }
-  return {
-    httpVersion: "2.0",
-    method: headers[":method"] ?? "",
-    url: `http://${headers[":authority"] ?? "localhost"}${headers[":path"] ?? "/"}`,
-    header,
-    body: readBody(stream),
-    signal,
-    contextValues,
-  };
+  return header;
 }
 
-async function* readBody(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8Array> {
-  if (stream.readableEnded) return;
-  const chunks: Buffer[] = [];
+/**
+ * The request body: `prefix` (chunks a caller already read, see
+ * `unary-fast-path.ts`), then the rest of the stream.
+ */
+async function* readBody(stream: http2.ServerHttp2Stream, prefix?: Buffer[]): AsyncGenerator<Uint8Array> {
+  const chunks: Buffer[] = prefix ?? [];
+  if (stream.readableEnded && chunks.length === 0) return;
   let wake: (() => void) | undefined;
-  let ended = false;
+  let ended = stream.readableEnded || stream.destroyed;
   let failed: unknown;
   const onData = (c: Buffer): void => {
     chunks.push(c);
@@ -79,6 +94,8 @@ async function* readBody(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8A
   stream.once("end", onEnd);
   stream.once("close", onEnd);
   stream.once("error", onError);
+  // A caller that read a prefix paused the stream to keep the rest.
+  if (!ended && stream.isPaused()) stream.resume();
   try {
     for (;;) {
       const c = chunks.shift();
@@ -153,6 +170,7 @@ export async function serveStream(
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
   contextValues: ContextValues,
+  prefix?: Buffer[],
 ): Promise<void> {
   const ac = new AbortController();
   let finished = false;
@@ -164,7 +182,7 @@ export async function serveStream(
   stream.on("error", () => {
     // Reported through "close" and the write promises.
   });
-  const res: UniversalServerResponse = await handler(universalRequestFromStream(stream, headers, contextValues, ac.signal));
+  const res: UniversalServerResponse = await handler(universalRequestFromStream(stream, headers, contextValues, ac.signal, prefix));
   const it = res.body?.[Symbol.asyncIterator]();
   let writing = false;
   try {

@@ -44,9 +44,18 @@ const saneId = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createRequestIdInterceptor(): Interceptor {
   return (next) => (req) => {
     if (req.contextValues.get(requestIdKey) === "") {
-      const given = req.header.get(requestIdHeader);
-      req.contextValues.set(requestIdKey, given !== null && saneId.test(given) ? given : randomUUID());
+      req.contextValues.set(requestIdKey, requestIdFrom(req.header.get(requestIdHeader)));
     }
     return next(req);
   };
+}
+
+/**
+ * The request ID for a call whose `x-request-id` header is `given`: the
+ * header when it is sane, else a new UUID.
+ *
+ * @internal
+ */
+export function requestIdFrom(given: string | null | undefined): string {
+  return given !== null && given !== undefined && saneId.test(given) ? given : randomUUID();
 }
