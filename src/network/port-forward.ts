@@ -2,39 +2,31 @@
  * Port forwarding: connect a client's stream to a TCP port on the loopback
  * of a pod's network namespace (the runtime side of the CRI `PortForward`).
  *
- * Node cannot enter a network namespace (no setns), so a connection into a
- * pod's namespace goes through a helper process per connection:
- * `nsenter --net=PATH socat -b 131072 -t GRACE STDIO TCP4:127.0.0.1:PORT`
- * (util-linux and Debian's `socat`). nsenter enters the namespace and execs
- * socat, which connects inside it and copies between its stdio (our pipes)
- * and the TCP connection. For a host-network pod (no namespace path) Node
- * connects itself.
+ * The connection to the pod is a socket of this process: for a pod with
+ * its own network namespace it is made inside that namespace by a helper
+ * and handed over (./port-forward-netns.ts); for a host-network pod (no
+ * namespace path) Node connects itself. Bytes are then copied between the
+ * two in this process, with backpressure both ways, and no other process
+ * or pipe in between.
  *
  * Half-close, as containerd does it: when one side ends (the client's stream
  * or the pod's server), the end is passed on to the other side, which then
  * has `graceMs` (1 s) to finish before the connection is closed. The
  * stream's writable side is ended once the pod side's data has been written
- * to it. When `signal` aborts, the helper is killed (or the socket
- * destroyed) and the call resolves. A connection the pod refuses rejects
- * with `Unavailable`.
+ * to it. When `signal` aborts, the socket is destroyed and the call
+ * resolves. A connection the pod refuses rejects with `Unavailable`.
  *
- * Alternatives considered: a long-lived helper per pod (one process per pod
- * instead of per connection) saves a fork and exec of about 2 ms per
- * connection but needs a protocol of its own to multiplex connections and
- * must be kept and reaped with the pod; per-connection `socat` keeps every
- * connection's lifetime equal to one process's. Measured on the 2-vCPU test
- * VM, 100 MB from busybox httpd in a namespace: socat alone moves it in
- * 0.09 s with `-b 131072` (0.17 s with its default 8 KiB buffer); through
- * this function, with a Node TCP server handing over the connection and a
- * Node HTTP client reading it, in about 0.33 s (about 320 MB/s; the test
- * prints the figure), so the Node side, not the helper, is the limit.
+ * Before, each connection ran `nsenter --net=PATH socat STDIO TCP4:...`:
+ * one more process and two pipes that every byte crossed; with crictl and
+ * curl on the same 2 vCPUs that hop cost about 40% of the throughput (see
+ * the helper's header for the figures).
  *
  * @packageDocumentation
  */
-import { spawn } from "node:child_process";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { CrikitError, invalidArgument } from "../errors.js";
+import { connectInNamespace } from "./port-forward-netns.js";
 
 /**
  * Input of {@link forwardPort}.
@@ -54,11 +46,12 @@ export interface ForwardPortInput {
   graceMs?: number;
   /** The nsenter binary. @defaultValue `"nsenter"` */
   nsenter?: string;
-  /** The socat binary. @defaultValue `"socat"` */
+  /**
+   * The socat binary.
+   * @deprecated Not used: connections are made by a Node helper in the namespace (no socat).
+   */
   socat?: string;
 }
-
-const keepStderr = 4096;
 
 /**
  * Connect `stream` to `127.0.0.1:port` in the namespace (see the file
@@ -79,64 +72,21 @@ function refused(input: ForwardPortInput, detail: string, cause?: unknown): Crik
 }
 
 async function forwardInNamespace(input: ForwardPortInput, netnsPath: string): Promise<void> {
-  const graceS = Math.max(0.001, (input.graceMs ?? 1000) / 1000);
-  const args = [`--net=${netnsPath}`, input.socat ?? "socat", "-b", "131072", "-t", String(graceS), "STDIO", `TCP4:127.0.0.1:${input.port}`];
-  const child = spawn(input.nsenter ?? "nsenter", args, { stdio: ["pipe", "pipe", "pipe"] });
-  const { stream } = input;
-  let stderr = "";
-  let received = 0;
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => {
-    if (stderr.length < keepStderr) stderr += d;
-  });
-  child.stderr.on("error", () => {});
-  child.stdin.on("error", () => {});
-  child.stdout.on("error", () => {});
-  stream.on("error", () => {});
-  // client -> pod, with backpressure; the stream's end becomes socat's EOF.
-  stream.pipe(child.stdin);
-  // pod -> client, with backpressure; ended once all is written.
-  child.stdout.on("data", (b: Buffer) => {
-    received += b.length;
-    if (stream.destroyed || stream.writableEnded) return;
-    if (!stream.write(b)) {
-      child.stdout.pause();
-      stream.once("drain", () => child.stdout.resume());
-    }
-  });
-  const outDone = new Promise<void>((resolve) => child.stdout.once("close", () => resolve()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-    child.once("error", (e) => {
-      stderr += String(e);
-      resolve({ code: 255, signal: null });
-    });
-  });
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  // The client went away: nothing more to copy in either direction.
-  const onGone = (): void => kill();
-  stream.once("close", onGone);
-  input.signal?.addEventListener("abort", kill, { once: true });
+  input.stream.on("error", () => {});
+  let sock: Socket;
   try {
-    const r = await exited;
-    await outDone;
-    if (!stream.destroyed && !stream.writableEnded) stream.end();
-    if (r.code !== 0 && r.signal === null && received === 0 && !input.signal?.aborted) throw refused(input, stderr || `socat exited with ${r.code}`);
-  } finally {
-    input.signal?.removeEventListener("abort", kill);
-    stream.off("close", onGone);
-    stream.unpipe(child.stdin);
-    child.stdin.destroy();
-    child.stdout.destroy();
-    child.stderr.destroy();
+    sock = await connectInNamespace(netnsPath, input.port, { nsenter: input.nsenter, signal: input.signal });
+  } catch (err) {
+    if (input.signal?.aborted) return;
+    throw refused(input, err instanceof Error ? err.message : String(err), err);
   }
+  sock.allowHalfOpen = true;
+  sock.on("error", () => {});
+  return relay(input, sock);
 }
 
 async function forwardOnHost(input: ForwardPortInput): Promise<void> {
   const { stream } = input;
-  const graceMs = input.graceMs ?? 1000;
   const sock = connect({ host: "127.0.0.1", port: input.port, allowHalfOpen: true });
   stream.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
@@ -157,6 +107,13 @@ async function forwardOnHost(input: ForwardPortInput): Promise<void> {
     sock.once("connect", () => input.signal?.removeEventListener("abort", onAbort));
   });
   if (input.signal?.aborted) return;
+  return relay(input, sock);
+}
+
+/** Copies between the client's stream and the connected socket until either closes (see the file header). */
+async function relay(input: ForwardPortInput, sock: Socket): Promise<void> {
+  const { stream } = input;
+  const graceMs = input.graceMs ?? 1000;
   let grace: NodeJS.Timeout | undefined;
   const startGrace = (): void => {
     grace ??= setTimeout(() => {
@@ -183,6 +140,8 @@ async function forwardOnHost(input: ForwardPortInput): Promise<void> {
         stream.once("drain", () => sock.resume());
       }
     });
+    // A socket handed over from a namespace helper comes paused.
+    sock.resume();
     sock.once("end", () => {
       if (!stream.destroyed && !stream.writableEnded) stream.end();
       startGrace();
