@@ -101,7 +101,6 @@ export class SpdySession extends EventEmitter {
     (socket as Duplex & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.#onBytes(chunk));
     this.#writer = new SpdyFrameWriter(socket, () => this.#closed, (err) => this.destroy(err));
-    socket.on("drain", () => this.#writer.drained());
     socket.on("error", (err: Error) => this.#teardown(err));
     // Kubernetes peers never half-close: the end of their bytes is the end
     // of the session, once the frames read before it are handled (a header
@@ -347,7 +346,6 @@ export class SpdySession extends EventEmitter {
   #teardown(err: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#writer.drained(Object.assign(new Error("SPDY session closed"), { code: "ERR_STREAM_DESTROYED" }));
     for (const s of [...this.#streams.values()]) s._onSessionClosed(err);
     this.#streams.clear();
     this.#paused.clear();

@@ -4,8 +4,9 @@
  * (one compression context per session, used in order), and every frame
  * queued after it waits behind it; with no header block in flight a frame
  * is written at once, DATA as its 8-byte header and the payload as given
- * (no copy). A write's callback runs when the socket takes it, or on its
- * `drain` when it is full; that is the backpressure of the SPDY streams.
+ * (no copy). A write's callback runs when the socket has written it out
+ * (not when it was merely queued): that is the backpressure of the SPDY
+ * streams, and tells a writer that the buffer it passed is free again.
  *
  * @packageDocumentation
  */
@@ -19,7 +20,6 @@ export class SpdyFrameWriter {
   readonly #fail: (err: Error) => void;
   readonly #compressor = new HeaderCompressor();
   #outTail: Promise<void> | null = null;
-  #drainWaiters: Array<(err?: Error) => void> = [];
 
   /** `isClosed` tells whether the session has closed; `fail` closes it on an error. */
   constructor(socket: Duplex, isClosed: () => boolean, fail: (err: Error) => void) {
@@ -66,23 +66,15 @@ export class SpdyFrameWriter {
       cb?.(Object.assign(new Error("SPDY session closed"), { code: "ERR_STREAM_DESTROYED" }));
       return;
     }
-    let ok = true;
-    if (bufs.length === 1) ok = this.#socket.write(bufs[0] as Buffer);
+    // The callback runs once the socket has written the bytes out (or failed),
+    // so a writer may reuse the buffer it passed; it is the streams' backpressure.
+    if (bufs.length === 1) this.#socket.write(bufs[0] as Buffer, cb);
     else {
       this.#socket.cork();
-      for (const b of bufs) ok = this.#socket.write(b);
+      for (let i = 0; i < bufs.length - 1; i++) this.#socket.write(bufs[i] as Buffer);
+      this.#socket.write(bufs[bufs.length - 1] as Buffer, cb);
       this.#socket.uncork();
     }
-    if (cb === undefined) return;
-    if (ok) cb();
-    else this.#drainWaiters.push(cb);
-  }
-
-  /** Runs the callbacks waiting for the socket's drain (with `err` when the session is gone). */
-  drained(err?: Error): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) w(err);
   }
 
   /** Frees the compression context. */
