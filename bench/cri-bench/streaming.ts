@@ -11,6 +11,7 @@
  * status in the table.
  */
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { execa } from "execa";
@@ -31,8 +32,15 @@ async function crictl(peer: Peer, args: string[]): Promise<void> {
   }
 }
 
-/** One download of the 100 MB file through a crictl port-forward; MB/s. */
-async function forwardOnce(peer: Peer, podId: string): Promise<number> {
+/** CPU time (user + system) a process has used so far, in ms. */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+}
+
+/** One download of the 100 MB file through a crictl port-forward: MB/s, and the CPU ms the daemon and crictl spent on it. */
+async function forwardOnce(peer: Peer, podId: string): Promise<{ mbps: number; daemonCpu: number; crictlCpu: number }> {
   const local = await freePort();
   const pf = spawn(CRICTL, ["--runtime-endpoint", `unix://${peer.socket}`, "port-forward", podId, `${local}:8080`], { stdio: ["ignore", "pipe", "pipe"] });
   try {
@@ -42,10 +50,14 @@ async function forwardOnce(peer: Peer, podId: string): Promise<number> {
     pf.stderr.on("data", (c: Buffer) => (err += c.toString()));
     for (let i = 0; i < 400 && !out.includes("Forwarding from") && pf.exitCode === null; i++) await delay(25);
     if (!out.includes("Forwarding from")) throw Object.assign(new Error(`crictl port-forward: ${err.trim().split("\n").pop() ?? ""}`), /Unimplemented/.test(err) ? { code: 12 } : {});
+    const d0 = await cpuMs(peer.pid);
+    const c0 = await cpuMs(pf.pid);
     const r = await execa("curl", ["-s", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", `http://127.0.0.1:${local}/big`], { reject: false, timeout: 120_000 });
     const [bytes, secs] = String(r.stdout).split(" ").map(Number);
     if (bytes !== SIZE) throw new Error(`port-forward moved ${String(bytes)} of ${SIZE} bytes`);
-    return SIZE / 1e6 / (secs as number);
+    const daemonCpu = (await cpuMs(peer.pid)) - d0;
+    const crictlCpu = (await cpuMs(pf.pid)) - c0;
+    return { mbps: SIZE / 1e6 / (secs as number), daemonCpu, crictlCpu };
   } finally {
     pf.kill("SIGTERM");
     await new Promise((r) => (pf.exitCode !== null ? r(null) : pf.once("close", r)));
@@ -87,7 +99,15 @@ export async function streaming(ctx: BenchContext): Promise<WorkloadResult> {
       await crictl(p, ["exec", id(p), "true"]);
       return performance.now() - t0;
     });
-    const forward = await alternate(peers, k, (p) => forwardOnce(p, (pods.get(p) as ReadyPod).id));
+    const runs = new Map<Peer, Array<{ mbps: number; daemonCpu: number; crictlCpu: number }>>();
+    const forward = await alternate(peers, k, async (p) => {
+      const r = await forwardOnce(p, (pods.get(p) as ReadyPod).id);
+      runs.set(p, [...(runs.get(p) ?? []), r]);
+      return r.mbps;
+    });
+    const cpuNotes = [...runs].map(
+      ([p, rs]) => `${p.label}: daemon CPU ${rs.map((r) => r.daemonCpu.toFixed(0)).join("/")} ms, crictl CPU ${rs.map((r) => r.crictlCpu.toFixed(0)).join("/")} ms per 100 MB forwarded`,
+    );
     return {
       id: "stream",
       title: `(11) Streaming through crictl 1.26 (SPDY): exec round trip N=${n}, port-forward of 100 MB N=${k}, per runtime`,
@@ -96,7 +116,7 @@ export async function streaming(ctx: BenchContext): Promise<WorkloadResult> {
         { name: "crictl exec true (Exec, streaming)", unit: "ms", series: [...missingCrikit(ctx), ...failed, ...exec] },
         { name: "port-forward 100 MB, curl through crictl", unit: "MB/s", series: [...missingCrikit(ctx), ...failed, ...forward] },
       ],
-      notes: ["crictl's own start-up (about 20 ms) is in both exec figures; for MB/s higher is better."],
+      notes: ["crictl's own start-up (about 20 ms) is in both exec figures; for MB/s higher is better.", ...cpuNotes],
     };
   } finally {
     for (const [p, pod] of pods) await removePod(p, pod.id).catch((e: unknown) => ctx.log(`stream workload: cannot remove pod on ${p.label}: ${String(e)}`));

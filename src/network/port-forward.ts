@@ -2,39 +2,31 @@
  * Port forwarding: connect a client's stream to a TCP port on the loopback
  * of a pod's network namespace (the runtime side of the CRI `PortForward`).
  *
- * Node cannot enter a network namespace (no setns), so a connection into a
- * pod's namespace goes through a helper process per connection:
- * `nsenter --net=PATH socat -b 131072 -t GRACE STDIO TCP4:127.0.0.1:PORT`
- * (util-linux and Debian's `socat`). nsenter enters the namespace and execs
- * socat, which connects inside it and copies between its stdio (our pipes)
- * and the TCP connection. For a host-network pod (no namespace path) Node
- * connects itself.
+ * The connection to the pod is a socket of this process: for a pod with
+ * its own network namespace it is made inside that namespace by a helper
+ * and handed over (./port-forward-netns.ts); for a host-network pod (no
+ * namespace path) Node connects itself. Bytes are then copied between the
+ * two in this process, with backpressure both ways, and no other process
+ * or pipe in between.
  *
  * Half-close, as containerd does it: when one side ends (the client's stream
  * or the pod's server), the end is passed on to the other side, which then
  * has `graceMs` (1 s) to finish before the connection is closed. The
  * stream's writable side is ended once the pod side's data has been written
- * to it. When `signal` aborts, the helper is killed (or the socket
- * destroyed) and the call resolves. A connection the pod refuses rejects
- * with `Unavailable`.
+ * to it. When `signal` aborts, the socket is destroyed and the call
+ * resolves. A connection the pod refuses rejects with `Unavailable`.
  *
- * Alternatives considered: a long-lived helper per pod (one process per pod
- * instead of per connection) saves a fork and exec of about 2 ms per
- * connection but needs a protocol of its own to multiplex connections and
- * must be kept and reaped with the pod; per-connection `socat` keeps every
- * connection's lifetime equal to one process's. Measured on the 2-vCPU test
- * VM, 100 MB from busybox httpd in a namespace: socat alone moves it in
- * 0.09 s with `-b 131072` (0.17 s with its default 8 KiB buffer); through
- * this function, with a Node TCP server handing over the connection and a
- * Node HTTP client reading it, in about 0.33 s (about 320 MB/s; the test
- * prints the figure), so the Node side, not the helper, is the limit.
+ * Before, each connection ran `nsenter --net=PATH socat STDIO TCP4:...`:
+ * one more process and two pipes that every byte crossed; with crictl and
+ * curl on the same 2 vCPUs that hop cost about 40% of the throughput (see
+ * the helper's header for the figures).
  *
  * @packageDocumentation
  */
-import { spawn } from "node:child_process";
-import { connect } from "node:net";
+import { Socket as NetSocket, connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { CrikitError, invalidArgument } from "../errors.js";
+import { connectInNamespace } from "./port-forward-netns.js";
 
 /**
  * Input of {@link forwardPort}.
@@ -54,11 +46,12 @@ export interface ForwardPortInput {
   graceMs?: number;
   /** The nsenter binary. @defaultValue `"nsenter"` */
   nsenter?: string;
-  /** The socat binary. @defaultValue `"socat"` */
+  /**
+   * The socat binary.
+   * @deprecated Not used: connections are made by a Node helper in the namespace (no socat).
+   */
   socat?: string;
 }
-
-const keepStderr = 4096;
 
 /**
  * Connect `stream` to `127.0.0.1:port` in the namespace (see the file
@@ -79,65 +72,24 @@ function refused(input: ForwardPortInput, detail: string, cause?: unknown): Crik
 }
 
 async function forwardInNamespace(input: ForwardPortInput, netnsPath: string): Promise<void> {
-  const graceS = Math.max(0.001, (input.graceMs ?? 1000) / 1000);
-  const args = [`--net=${netnsPath}`, input.socat ?? "socat", "-b", "131072", "-t", String(graceS), "STDIO", `TCP4:127.0.0.1:${input.port}`];
-  const child = spawn(input.nsenter ?? "nsenter", args, { stdio: ["pipe", "pipe", "pipe"] });
-  const { stream } = input;
-  let stderr = "";
-  let received = 0;
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => {
-    if (stderr.length < keepStderr) stderr += d;
-  });
-  child.stderr.on("error", () => {});
-  child.stdin.on("error", () => {});
-  child.stdout.on("error", () => {});
-  stream.on("error", () => {});
-  // client -> pod, with backpressure; the stream's end becomes socat's EOF.
-  stream.pipe(child.stdin);
-  // pod -> client, with backpressure; ended once all is written.
-  child.stdout.on("data", (b: Buffer) => {
-    received += b.length;
-    if (stream.destroyed || stream.writableEnded) return;
-    if (!stream.write(b)) {
-      child.stdout.pause();
-      stream.once("drain", () => child.stdout.resume());
-    }
-  });
-  const outDone = new Promise<void>((resolve) => child.stdout.once("close", () => resolve()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-    child.once("error", (e) => {
-      stderr += String(e);
-      resolve({ code: 255, signal: null });
-    });
-  });
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  // The client went away: nothing more to copy in either direction.
-  const onGone = (): void => kill();
-  stream.once("close", onGone);
-  input.signal?.addEventListener("abort", kill, { once: true });
+  input.stream.on("error", () => {});
+  let sock: Socket;
   try {
-    const r = await exited;
-    await outDone;
-    if (!stream.destroyed && !stream.writableEnded) stream.end();
-    if (r.code !== 0 && r.signal === null && received === 0 && !input.signal?.aborted) throw refused(input, stderr || `socat exited with ${r.code}`);
-  } finally {
-    input.signal?.removeEventListener("abort", kill);
-    stream.off("close", onGone);
-    stream.unpipe(child.stdin);
-    child.stdin.destroy();
-    child.stdout.destroy();
-    child.stderr.destroy();
+    sock = await connectInNamespace(netnsPath, input.port, { nsenter: input.nsenter, signal: input.signal });
+  } catch (err) {
+    if (input.signal?.aborted) return;
+    throw refused(input, err instanceof Error ? err.message : String(err), err);
   }
+  const pool = new ReadPool();
+  const own = pool.adopt(sock);
+  own.on("error", () => {});
+  return relay(input, own, pool);
 }
 
 async function forwardOnHost(input: ForwardPortInput): Promise<void> {
   const { stream } = input;
-  const graceMs = input.graceMs ?? 1000;
-  const sock = connect({ host: "127.0.0.1", port: input.port, allowHalfOpen: true });
+  const pool = new ReadPool();
+  const sock = connect({ host: "127.0.0.1", port: input.port, allowHalfOpen: true, onread: pool.onread });
   stream.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
@@ -157,6 +109,59 @@ async function forwardOnHost(input: ForwardPortInput): Promise<void> {
     sock.once("connect", () => input.signal?.removeEventListener("abort", onAbort));
   });
   if (input.signal?.aborted) return;
+  return relay(input, sock, pool);
+}
+
+const READ_SIZE = 64 * 1024;
+
+/**
+ * The pod side's reads go into a few buffers of the connection's own
+ * (Node's `onread`), each lent to one read and given back once the client
+ * side has written its bytes out, instead of a new 64 KiB buffer per read
+ * for V8 to collect: that collection was the largest CPU cost of a bulk
+ * transfer in the daemon.
+ */
+class ReadPool {
+  readonly #free: Buffer[] = [];
+  onChunk: (chunk: Buffer, release: () => void) => boolean = () => true;
+  readonly onread = {
+    buffer: (): Buffer => this.#free.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE),
+    callback: (n: number, buf: Uint8Array): boolean => {
+      const b = buf as Buffer;
+      return this.onChunk(b.subarray(0, n), () => {
+        if (this.#free.length < 8) this.#free.push(b);
+      });
+    },
+  };
+
+  /**
+   * A socket reading through the pool in place of `sock` (handed over by a
+   * namespace helper, not yet read from), or `sock` itself with plain reads
+   * when its handle cannot be taken over.
+   */
+  adopt(sock: Socket): Socket {
+    const s = sock as Socket & { _handle?: { readStop?: () => number; reading?: boolean } | null };
+    const handle = s._handle;
+    if (handle?.readStop === undefined || sock.readableLength > 0) {
+      sock.allowHalfOpen = true;
+      sock.on("data", (b: Buffer) => {
+        if (!this.onChunk(b, () => {})) sock.pause();
+      });
+      return sock;
+    }
+    // Node starts reading a received socket at once; stop, and let the new owner start again.
+    handle.readStop();
+    handle.reading = false;
+    s._handle = null;
+    sock.destroy();
+    return new NetSocket({ handle, allowHalfOpen: true, onread: this.onread } as unknown as ConstructorParameters<typeof NetSocket>[0]);
+  }
+}
+
+/** Copies between the client's stream and the connected socket until either closes (see the file header). */
+async function relay(input: ForwardPortInput, sock: Socket, pool: ReadPool): Promise<void> {
+  const { stream } = input;
+  const graceMs = input.graceMs ?? 1000;
   let grace: NodeJS.Timeout | undefined;
   const startGrace = (): void => {
     grace ??= setTimeout(() => {
@@ -175,14 +180,17 @@ async function forwardOnHost(input: ForwardPortInput): Promise<void> {
     // client -> pod; the client's end half-closes the connection.
     stream.pipe(sock);
     stream.once("end", startGrace);
-    // pod -> client; the pod's end ends the stream.
-    sock.on("data", (b: Buffer) => {
-      if (stream.destroyed || stream.writableEnded) return;
-      if (!stream.write(b)) {
-        sock.pause();
-        stream.once("drain", () => sock.resume());
+    // pod -> client, with backpressure; the pod's end ends the stream.
+    pool.onChunk = (chunk, release) => {
+      if (stream.destroyed || stream.writableEnded) {
+        release();
+        return true;
       }
-    });
+      if (stream.write(chunk, release)) return true;
+      stream.once("drain", () => sock.resume());
+      return false;
+    };
+    sock.resume();
     sock.once("end", () => {
       if (!stream.destroyed && !stream.writableEnded) stream.end();
       startGrace();

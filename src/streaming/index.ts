@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { StreamingServer } from "./streaming-server.js";
-export type { StreamingServerOptions, StreamingTlsOptions, ExecInit, AttachInit, PortForwardInit } from "./streaming-server.js";
+export type { StreamingServerOptions, StreamingTlsOptions, ExecInit, AttachInit, PortForwardInit } from "./streaming-options.js";
 export type { StreamingRuntime, StreamingIO, TerminalSize } from "./runtime.js";
 export type { StreamingLogger } from "./logger.js";
 export { SPDY_REMOTE_COMMAND_PROTOCOLS, SPDY_PORT_FORWARD_PROTOCOL, WEBSOCKET_REMOTE_COMMAND_PROTOCOLS, WEBSOCKET_PORT_FORWARD_PROTOCOLS } from "./protocol.js";

@@ -1,6 +1,6 @@
 /**
  * A SPDY/3.1 session over one duplex byte stream (the socket after the
- * HTTP upgrade), with each SPDY stream a Node `Duplex`.
+ * HTTP upgrade), with each SPDY stream a Node `Duplex` (./spdy-stream.ts).
  *
  * What it does, per the SPDY/3.1 draft:
  * - SYN_STREAM from the peer opens a stream (IDs odd from a client, even
@@ -29,24 +29,22 @@
  * @packageDocumentation
  */
 import { EventEmitter } from "node:events";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import {
   DEFAULT_WINDOW,
   GoawayStatus,
-  HeaderCompressor,
   HeaderDecompressor,
   RstStatus,
   SettingsId,
   SpdyFrameReader,
   SpdyProtocolError,
-  encodeDataHeader,
-  encodeFrame,
   type SpdyFrame,
   type SpdyHeaders,
 } from "./spdy-frames.js";
+import { SpdyStream } from "./spdy-stream.js";
+import { SpdyFrameWriter } from "./spdy-writer.js";
 
-/** Largest DATA payload this session sends. @internal */
-export const MAX_DATA_CHUNK = 64 * 1024;
+export { MAX_DATA_CHUNK, SpdyStream } from "./spdy-stream.js";
 
 /** Options of {@link SpdySession}. @internal */
 export interface SpdySessionOptions {
@@ -54,187 +52,6 @@ export interface SpdySessionOptions {
   isServer: boolean;
   /** Called for every stream the peer opens, after the SYN_REPLY is queued. */
   onStream?: (stream: SpdyStream) => void;
-}
-
-/**
- * One SPDY stream: the readable side carries the peer's DATA, the writable
- * side sends DATA.
- *
- * @internal
- */
-export class SpdyStream extends Duplex {
-  /** The stream ID. */
-  readonly id: number;
-  /** The SYN_STREAM headers (or, for a stream we opened, the ones we sent). */
-  readonly headers: SpdyHeaders;
-  /** The SYN_REPLY headers, once replied (streams we opened). */
-  replyHeaders: SpdyHeaders | undefined;
-  readonly #session: SpdySession;
-  #localFin = false;
-  #remoteFin = false;
-  #reset = false;
-  #delivered = 0;
-  /** What the peer lets this stream send (may go negative before enforcement starts). */
-  #sendWindow: number;
-  /** Writes waiting for window; `null` data is the FIN. */
-  readonly #queued: Array<{ data: Buffer | null; cb: (err?: Error | null) => void }> = [];
-  #wantsMore = false;
-  #replied: Promise<void>;
-  #onReply: (() => void) | undefined;
-
-  /** @internal */
-  constructor(session: SpdySession, id: number, headers: SpdyHeaders, replied: boolean) {
-    // A larger read buffer than the default 16 KiB: fewer pauses of the whole socket under bulk transfer.
-    super({ allowHalfOpen: true, readableHighWaterMark: 256 * 1024 });
-    this.id = id;
-    this.headers = headers;
-    this.#session = session;
-    this.#sendWindow = session.peerInitialWindow;
-    this.#replied = replied ? Promise.resolve() : new Promise<void>((resolve) => (this.#onReply = resolve));
-    this.#replied.catch(() => {});
-  }
-
-  /** Resolves when the peer has replied (streams we opened). */
-  get replied(): Promise<void> {
-    return this.#replied;
-  }
-
-  /** Sends RST_STREAM with `status` and destroys the stream. */
-  reset(status: number = RstStatus.CANCEL): void {
-    if (!this.#reset && !(this.#localFin && this.#remoteFin)) {
-      this.#reset = true;
-      this.#session._send({ type: "rst_stream", streamId: this.id, status });
-    }
-    this.destroy();
-  }
-
-  /** @internal */
-  _onReply(headers: SpdyHeaders): void {
-    this.replyHeaders = headers;
-    this.#onReply?.();
-    this.#onReply = undefined;
-  }
-
-  /** @internal */
-  _onData(data: Buffer, fin: boolean): void {
-    if (this.#remoteFin || this.destroyed) return;
-    if (data.length > 0) {
-      this.#delivered += data.length;
-      if (this.#delivered >= DEFAULT_WINDOW / 2) {
-        this.#session._send({ type: "window_update", streamId: this.id, delta: this.#delivered });
-        this.#delivered = 0;
-      }
-      this.#session._delivered(data.length);
-      if (!this.push(data)) {
-        this.#wantsMore = false;
-        this.#session._pauseFor(this);
-      }
-    }
-    if (fin) {
-      this.#remoteFin = true;
-      this.push(null);
-    }
-  }
-
-  /** @internal */
-  _onReset(): void {
-    this.#reset = true;
-    this.destroy(Object.assign(new Error(`stream ${this.id} reset by the peer`), { code: "ERR_SPDY_STREAM_RESET" }));
-  }
-
-  /** @internal the session is gone */
-  _onSessionClosed(err: Error | undefined): void {
-    this.#reset = true;
-    if (this.destroyed) return;
-    // A stream whose peer had finished sending loses nothing: what it sent
-    // can still be read, and the writable side just ends. Others were cut off.
-    if (this.#remoteFin) {
-      if (!this.writableEnded) this.end();
-      return;
-    }
-    this.destroy(err ?? Object.assign(new Error(`SPDY session closed before stream ${this.id} ended`), { code: "ECONNRESET" }));
-  }
-
-  /** Whether the stream still waits for a read to resume the socket. */
-  get _paused(): boolean {
-    return !this.#wantsMore;
-  }
-
-  override _read(): void {
-    this.#wantsMore = true;
-    this.#session._resumeFor(this);
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.#reset || this.#localFin) {
-      cb(Object.assign(new Error(`stream ${this.id} is closed`), { code: "ERR_STREAM_DESTROYED" }));
-      return;
-    }
-    if (chunk.length === 0) {
-      cb();
-      return;
-    }
-    this.#queued.push({ data: chunk, cb });
-    this._flush();
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    if (this.#reset) {
-      cb();
-      return;
-    }
-    this.#queued.push({ data: null, cb });
-    this._flush();
-  }
-
-  /** @internal the peer granted `delta` more bytes on this stream */
-  _grant(delta: number): void {
-    this.#sendWindow += delta;
-    this._flush();
-  }
-
-  /**
-   * @internal Sends what the windows allow (everything while the peer does
-   * no flow control), in DATA frames of at most 64 KiB.
-   */
-  _flush(): void {
-    while (this.#queued.length > 0) {
-      if (this.#reset) {
-        for (const q of this.#queued.splice(0)) q.cb(Object.assign(new Error(`stream ${this.id} is closed`), { code: "ERR_STREAM_DESTROYED" }));
-        return;
-      }
-      const head = this.#queued[0] as { data: Buffer | null; cb: (err?: Error | null) => void };
-      if (head.data === null) {
-        this.#queued.shift();
-        this.#localFin = true;
-        this.#session._send({ type: "data", streamId: this.id, fin: true, data: Buffer.alloc(0) }, head.cb);
-        continue;
-      }
-      const allowance = this.#session._allowance(this.#sendWindow);
-      if (allowance <= 0) return;
-      const n = Math.min(allowance, head.data.length, MAX_DATA_CHUNK);
-      const part = head.data.subarray(0, n);
-      this.#sendWindow -= n;
-      this.#session._spent(n);
-      if (n === head.data.length) {
-        this.#queued.shift();
-        this.#session._send({ type: "data", streamId: this.id, fin: false, data: part }, head.cb);
-      } else {
-        head.data = head.data.subarray(n);
-        this.#session._send({ type: "data", streamId: this.id, fin: false, data: part });
-      }
-    }
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (!this.#reset && !(this.#localFin && this.#remoteFin) && !this.#session.closed) {
-      this.#reset = true;
-      this.#session._send({ type: "rst_stream", streamId: this.id, status: RstStatus.CANCEL });
-    }
-    for (const q of this.#queued.splice(0)) q.cb(Object.assign(new Error(`stream ${this.id} is closed`), { code: "ERR_STREAM_DESTROYED" }));
-    this.#session._forget(this);
-    cb(err);
-  }
 }
 
 /**
@@ -249,14 +66,12 @@ export class SpdySession extends EventEmitter {
   readonly #isServer: boolean;
   readonly #onStream: ((stream: SpdyStream) => void) | undefined;
   readonly #reader = new SpdyFrameReader();
-  readonly #compressor = new HeaderCompressor();
   readonly #decompressor = new HeaderDecompressor();
   readonly #streams = new Map<number, SpdyStream>();
   readonly #inbox: SpdyFrame[] = [];
   #pumping = false;
   #peerEnded = false;
-  #outTail: Promise<void> | null = null;
-  #drainWaiters: Array<(err?: Error) => void> = [];
+  readonly #writer: SpdyFrameWriter;
   #lastPeerStreamId = 0;
   #nextStreamId: number;
   #nextPingId: number;
@@ -285,7 +100,7 @@ export class SpdySession extends EventEmitter {
     // Small frames (keystrokes, WINDOW_UPDATE) must not wait for Nagle's delayed ACK.
     (socket as Duplex & { setNoDelay?: (on: boolean) => unknown }).setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.#onBytes(chunk));
-    socket.on("drain", () => this.#flushDrain());
+    this.#writer = new SpdyFrameWriter(socket, () => this.#closed, (err) => this.destroy(err));
     socket.on("error", (err: Error) => this.#teardown(err));
     // Kubernetes peers never half-close: the end of their bytes is the end
     // of the session, once the frames read before it are handled (a header
@@ -320,7 +135,7 @@ export class SpdySession extends EventEmitter {
     this.#nextStreamId += 2;
     const stream = new SpdyStream(this, id, headers, false);
     this.#streams.set(id, stream);
-    this.#sendHeaders((block) => ({ type: "syn_stream", streamId: id, associatedId: 0, priority: 0, fin: options.fin ?? false, unidirectional: false, block }), headers);
+    this.#writer.sendHeaders((block) => ({ type: "syn_stream", streamId: id, associatedId: 0, priority: 0, fin: options.fin ?? false, unidirectional: false, block }), headers);
     if (options.fin) stream.end();
     return stream;
   }
@@ -367,14 +182,7 @@ export class SpdySession extends EventEmitter {
 
   /** @internal queues a frame without a header block. */
   _send(frame: SpdyFrame, cb?: (err?: Error | null) => void): void {
-    if (this.#outTail === null) {
-      // DATA goes out as its 8-byte header and the payload as given, no copy.
-      if (frame.type === "data" && frame.data.length > 0) this.#write([encodeDataHeader(frame.streamId, frame.fin, frame.data.length), frame.data], cb);
-      else this.#write([encodeFrame(frame)], cb);
-      return;
-    }
-    const buf = encodeFrame(frame);
-    this.#chain(async () => buf, cb);
+    this.#writer.send(frame, cb);
   }
 
   /** @internal the peer's data was delivered to a stream: give the session window back in halves */
@@ -412,49 +220,6 @@ export class SpdySession extends EventEmitter {
   _forget(stream: SpdyStream): void {
     if (this.#streams.get(stream.id) === stream) this.#streams.delete(stream.id);
     this._resumeFor(stream);
-  }
-
-  #sendHeaders(build: (block: Buffer) => SpdyFrame, headers: SpdyHeaders): void {
-    this.#chain(async () => encodeFrame(build(await this.#compressor.compress(headers))));
-  }
-
-  #chain(build: () => Promise<Buffer>, cb?: (err?: Error | null) => void): void {
-    const prev = this.#outTail ?? Promise.resolve();
-    const next = prev.then(async () => {
-      const buf = await build();
-      this.#write([buf], cb);
-    });
-    const tail = next.catch((err: unknown) => {
-      cb?.(err as Error);
-      this.destroy(err as Error);
-    });
-    this.#outTail = tail;
-    void tail.then(() => {
-      if (this.#outTail === tail) this.#outTail = null;
-    });
-  }
-
-  #write(bufs: Buffer[], cb?: (err?: Error | null) => void): void {
-    if (this.#closed || this.#socket.destroyed || this.#socket.writableEnded) {
-      cb?.(Object.assign(new Error("SPDY session closed"), { code: "ERR_STREAM_DESTROYED" }));
-      return;
-    }
-    let ok = true;
-    if (bufs.length === 1) ok = this.#socket.write(bufs[0] as Buffer);
-    else {
-      this.#socket.cork();
-      for (const b of bufs) ok = this.#socket.write(b);
-      this.#socket.uncork();
-    }
-    if (cb === undefined) return;
-    if (ok) cb();
-    else this.#drainWaiters.push(cb);
-  }
-
-  #flushDrain(err?: Error): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) w(err);
   }
 
   #onBytes(chunk: Buffer): void {
@@ -563,7 +328,7 @@ export class SpdySession extends EventEmitter {
     }
     const stream = new SpdyStream(this, f.streamId, headers, true);
     this.#streams.set(f.streamId, stream);
-    this.#sendHeaders((block) => ({ type: "syn_reply", streamId: f.streamId, fin: false, block }), {});
+    this.#writer.sendHeaders((block) => ({ type: "syn_reply", streamId: f.streamId, fin: false, block }), {});
     if (f.fin) stream._onData(Buffer.alloc(0), true);
     if (f.unidirectional) stream.end();
     if (this.#onStream) this.#onStream(stream);
@@ -581,12 +346,11 @@ export class SpdySession extends EventEmitter {
   #teardown(err: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#flushDrain(Object.assign(new Error("SPDY session closed"), { code: "ERR_STREAM_DESTROYED" }));
     for (const s of [...this.#streams.values()]) s._onSessionClosed(err);
     this.#streams.clear();
     this.#paused.clear();
     this.#inbox.length = 0;
-    this.#compressor.close();
+    this.#writer.close();
     this.#decompressor.close();
     if (!this.#socket.destroyed) this.#socket.destroy();
     this.emit("close", err);

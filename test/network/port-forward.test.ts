@@ -1,6 +1,7 @@
 /**
  * forwardPort against real servers: busybox httpd inside a network
- * namespace the test pins (reached through nsenter and socat), and a Node
+ * namespace the test pins (reached through the namespace's helper, which
+ * connects inside it and hands the socket over), and a Node
  * server on the host's loopback (a host-network pod). Each forwarded
  * connection is the socket of a local test server, as a streaming server
  * would hand it over. Traffic stays on loopbacks.
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { createNetnsManager, forwardPort } from "../../src/network/index.js";
 import { hasErrorCode } from "../../src/errors.js";
+import { closeNamespaceHelpers, connectInNamespace, namespaceHelperPids } from "../../src/network/port-forward-netns.js";
 import { removeTree, tempDir, shortId } from "./net-helpers.js";
 import { waitFor } from "../helpers/bundle.js";
 
@@ -59,12 +61,26 @@ function fetchBody(port: number, path: string): Promise<{ status: number; bytes:
   });
 }
 
-/** socat helpers started by this process. */
-async function ourSocats(): Promise<string[]> {
-  return (await execa("ps", ["-eo", "pid,ppid,args"])).stdout.split("\n").filter((l) => l.includes("TCP4:127.0.0.1:") && Number(l.trim().split(/\s+/)[1]) === process.pid);
+/** Child processes of this test process. */
+async function ourChildren(): Promise<number[]> {
+  return (await execa("ps", ["-eo", "pid,ppid"])).stdout
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter(([pid, ppid]) => ppid === process.pid && pid !== undefined)
+    .map(([pid]) => pid as number);
 }
 
-describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("forwardPort into a pod network namespace (a helper in it hands the connection over)", () => {
   let root = "";
   let netnsPath = "";
   let httpd: ChildProcess | undefined;
@@ -87,6 +103,7 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
   });
 
   after(async () => {
+    closeNamespaceHelpers();
     if (httpd?.pid !== undefined) {
       const gone = new Promise((r) => httpd?.once("exit", r));
       httpd.kill("SIGKILL");
@@ -120,7 +137,7 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
       assert.equal(r.status, 200);
       assert.equal(r.bytes, bigSize);
       const mbps = bigSize / 1e6 / (r.ms / 1000);
-      console.log(`# port-forward (nsenter + socat): 100 MB in ${r.ms.toFixed(0)} ms = ${mbps.toFixed(0)} MB/s`);
+      console.log(`# port-forward (namespace helper): 100 MB in ${r.ms.toFixed(0)} ms = ${mbps.toFixed(0)} MB/s`);
       assert.ok(mbps > 10, `throughput ${mbps.toFixed(1)} MB/s is far too low`);
       assert.ok(await waitFor(async () => f.sessions.size === 0, 5000));
     } finally {
@@ -128,7 +145,7 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
     }
   });
 
-  it("leaves no helper process or descriptor behind after many connections", async () => {
+  it("serves many connections from one helper, and leaves no descriptor behind", async () => {
     const f = await forwarder({ netnsPath, port: 8080 });
     try {
       await fetchBody(f.port, "/index.html");
@@ -137,7 +154,9 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
       for (let i = 0; i < 50; i++) assert.equal((await fetchBody(f.port, "/index.html")).text, "hello from the pod\n");
       assert.ok(await waitFor(async () => f.sessions.size === 0, 5000), "every session ended");
       assert.ok(await waitFor(async () => (await readdir("/proc/self/fd")).length <= fds0, 3000), "descriptors are closed");
-      assert.deepEqual(await ourSocats(), [], "no socat of ours is left");
+      const helpers = namespaceHelperPids();
+      assert.equal(helpers.length, 1, "one helper for the namespace");
+      assert.ok((await ourChildren()).includes(helpers[0] as number), "the helper is our child");
     } finally {
       f.server.close();
     }
@@ -158,7 +177,7 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
     }
   });
 
-  it("ends the connection and its helper when the signal aborts mid-transfer", async () => {
+  it("ends the connection when the signal aborts mid-transfer", async () => {
     const f = await forwarder({ netnsPath, port: 8080 });
     try {
       const seen = await new Promise<{ bytes: number; closed: boolean }>((resolve, reject) => {
@@ -175,10 +194,23 @@ describe("forwardPort into a pod network namespace (nsenter + socat)", () => {
       });
       assert.ok(seen.bytes < bigSize, "the transfer was cut");
       assert.ok(await waitFor(async () => f.sessions.size === 0, 5000), "the session settled after the abort");
-      assert.deepEqual(await ourSocats(), [], "no socat of ours is left");
     } finally {
       f.server.close();
     }
+  });
+
+  it("stops an idle helper, and a later connection starts a new one", async () => {
+    closeNamespaceHelpers();
+    const a = await connectInNamespace(netnsPath, 8080, { idleMs: 100 });
+    a.destroy();
+    const [first] = namespaceHelperPids();
+    assert.ok(first !== undefined);
+    assert.ok(await waitFor(async () => !alive(first) && namespaceHelperPids().length === 0, 5000), "the idle helper exited");
+    const b = await connectInNamespace(netnsPath, 8080, { idleMs: 100 });
+    b.destroy();
+    const [second] = namespaceHelperPids();
+    assert.ok(second !== undefined && second !== first, "a new helper");
+    assert.ok(await waitFor(async () => !alive(second) && !(await ourChildren()).includes(second), 5000), "and it exits when idle too, and is reaped");
   });
 });
 
