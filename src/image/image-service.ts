@@ -37,7 +37,7 @@
  * @packageDocumentation
  */
 import { channel } from "node:diagnostics_channel";
-import { loadExeca } from "../lazy.js";
+import { runCommand } from "../process/index.js";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { CrikitError } from "../errors.js";
@@ -636,9 +636,9 @@ export class ImageService {
   async fsInfo(options: { signal?: AbortSignal } = {}): Promise<ImageFsUsage> {
     await this.init();
     if (this.#fsCache !== undefined && Date.now() - this.#fsCache.timestamp < this.#fsCacheMs) return { ...this.#fsCache };
-    const opts = { cwd: this.root, ...(options.signal ? { cancelSignal: options.signal } : {}) };
-    const bytes = await (await loadExeca())("du", ["-s", "-B1", "--", "content", "snapshots", "images"], opts);
-    const inodes = await (await loadExeca())("du", ["-s", "--inodes", "--", "content", "snapshots", "images"], opts);
+    const opts = { cwd: this.root, signal: options.signal };
+    const bytes = await runCommand(["du", "-s", "-B1", "--", "content", "snapshots", "images"], opts);
+    const inodes = await runCommand(["du", "-s", "--inodes", "--", "content", "snapshots", "images"], opts);
     const sum = (out: string): number => out.split("\n").reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
     this.#fsCache = { mountpoint: this.root, usedBytes: sum(String(bytes.stdout)), inodesUsed: sum(String(inodes.stdout)), timestamp: Date.now() };
     return { ...this.#fsCache };

@@ -28,7 +28,7 @@ async function entryPoints(): Promise<string[]> {
 }
 
 /** The entry points whose types do not involve connect's (which name the DOM's HeadersInit). */
-const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
+const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming", "crikit/process"];
 /** The entry points whose types need connect's. */
 const connectBased = ["crikit/transport", "crikit/client"];
 
