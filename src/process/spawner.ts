@@ -159,6 +159,8 @@ export function createSpawner(options: SpawnerOptions = {}): Spawner {
       closing ??= new Promise<void>((resolve) => {
         if (p.exitCode !== null || p.signalCode !== null) return resolve();
         p.once("exit", () => resolve());
+        // Waiting for the exit must keep the owner alive (idle, the child is unref'd).
+        p.ref();
         p.stdin?.end();
       }).finally(() => {
         closing = undefined;

@@ -71,6 +71,7 @@ import { parseNetDev } from "crikit/stats";
 import { stepChannelName } from "crikit/telemetry";
 import { SPDY_PORT_FORWARD_PROTOCOL } from "crikit/streaming";
 import { CriService } from "crikit/server";
+import { createSpawner } from "crikit/process";
 
 const name = makeSandboxName({ name: "web", namespace: "default", uid: "7f3c", attempt: 0 });
 const registrar = new Registrar();
@@ -83,7 +84,7 @@ const checks: unknown[] = [
   store.list().length, isCrikitError(new CrikitError("NotFound", "x")), typeof generateContainerSpec, typeof createDefaultSeccompProfile,
   podSandboxStateName(cri.PodSandboxState.SANDBOX_READY), PodSandboxStateSchema.typeName, normalizeReference("busybox"), RuntimeType.RuncV2,
   config.default_runtime, MediaType.ociManifest, typeof CniManager, typeof OciRuntime, typeof startSandbox, parseNetDev("").length, stepChannelName, SPDY_PORT_FORWARD_PROTOCOL, typeof CriService,
-  typeof validateLogPath,
+  typeof validateLogPath, typeof createSpawner,
 ];
 console.log(name, checks.join(" "));
 `;

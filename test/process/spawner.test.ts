@@ -165,3 +165,17 @@ describe("runCommand", () => {
     await assert.rejects(p, (e: unknown) => isCrikitError(e) && e.code === "Canceled");
   });
 });
+
+describe("spawner and the owner's event loop", () => {
+  it("an idle spawner does not keep its owner alive, and awaiting close does", async () => {
+    const script = `
+      import { createSpawner } from "./src/process/index.ts";
+      const sp = createSpawner();
+      await sp.run({ file: "true" });
+      setTimeout(async () => { await sp.close(); console.log("closed"); }, 50);
+    `;
+    const { execFileSync } = await import("node:child_process");
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: new URL("../..", import.meta.url).pathname, encoding: "utf8", timeout: 30_000 });
+    assert.equal(out, "closed\n");
+  });
+});
