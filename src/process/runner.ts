@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { spawn } from "node:child_process";
-import type { SpawnWireReply, SpawnWireRequest } from "./spawner-wire.js";
+import { resolveRequest } from "./spawner-wire.js";
 import { createSpawner, type Spawner } from "./spawner.js";
 
 /**
@@ -93,41 +93,6 @@ export interface RunResult {
 export interface ProcessRunner {
   /** Run one command. Rejects only when the runner itself fails; a failing command resolves with its status. */
   run(request: RunRequest): Promise<RunResult>;
-}
-
-/** @internal */
-export function resolveRequest(id: number, r: RunRequest): SpawnWireRequest {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...(r.extendEnv === false ? {} : process.env), ...(r.env ?? {}) })) if (v !== undefined) env[k] = v;
-  return {
-    t: "run",
-    id,
-    file: r.file,
-    args: r.args ?? [],
-    env,
-    ...(r.cwd !== undefined ? { cwd: r.cwd } : {}),
-    ...(r.input !== undefined ? { input: r.input } : {}),
-    timeoutMs: r.timeoutMs ?? 0,
-    killSignal: r.killSignal ?? "SIGTERM",
-    group: r.processGroup === true,
-    maxBuffer: r.maxBuffer ?? 8 * 2 ** 20,
-    ...(r.syncFd3 === true ? { syncFd3: true } : {}),
-  };
-}
-
-/** @internal */
-export function toResult(w: SpawnWireReply): RunResult {
-  return {
-    ...(w.pid !== undefined ? { pid: w.pid } : {}),
-    ...(w.code !== undefined ? { exitCode: w.code } : {}),
-    ...(w.signal !== undefined ? { signal: w.signal } : {}),
-    stdout: w.stdout,
-    stderr: w.stderr,
-    timedOut: w.timedOut,
-    canceled: w.canceled,
-    ...(w.syncLine !== undefined ? { syncLine: w.syncLine } : {}),
-    ...(w.spawnError !== undefined ? { spawnError: w.spawnError } : {}),
-  };
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The messages between a {@link Spawner} and its spawner process: one JSON
- * object per line, in both directions, over the spawner's stdin and stdout.
+ * object per line, in both directions, over the spawner's stdin and stdout;
+ * and the conversions from a {@link RunRequest} and to a {@link RunResult}.
  *
  * @packageDocumentation
  */
+import type { RunRequest, RunResult } from "./runner.js";
 
 /**
  * A command to run (daemon to spawner).
@@ -69,3 +71,39 @@ export interface SpawnWireReply {
   /** Failure to start the command (`code`, as ENOENT, and message). */
   readonly spawnError?: { readonly code?: string; readonly message: string };
 }
+
+/** @internal */
+export function resolveRequest(id: number, r: RunRequest): SpawnWireRequest {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...(r.extendEnv === false ? {} : process.env), ...(r.env ?? {}) })) if (v !== undefined) env[k] = v;
+  return {
+    t: "run",
+    id,
+    file: r.file,
+    args: r.args ?? [],
+    env,
+    ...(r.cwd !== undefined ? { cwd: r.cwd } : {}),
+    ...(r.input !== undefined ? { input: r.input } : {}),
+    timeoutMs: r.timeoutMs ?? 0,
+    killSignal: r.killSignal ?? "SIGTERM",
+    group: r.processGroup === true,
+    maxBuffer: r.maxBuffer ?? 8 * 2 ** 20,
+    ...(r.syncFd3 === true ? { syncFd3: true } : {}),
+  };
+}
+
+/** @internal */
+export function toResult(w: SpawnWireReply): RunResult {
+  return {
+    ...(w.pid !== undefined ? { pid: w.pid } : {}),
+    ...(w.code !== undefined ? { exitCode: w.code } : {}),
+    ...(w.signal !== undefined ? { signal: w.signal } : {}),
+    stdout: w.stdout,
+    stderr: w.stderr,
+    timedOut: w.timedOut,
+    canceled: w.canceled,
+    ...(w.syncLine !== undefined ? { syncLine: w.syncLine } : {}),
+    ...(w.spawnError !== undefined ? { spawnError: w.spawnError } : {}),
+  };
+}
+

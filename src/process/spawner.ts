@@ -22,9 +22,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { CrikitError } from "../errors.js";
 import { spawnerMain } from "./spawner-main.js";
-import type { SpawnWireReply, SpawnWireRequest } from "./spawner-wire.js";
+import { resolveRequest, toResult, type SpawnWireReply, type SpawnWireRequest } from "./spawner-wire.js";
 import type { ProcessRunner, RunRequest, RunResult } from "./runner.js";
-import { resolveRequest, toResult } from "./runner.js";
 
 /**
  * A {@link ProcessRunner} backed by a spawner process.
