@@ -7,8 +7,9 @@
  *   floor      (8) runc run -d / delete -f and the CNI chain by hand
  *   pod        (1) RunPodSandbox/Stop/Remove, crikitd infra-less and infra
  *   container  (2) Create+Start, Stop+Remove in a ready pod
- *   burst      (3) 20 pods with one container each, concurrently
- *   list       (4) ListPodSandbox/ListContainers/ContainerStatus at 1,000 containers
+ *   burst      (3) 20 pods with one container each, concurrently; then 100 at once
+ *   list       (4) 1,000 containers created (the set-up, timed), then
+ *              ListPodSandbox/ListContainers/ContainerStatus at 1,000 containers
  *   pull       (5) cold pull+unpack of a ~50 MB five-layer image
  *   stats      (6) ListContainerStats over 100 running containers
  *   memory     (7) daemon RSS idle and at 100 running, monitors summed

@@ -44,6 +44,11 @@ export { CniManager, networkNotReadyReason, createNetnsManager, createCniExec, C
 export type { CniLogger, CniManagerOptions, CniNetworkStatus, CniVersionInfo, PodNetworkRequest, PodNetworkSetup, PodNetworkTeardownRequest, NetnsManager, NetnsManagerOptions, CniExec, CniExecOptions, CniExecOutput, CniExecRequest, CniErrorJson, CniPluginErrorInit, CniConfigFileError, CniConfigSet, CniNetworkConfigList, CniPluginConfig, CniDns, CniInterface, CniIpConfig, CniResult, CniRoute, CapabilityInput, CniBandwidth, CniPodIdentity, CniPortMapping, DnsInput, PortMappingInput, CniCommand, CniVersion, CniAttachment, CniAttachmentCache, ForwardPortInput } from "./network/index.js";
 // --- end network ---
 
+// --- process spawning ---
+export { createSpawner, acquireSharedSpawner, defaultRunner, directRunner, runCommand } from "./process/index.js";
+export type { Spawner, SpawnerOptions, ProcessRunner, RunRequest, RunResult, RunCommandOptions } from "./process/index.js";
+// --- end process spawning ---
+
 // --- oci runtime ---
 export { OciRuntime, createRuntimeCli, RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage, buildConmonArgs, parseConmonSyncMessage, runConmon, runExecSync, parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime, runExecStream, attachToConmon } from "./oci/index.js";
 export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState, RuntimeErrorKind, RuntimeCommandFailure, ConmonArgsInput, RunConmonOptions, ExecSyncInput, ExecSyncResult, CriLogRecord, ExecStreamInput, AttachInput } from "./oci/index.js";

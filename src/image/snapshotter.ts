@@ -22,7 +22,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { loadExeca } from "../lazy.js";
+import { runCommand } from "../process/index.js";
 import { CrikitError } from "../errors.js";
 import { digestHex } from "./digest.js";
 
@@ -166,7 +166,7 @@ export class Snapshotter {
       opts = `lowerdir=${lowers.join(":")},upperdir=${options.upperDir},workdir=${options.workDir}`;
     }
     try {
-      await (await loadExeca())("mount", ["-t", "overlay", "overlay", "-o", opts, target], { cwd: this.root, ...(signal ? { cancelSignal: signal } : {}) });
+      await runCommand(["mount", "-t", "overlay", "overlay", "-o", opts, target], { cwd: this.root, signal });
     } catch (err) {
       throw new CrikitError("Internal", `cannot mount the image rootfs at ${target}`, { cause: err });
     }
@@ -174,9 +174,10 @@ export class Snapshotter {
 
   /** Unmounts a rootfs mounted by {@link Snapshotter.mount}; no error if not mounted. */
   async unmount(target: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const r = await (await loadExeca())("umount", [target], { reject: false, ...(options.signal ? { cancelSignal: options.signal } : {}) });
-    if (r.exitCode !== 0 && !/not mounted|no mount point|not found/i.test(String(r.stderr))) {
-      throw new CrikitError("Internal", `cannot unmount ${target}`, { cause: new Error(String(r.stderr)) });
+    try {
+      await runCommand(["umount", target], { signal: options.signal, okStderr: /not mounted|no mount point|not found/i });
+    } catch (err) {
+      throw new CrikitError("Internal", `cannot unmount ${target}`, { cause: err });
     }
   }
 }

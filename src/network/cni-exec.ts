@@ -1,14 +1,16 @@
 /**
  * Running a CNI plugin binary: the small {@link CniExec} interface the
- * adapter calls through, and its default, backed by execa.
+ * adapter calls through, and its default, backed by a {@link ProcessRunner}
+ * (by default the shared spawner process, so plugin calls do not fork the
+ * daemon).
  *
  * Protocol (CNI spec "Execution"): the verb and the attachment go in the
  * environment (`CNI_COMMAND`, `CNI_CONTAINERID`, `CNI_NETNS`, `CNI_IFNAME`,
  * `CNI_ARGS`, `CNI_PATH`), the configuration on stdin; the result, or a CNI
  * error object, comes back on stdout; exit code 0 means success.
  *
- * Killing: each call has a timeout and an optional AbortSignal, both fed to
- * execa's `cancelSignal`. The plugin runs in its own process group, and when
+ * Killing: each call has a timeout and an optional AbortSignal, both handed
+ * to the runner. The plugin runs in its own process group, and when
  * the call is cut short the whole group gets SIGKILL, so a plugin that forked
  * (a shell script, an `iptables` child) cannot keep the call hanging.
  *
@@ -17,7 +19,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { loadExeca } from "../lazy.js";
+import { defaultRunner, type ProcessRunner } from "../process/index.js";
 import { CniPluginError, parseCniErrorJson } from "./cni-error.js";
 import type { CniCommand } from "./cni-version.js";
 
@@ -90,17 +92,23 @@ export interface CniExecOptions {
    * @defaultValue 8 MiB
    */
   readonly maxBuffer?: number;
+  /**
+   * What runs the plugins.
+   * @defaultValue {@link defaultRunner} (the shared spawner while one is held)
+   */
+  readonly runner?: ProcessRunner;
 }
 
 /**
  * The default {@link CniExec}: looks plugins up with `access(X_OK)` and runs
- * them with execa.
+ * them through the runner.
  *
  * @public
  */
 export function createCniExec(options: CniExecOptions = {}): CniExec {
   const inheritEnv = options.inheritEnv ?? true;
   const maxBuffer = options.maxBuffer ?? 8 * 2 ** 20;
+  const runner = options.runner ?? defaultRunner;
   return {
     async findPlugin(type, binDirs) {
       for (const dir of binDirs) {
@@ -125,62 +133,33 @@ export function createCniExec(options: CniExecOptions = {}): CniExec {
         ...(containerId !== undefined && containerId !== "" ? { containerId } : {}),
       };
       if (req.signal?.aborted) throw new CniPluginError({ ...base, canceled: true, cause: req.signal.reason });
-      const execa = await loadExeca();
-      const ctl = new AbortController();
-      let timedOut = false;
-      let pid: number | undefined;
-      const killGroup = (): void => {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      };
-      const onAbort = (): void => ctl.abort(req.signal?.reason);
-      req.signal?.addEventListener("abort", onAbort, { once: true });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        ctl.abort(new DOMException(`CNI plugin ${req.plugin} timed out after ${req.timeoutMs} ms`, "TimeoutError"));
-      }, req.timeoutMs);
-      ctl.signal.addEventListener("abort", killGroup, { once: true });
-      try {
-        const sub = execa(req.pluginPath, [], {
-          env: { ...req.env },
-          extendEnv: inheritEnv,
-          input: req.stdin,
-          cancelSignal: ctl.signal,
-          killSignal: "SIGKILL",
-          detached: true,
-          reject: false,
-          stripFinalNewline: false,
-          maxBuffer,
-          encoding: "utf8",
-        });
-        pid = sub.pid;
-        if (ctl.signal.aborted) killGroup();
-        const r = await sub;
-        if (r.exitCode === 0 && !r.isCanceled && !r.failed) return { stdout: r.stdout, stderr: r.stderr };
-        const cniError = parseCniErrorJson(r.stdout);
-        const notFound = r.exitCode === undefined && (r.cause as { code?: unknown } | undefined)?.code === "ENOENT";
-        throw new CniPluginError({
-          ...base,
-          ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-          ...(r.signal !== undefined ? { signal: r.signal } : {}),
-          timedOut,
-          canceled: r.isCanceled && !timedOut,
-          notFound,
-          ...(cniError ? { cniError } : {}),
-          stderr: r.stderr,
-          ...(r.exitCode === undefined && !r.isCanceled ? { reason: r.shortMessage } : {}),
-          ...(!cniError && r.stdout.trim() !== "" && r.exitCode !== undefined ? { reason: `stdout: ${r.stdout.trim().slice(0, 512)}` } : {}),
-          cause: r.isCanceled ? ctl.signal.reason : r.cause,
-        });
-      } finally {
-        clearTimeout(timer);
-        req.signal?.removeEventListener("abort", onAbort);
-        ctl.signal.removeEventListener("abort", killGroup);
-      }
+      const r = await runner.run({
+        file: req.pluginPath,
+        env: req.env,
+        extendEnv: inheritEnv,
+        input: req.stdin,
+        timeoutMs: req.timeoutMs,
+        signal: req.signal,
+        killSignal: "SIGKILL",
+        processGroup: true,
+        maxBuffer,
+      });
+      if (r.exitCode === 0) return { stdout: r.stdout, stderr: r.stderr };
+      const cniError = parseCniErrorJson(r.stdout);
+      const canceled = r.canceled && !r.timedOut;
+      throw new CniPluginError({
+        ...base,
+        ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+        ...(r.signal !== undefined ? { signal: r.signal } : {}),
+        timedOut: r.timedOut,
+        canceled,
+        notFound: r.spawnError?.code === "ENOENT",
+        ...(cniError ? { cniError } : {}),
+        stderr: r.stderr,
+        ...(r.spawnError !== undefined ? { reason: r.spawnError.message } : {}),
+        ...(!cniError && r.stdout.trim() !== "" && r.exitCode !== undefined ? { reason: `stdout: ${r.stdout.trim().slice(0, 512)}` } : {}),
+        cause: canceled ? req.signal?.reason : r.timedOut ? new DOMException(`CNI plugin ${req.plugin} timed out after ${req.timeoutMs} ms`, "TimeoutError") : r.spawnError,
+      });
     },
   };
 }

@@ -26,7 +26,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readFile, realpath, rm } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve, dirname } from "node:path";
-import { loadExeca } from "../lazy.js";
+import { runCommand } from "../process/index.js";
 import { CrikitError, alreadyExists, invalidArgument } from "../errors.js";
 import { parseMountInfo } from "./mountinfo.js";
 
@@ -113,7 +113,7 @@ export function createNetnsManager(options: NetnsManagerOptions = {}): NetnsMana
   const mountDir = async (): Promise<string> => (realDir ??= await realpath(dir).catch(() => undefined)) ?? dir;
 
   const run = async (file: string, args: string[], signal?: AbortSignal): Promise<void> => {
-    await (await loadExeca())(file, args, { timeout, ...(signal ? { cancelSignal: signal } : {}), stdin: "ignore" });
+    await runCommand([file, ...args], { timeoutMs: timeout, signal });
   };
 
   const prepare = (signal?: AbortSignal): Promise<void> => {

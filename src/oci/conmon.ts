@@ -27,14 +27,19 @@
  * conmon writes -1000 to its own `oom_score_adj`; without CAP_SYS_RESOURCE
  * that fails, and conmon only logs it at debug level and goes on.
  *
- * We spawn conmon with node:child_process rather than execa: we need an
- * extra fd, and we must not wait for its stdio to end (the monitor keeps it).
+ * conmon is started through a {@link ProcessRunner} (by default the shared
+ * spawner process) with `syncFd3`: the runner gives it the pipe as fd 3 and
+ * answers with the first line written there, without waiting for conmon's
+ * stdio to end (the monitor keeps it). The sync pipe thus ends in the
+ * spawner, which forwards the line; nothing else of conmon's talks to the
+ * daemon through a pipe (exit codes, OOM and attach go through files and
+ * sockets).
  *
  * @packageDocumentation
  */
-import { spawn } from "node:child_process";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError } from "./runtime-command-error.js";
+import { defaultRunner, type ProcessRunner } from "../process/index.js";
 
 /**
  * What conmon needs to start one container.
@@ -150,6 +155,11 @@ export interface RunConmonOptions {
    * container's own directory.
    */
   cwd?: string;
+  /**
+   * What starts conmon.
+   * @defaultValue {@link defaultRunner}
+   */
+  runner?: ProcessRunner;
 }
 
 /**
@@ -160,70 +170,36 @@ export interface RunConmonOptions {
  *
  * @public
  */
-export function runConmon(conmonPath: string, args: readonly string[], options: RunConmonOptions): Promise<{ pid: number }> {
+export async function runConmon(conmonPath: string, args: readonly string[], options: RunConmonOptions): Promise<{ pid: number }> {
   options.signal?.throwIfAborted();
   const argv = [conmonPath, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(conmonPath, args, {
-      stdio: ["ignore", "ignore", "pipe", "pipe"],
-      env: { ...process.env, _OCI_SYNCPIPE: "3" },
-      detached: true,
-      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    });
-    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
-    const stderrStream = child.stdio[2] as NodeJS.ReadableStream & { destroy(): void };
-    let stderr = "";
-    let syncBuf = "";
-    let settled = false;
-    let firstExit: { code: number | null; signal: string | null } | undefined;
-
-    const finish = (err: unknown, value?: { pid: number }): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      sync.destroy();
-      stderrStream.destroy();
-      child.unref();
-      if (err !== undefined) reject(err);
-      else resolve(value ?? { pid: 0 });
-    };
-    const onAbort = (): void => finish(new CrikitError("Canceled", "starting the container monitor was canceled", { cause: options.signal?.reason }));
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => {
-      finish(new RuntimeCommandError({ argv, stderr, timedOut: true, kind: "Other", cause: new Error(`no answer from conmon in ${options.timeoutMs} ms`) }));
-    }, options.timeoutMs);
-
-    stderrStream.setEncoding("utf8");
-    stderrStream.on("data", (d: string) => {
-      if (stderr.length < 65536) stderr += d;
-    });
-    stderrStream.on("error", () => {});
-    sync.setEncoding("utf8");
-    sync.on("data", (d: string) => {
-      syncBuf += d;
-      const nl = syncBuf.indexOf("\n");
-      if (nl < 0) return;
-      const msg = parseConmonSyncMessage(syncBuf.slice(0, nl));
-      if (!msg) {
-        finish(new RuntimeCommandError({ argv, stderr: syncBuf, kind: "Other" }));
-      } else if (msg.data < 0) {
-        const text = msg.message ?? stderr;
-        finish(new RuntimeCommandError({ argv, stderr: text, exitCode: msg.data }));
-      } else {
-        finish(undefined, { pid: msg.data });
-      }
-    });
-    sync.on("error", () => {});
-    sync.on("end", () => {
-      // The monitor closed the pipe without a message: conmon failed.
-      setTimeout(() => {
-        finish(new RuntimeCommandError({ argv, stderr: stderr || "conmon exited without reporting a pid (it logs to syslog; check that the exit, socket and persist directories exist)", exitCode: firstExit?.code ?? undefined, signal: firstExit?.signal ?? undefined, kind: "Other" }));
-      }, 20);
-    });
-    child.on("error", (e) => finish(new RuntimeCommandError({ argv, stderr: String(e), kind: "Other", cause: e })));
-    child.on("exit", (code, signal) => {
-      firstExit = { code, signal };
-    });
+  const res = await (options.runner ?? defaultRunner).run({
+    file: conmonPath,
+    args,
+    env: { _OCI_SYNCPIPE: "3" },
+    processGroup: true,
+    syncFd3: true,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
+  if (res.canceled) throw new CrikitError("Canceled", "starting the container monitor was canceled", { cause: options.signal?.reason });
+  if (res.timedOut) {
+    throw new RuntimeCommandError({ argv, stderr: res.stderr, timedOut: true, kind: "Other", cause: new Error(`no answer from conmon in ${options.timeoutMs} ms`) });
+  }
+  if (res.spawnError !== undefined) throw new RuntimeCommandError({ argv, stderr: res.spawnError.message, kind: "Other", cause: res.spawnError });
+  if (res.syncLine === undefined) {
+    // The monitor closed the pipe without a message: conmon failed.
+    throw new RuntimeCommandError({
+      argv,
+      stderr: res.stderr || "conmon exited without reporting a pid (it logs to syslog; check that the exit, socket and persist directories exist)",
+      exitCode: res.exitCode,
+      signal: res.signal,
+      kind: "Other",
+    });
+  }
+  const msg = parseConmonSyncMessage(res.syncLine);
+  if (!msg) throw new RuntimeCommandError({ argv, stderr: res.syncLine, kind: "Other" });
+  if (msg.data < 0) throw new RuntimeCommandError({ argv, stderr: msg.message ?? res.stderr, exitCode: msg.data });
+  return { pid: msg.data };
 }

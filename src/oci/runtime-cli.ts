@@ -1,6 +1,7 @@
 /**
  * A typed wrapper of an OCI runtime's command line (runc, crun), run through
- * execa.
+ * a {@link ProcessRunner} (by default the shared spawner process while the
+ * service holds it, so no call forks the daemon).
  *
  * Every call is `BINARY [--root DIR] [--systemd-cgroup] SUBCOMMAND ...`. A
  * failure becomes a {@link RuntimeCommandError} classified from the runtime's
@@ -10,7 +11,6 @@
  *
  * @packageDocumentation
  */
-import { loadExeca } from "../lazy.js";
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { CrikitError } from "../errors.js";
 import { RuntimeCommandError } from "./runtime-command-error.js";
 import { stringifyExactJson } from "../spec/index.js";
+import { defaultRunner, type ProcessRunner, type RunResult } from "../process/index.js";
 
 /**
  * Options of {@link createRuntimeCli}.
@@ -46,6 +47,11 @@ export interface RuntimeCliOptions {
    * @defaultValue `120000`
    */
   commandTimeoutMs?: number;
+  /**
+   * What runs the commands.
+   * @defaultValue {@link defaultRunner} (the shared spawner while one is held)
+   */
+  runner?: ProcessRunner;
 }
 
 /**
@@ -141,28 +147,28 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
 
   const argv = (sub: readonly string[]): string[] => [binary, ...globalArgs, ...sub];
 
-  async function run(sub: readonly string[], options: RuntimeCallOptions | undefined): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const runner = opts.runner ?? defaultRunner;
+
+  async function call(sub: readonly string[], options: RuntimeCallOptions | undefined, withTimeout: boolean): Promise<RunResult> {
     options?.signal?.throwIfAborted();
-    const args = [...globalArgs, ...sub];
-    const res = await (await loadExeca())(binary, args, {
-      reject: false,
-      stripFinalNewline: false,
-      stdin: "ignore",
-      ...(options?.signal ? { cancelSignal: options.signal } : {}),
-      ...(timeout > 0 ? { timeout } : {}),
-    });
-    if (res.isCanceled) throw new CrikitError("Canceled", `${binary} ${sub[0] ?? ""} was canceled`, { cause: res });
-    if (res.failed) {
+    const res = await runner.run({ file: binary, args: [...globalArgs, ...sub], signal: options?.signal, ...(withTimeout && timeout > 0 ? { timeoutMs: timeout } : {}) });
+    if (res.canceled) throw new CrikitError("Canceled", `${binary} ${sub[0] ?? ""} was canceled`, { cause: options?.signal?.reason });
+    return res;
+  }
+
+  async function run(sub: readonly string[], options: RuntimeCallOptions | undefined): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const res = await call(sub, options, true);
+    if (res.exitCode !== 0) {
       throw new RuntimeCommandError({
-        argv: [binary, ...args],
+        argv: [binary, ...globalArgs, ...sub],
         exitCode: res.exitCode,
         signal: res.signal,
-        stderr: String(res.stderr ?? ""),
+        stderr: res.spawnError?.message ?? res.stderr,
         timedOut: res.timedOut,
-        cause: res,
+        ...(res.spawnError !== undefined ? { kind: "Other" as const, cause: res.spawnError } : {}),
       });
     }
-    return { stdout: String(res.stdout ?? ""), stderr: String(res.stderr ?? ""), exitCode: res.exitCode ?? 0 };
+    return { stdout: res.stdout, stderr: res.stderr, exitCode: 0 };
   }
 
   const sig = (s: string | number): string => (typeof s === "number" ? String(s) : s.replace(/^SIG/, ""));
@@ -216,13 +222,7 @@ export function createRuntimeCli(opts: RuntimeCliOptions = {}): RuntimeCli {
       const a = ["exec", "--process", o.processFile];
       if (o.pidFile !== undefined) a.push("--pid-file", o.pidFile);
       if (o.detach === true) a.push("--detach");
-      options?.signal?.throwIfAborted();
-      const res = await (await loadExeca())(binary, [...globalArgs, ...a, id], {
-        reject: false,
-        stdin: "ignore",
-        ...(options?.signal ? { cancelSignal: options.signal } : {}),
-      });
-      if (res.isCanceled) throw new CrikitError("Canceled", `${binary} exec was canceled`, { cause: res });
+      const res = await call([...a, id], options, false);
       return { exitCode: res.exitCode ?? 255, stdout: String(res.stdout ?? ""), stderr: String(res.stderr ?? "") };
     },
     async ps(id, options) {

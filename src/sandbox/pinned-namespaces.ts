@@ -16,10 +16,8 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadExeca } from "../lazy.js";
-import { CrikitError } from "../errors.js";
 import { ownMountPoints } from "../network/mountinfo.js";
-import { RuntimeCommandError } from "../oci/index.js";
+import { runCommand } from "../process/index.js";
 
 /**
  * Namespace types this module can pin.
@@ -68,11 +66,11 @@ export async function pinNamespaces(input: PinNamespacesInput, options: { signal
   await Promise.all(Object.values(out).map((file) => writeFile(file, "", { flag: "w" })));
   const script = input.hostname !== undefined && types.includes("uts") ? 'printf %s "$1" > /proc/sys/kernel/hostname' : "true";
   const argv = ["unshare", ...args, "--", "sh", "-c", script, "sh", input.hostname ?? ""];
-  const res = await (await loadExeca())(argv[0] ?? "unshare", argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
-  if (res.failed) {
+  try {
+    await runCommand(argv, { signal: options.signal });
+  } catch (err) {
     await unpinNamespaces(out).catch(() => undefined);
-    if (res.isCanceled) throw new CrikitError("Canceled", "pinning namespaces was canceled");
-    throw new RuntimeCommandError({ argv, exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
+    throw err;
   }
   return out;
 }
@@ -89,10 +87,7 @@ export async function unpinNamespaces(pinned: PinnedNamespaces, options: { signa
   // One umount for all the files: one process instead of one per namespace.
   const toUnmount = files.filter((f) => mounted.has(f));
   if (toUnmount.length > 0) {
-    const res = await (await loadExeca())("umount", ["-l", ...toUnmount], { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
-    if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
-      throw new RuntimeCommandError({ argv: ["umount", "-l", ...toUnmount], exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
-    }
+    await runCommand(["umount", "-l", ...toUnmount], { signal: options.signal, okStderr: /not mounted/ });
   }
   await Promise.all(files.map((file) => rm(file, { force: true })));
 }

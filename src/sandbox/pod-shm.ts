@@ -13,10 +13,9 @@
  * @packageDocumentation
  */
 import { mkdir, rmdir } from "node:fs/promises";
-import { loadExeca } from "../lazy.js";
+import { runCommand } from "../process/index.js";
 import { invalidArgument } from "../errors.js";
 import { ownMountPoints } from "../network/mountinfo.js";
-import { RuntimeCommandError } from "../oci/index.js";
 
 /**
  * Mount a pod's shm tmpfs of `sizeBytes` at `path` (created if missing).
@@ -30,8 +29,7 @@ export async function mountPodShm(path: string, sizeBytes: number, options: { si
   await mkdir(path, { recursive: true });
   if (await isMountPoint(path)) return;
   const argv = ["mount", "-t", "tmpfs", "-o", `nosuid,nodev,noexec,mode=1777,size=${sizeBytes}`, "shm", path];
-  const res = await (await loadExeca())(argv[0] as string, argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
-  if (res.failed) throw new RuntimeCommandError({ argv, exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
+  await runCommand(argv, { signal: options.signal });
 }
 
 /**
@@ -43,10 +41,7 @@ export async function mountPodShm(path: string, sizeBytes: number, options: { si
 export async function unmountPodShm(path: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
   if (await isMountPoint(path)) {
     const argv = ["umount", "-l", path];
-    const res = await (await loadExeca())(argv[0] as string, argv.slice(1), { reject: false, stdin: "ignore", ...(options.signal ? { cancelSignal: options.signal } : {}) });
-    if (res.failed && !/not mounted/.test(String(res.stderr ?? ""))) {
-      throw new RuntimeCommandError({ argv, exitCode: res.exitCode, signal: res.signal, stderr: String(res.stderr ?? ""), kind: "Other", cause: res });
-    }
+    await runCommand(argv, { signal: options.signal, okStderr: /not mounted/ });
   }
   await rmdir(path).catch(() => undefined);
 }

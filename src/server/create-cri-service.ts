@@ -4,7 +4,9 @@
  * `OciRuntime` per configured handler, the image service, the CNI manager
  * and the netns manager, records under `<root>/records`, the host facts of
  * spec generation, the stats collector), takes any piece the options give
- * instead, and hands the service what it built to close.
+ * instead, and hands the service what it built to close. It holds the
+ * shared spawner process ({@link acquireSharedSpawner}) for its life, so the
+ * adapters start their commands there rather than by forking the daemon.
  *
  * @packageDocumentation
  */
@@ -26,6 +28,7 @@ import type { StreamingServer } from "../streaming/index.js";
 import { CriService } from "./cri-service.js";
 import { boundingCapabilities, createDirRootfsReader, createNodeSpecHost, grantableRlimits, nodeValidationHost, ownOomScoreAdj, swapControllerAvailable } from "./node-host.js";
 import { RecordDir } from "./records.js";
+import { acquireSharedSpawner } from "../process/index.js";
 import { createOwnedPodNetwork } from "./owned-network.js";
 import type { ResolvedHandler, SpecEnvironment } from "./service-context.js";
 import { errMessage } from "./undo.js";
@@ -170,7 +173,9 @@ function hostEnvironment(c: DaemonConfig, log: Logger): SpecEnvironment {
 export function createCriService(options: CriServiceOptions): CriService {
   const c = options.config;
   const log = options.logger ?? silentLogger;
-  const owned: Array<{ close(): Promise<unknown> }> = [];
+  // First in, so closed last: the network and OCI adapters run their
+  // helpers through it while they close.
+  const owned: Array<{ close(): Promise<unknown> }> = [acquireSharedSpawner()];
   const handlers = resolveHandlers(options, log, owned);
   const hosts: Record<string, { insecure?: boolean; mirrors?: string[] }> = {};
   for (const h of c.registry.insecure) hosts[h] = { ...(hosts[h] ?? {}), insecure: true };

@@ -15,7 +15,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { CniNetworkConfigList } from "../network/index.js";
-import { loadExeca } from "../lazy.js";
+import { runCommand } from "../process/index.js";
 
 /**
  * What a network's plugins create on the host: bridge names and host-local
@@ -71,7 +71,7 @@ export async function removeHostState(state: NetworkHostState, sysClassNet = "/s
     const ports = await readdir(join(sysClassNet, b, "brif")).catch(() => undefined);
     if (ports === undefined || ports.length > 0) continue;
     try {
-      await (await loadExeca())("ip", ["link", "delete", b, "type", "bridge"], { stdin: "ignore", timeout: 10_000 });
+      await runCommand(["ip", "link", "delete", b, "type", "bridge"], { timeoutMs: 10_000 });
       removed.push(`bridge ${b}`);
     } catch (err) {
       failed.push({ what: `bridge ${b}`, err });

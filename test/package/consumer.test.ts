@@ -28,7 +28,7 @@ async function entryPoints(): Promise<string[]> {
 }
 
 /** The entry points whose types do not involve connect's (which name the DOM's HeadersInit). */
-const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
+const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming", "crikit/process"];
 /** The entry points whose types need connect's. */
 const connectBased = ["crikit/transport", "crikit/client"];
 
@@ -71,6 +71,7 @@ import { parseNetDev } from "crikit/stats";
 import { stepChannelName } from "crikit/telemetry";
 import { SPDY_PORT_FORWARD_PROTOCOL } from "crikit/streaming";
 import { CriService } from "crikit/server";
+import { createSpawner } from "crikit/process";
 
 const name = makeSandboxName({ name: "web", namespace: "default", uid: "7f3c", attempt: 0 });
 const registrar = new Registrar();
@@ -83,7 +84,7 @@ const checks: unknown[] = [
   store.list().length, isCrikitError(new CrikitError("NotFound", "x")), typeof generateContainerSpec, typeof createDefaultSeccompProfile,
   podSandboxStateName(cri.PodSandboxState.SANDBOX_READY), PodSandboxStateSchema.typeName, normalizeReference("busybox"), RuntimeType.RuncV2,
   config.default_runtime, MediaType.ociManifest, typeof CniManager, typeof OciRuntime, typeof startSandbox, parseNetDev("").length, stepChannelName, SPDY_PORT_FORWARD_PROTOCOL, typeof CriService,
-  typeof validateLogPath,
+  typeof validateLogPath, typeof createSpawner,
 ];
 console.log(name, checks.join(" "));
 `;
