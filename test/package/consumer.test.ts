@@ -28,7 +28,7 @@ async function entryPoints(): Promise<string[]> {
 }
 
 /** The entry points whose types do not involve connect's (which name the DOM's HeadersInit). */
-const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
+const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/cri-enums", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
 /** The entry points whose types need connect's. */
 const connectBased = ["crikit/transport", "crikit/client"];
 
@@ -52,6 +52,7 @@ const tsconfig = (files: string[]) => ({
 const pureConsumer = `
 import { cri, generateId as rootGenerateId } from "crikit";
 import { PodSandboxStateSchema } from "crikit/cri";
+import { ContainerState } from "crikit/cri-enums";
 import { CrikitError, isCrikitError } from "crikit/errors";
 import { makeSandboxName, generateId } from "crikit/naming";
 import { Registrar, SandboxStore } from "crikit/stores";
@@ -83,7 +84,7 @@ const checks: unknown[] = [
   store.list().length, isCrikitError(new CrikitError("NotFound", "x")), typeof generateContainerSpec, typeof createDefaultSeccompProfile,
   podSandboxStateName(cri.PodSandboxState.SANDBOX_READY), PodSandboxStateSchema.typeName, normalizeReference("busybox"), RuntimeType.RuncV2,
   config.default_runtime, MediaType.ociManifest, typeof CniManager, typeof OciRuntime, typeof startSandbox, parseNetDev("").length, stepChannelName, SPDY_PORT_FORWARD_PROTOCOL, typeof CriService,
-  typeof validateLogPath,
+  typeof validateLogPath, ContainerState.CONTAINER_RUNNING,
 ];
 console.log(name, checks.join(" "));
 `;
