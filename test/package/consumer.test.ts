@@ -27,12 +27,12 @@ async function entryPoints(): Promise<string[]> {
     .map((k) => (k === "." ? "crikit" : `crikit/${k.slice(2)}`));
 }
 
-/** The entry points whose types do not involve connect's (which name the DOM's HeadersInit). */
+/** The entry points whose types do not involve connect's. */
 const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/cri-enums", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming"];
-/** The entry points whose types need connect's. */
+/** The entry points whose types cross connect's (which name the DOM's HeadersInit; their declarations reference the DOM lib). */
 const connectBased = ["crikit/transport", "crikit/client"];
 
-const tsconfig = (files: string[]) => ({
+const tsconfig = (files: string[], lib = ["ES2023", "ESNext.Disposable"]) => ({
   compilerOptions: {
     strict: true,
     exactOptionalPropertyTypes: true,
@@ -40,7 +40,7 @@ const tsconfig = (files: string[]) => ({
     module: "NodeNext",
     moduleResolution: "NodeNext",
     target: "ES2023",
-    lib: ["ES2023", "ESNext.Disposable"],
+    lib,
     types: ["node"],
     skipLibCheck: false,
     outDir: "out",
@@ -105,9 +105,6 @@ await server.close();
 console.log(v.runtimeName, CriService === RootCriService);
 `;
 
-/** The global Node's types lack and connect's types name (a project without the DOM lib declares it). */
-const headersInitShim = "type HeadersInit = ConstructorParameters<typeof Headers>[0];\n";
-
 const cjsConsumer = `
 const { makeSandboxName } = require("crikit/naming");
 const { SandboxStore } = require("crikit/stores");
@@ -155,19 +152,27 @@ describe("the packed tarball in a fresh project", () => {
     for (const entry of connectFree) assert.ok(pureConsumer.includes(`from "${entry}"`), entry);
   });
 
-  it("compiles and runs a consumer of every entry point, the Connect-based ones with a HeadersInit declaration", async () => {
+  it("compiles, with no DOM lib and no declaration of its own, and runs a consumer of every entry point", async () => {
     const app = join(dir, "app");
     await writeFile(join(app, "full.ts"), `${pureConsumer.replace("console.log(name, checks.join(\" \"));", "void checks;")}\n${connectConsumer}`);
-    await writeFile(join(app, "headers-init.d.ts"), headersInitShim);
-    await writeFile(join(app, "tsconfig.full.json"), JSON.stringify(tsconfig(["full.ts", "headers-init.d.ts"])));
+    await writeFile(join(app, "tsconfig.full.json"), JSON.stringify(tsconfig(["full.ts"])));
     const r = await execa(process.execPath, [tsc, "-p", "tsconfig.full.json"], { cwd: app, reject: false });
     assert.equal(r.exitCode, 0, r.stdout);
+    assert.doesNotMatch(await readFile(join(app, "full.ts"), "utf8"), /HeadersInit/);
     const source = await readFile(join(app, "full.ts"), "utf8");
     const all = await entryPoints();
     for (const entry of all) assert.ok(source.includes(`from "${entry}"`), `the consumer imports ${entry}`);
     assert.deepEqual([...connectFree, ...connectBased].sort(), [...all].sort(), "every entry point is in one list");
     const run = await execa("node", ["out/full.js", join(dir, "cri.sock")], { cwd: app });
     assert.equal(run.stdout.trim(), "consumer true");
+  });
+
+  it("compiles the same consumer in a project that has the DOM lib (no duplicate HeadersInit)", async () => {
+    const app = join(dir, "app");
+    const withDom = tsconfig(["full.ts"], ["ES2023", "ESNext.Disposable", "DOM", "DOM.Iterable"]);
+    await writeFile(join(app, "tsconfig.dom.json"), JSON.stringify({ ...withDom, compilerOptions: { ...withDom.compilerOptions, noEmit: true } }));
+    const r = await execa(process.execPath, [tsc, "-p", "tsconfig.dom.json"], { cwd: app, reject: false });
+    assert.equal(r.exitCode, 0, r.stdout);
   });
 
   it("runs the daemon with `npx crikitd`, as the README shows", async () => {
