@@ -10,7 +10,7 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +105,26 @@ await server.close();
 console.log(v.runtimeName, CriService === RootCriService);
 `;
 
+/**
+ * crikitd's [metrics] and [tracing] started from the installed package: the
+ * metrics endpoint (127.0.0.1, a free port) answers and tracing adds its
+ * interceptor (no span is made, so nothing is exported). Prints what it saw,
+ * or the error.
+ */
+const observabilityConsumer = `
+import { resolveDaemonConfig } from "crikit/config";
+const { startObservability } = await import(new URL("./node_modules/crikit/dist/examples/crikitd/observability.js", import.meta.url).href);
+const config = resolveDaemonConfig({ root: "/tmp/crikit-consumer/root", state: "/tmp/crikit-consumer/state", metrics: { address: "127.0.0.1:0" }, tracing: { endpoint: "http://127.0.0.1:4318/v1/traces" } });
+try {
+  const obs = await startObservability(config, { info() {}, warn() {} }, "0.0.0");
+  const text = await (await fetch(obs.metricsUrl)).text();
+  await obs.close();
+  console.log(text.includes("grpc_server_started_total"), obs.interceptors.length);
+} catch (e) {
+  console.log("error: " + e.message);
+}
+`;
+
 const cjsConsumer = `
 const { makeSandboxName } = require("crikit/naming");
 const { SandboxStore } = require("crikit/stores");
@@ -179,6 +199,25 @@ describe("the packed tarball in a fresh project", () => {
     const app = join(dir, "app");
     const r = await execa("sh", ["-c", "npx crikitd --version"], { cwd: app });
     assert.match(r.stdout, /^crikitd \d+\.\d+\.\d+/);
+  });
+
+  it("enables crikitd's [metrics] and [tracing] with the optional dependencies npm installed with it", async () => {
+    const app = join(dir, "app");
+    await writeFile(join(app, "observability.mjs"), observabilityConsumer);
+    const run = await execa("node", ["observability.mjs"], { cwd: app });
+    assert.equal(run.stdout.trim(), "true 1");
+  });
+
+  it("says which package to install when an optional dependency was left out", async () => {
+    const app = join(dir, "app");
+    const pkg = join(app, "node_modules/prom-client");
+    await rename(pkg, `${pkg}.off`);
+    try {
+      const run = await execa("node", ["observability.mjs"], { cwd: app });
+      assert.match(run.stdout.trim(), /^error: \[metrics\] needs the optional dependency prom-client, which is not installed: run `npm install prom-client` beside crikit, or turn \[metrics\] off$/);
+    } finally {
+      await rename(`${pkg}.off`, pkg);
+    }
   });
 
   it("is required by a CommonJS consumer", async () => {
