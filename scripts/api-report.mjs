@@ -26,8 +26,13 @@ export const entries = Object.entries(pkg.exports)
   .filter(([, target]) => typeof target === "object" && target.types)
   .map(([subpath, target]) => [subpath === "." ? "crikit" : `crikit-${subpath.slice(2)}`, target.types.slice(2)]);
 
+// The declarations of crikit/transport and crikit/client reference the DOM lib
+// (scripts/dts-lib-refs.mjs); the other entry points are analysed in a program
+// without it, where no DOM global (such as Image) shadows a CRI type's name.
+const domEntries = new Set(["crikit-transport", "crikit-client"]);
+const compilerStates = new Map();
+
 let failed = 0;
-let compilerState;
 for (const [name, dts] of entries) {
   if (values.only !== undefined && !name.includes(values.only)) continue;
   const configObject = {
@@ -46,7 +51,10 @@ for (const [name, dts] of entries) {
     configObject.messages = { ...base.messages, extractorMessageReporting };
   }
   const config = ExtractorConfig.prepare({ configObject, configObjectFullPath: `${root}api-extractor.json`, packageJsonFullPath });
-  compilerState ??= CompilerState.create(config, { additionalEntryPoints: entries.map(([, d]) => `${root}${d}`) });
+  const dom = domEntries.has(name);
+  const group = entries.filter(([n]) => domEntries.has(n) === dom).map(([, d]) => `${root}${d}`);
+  if (!compilerStates.has(dom)) compilerStates.set(dom, CompilerState.create(config, { additionalEntryPoints: group }));
+  const compilerState = compilerStates.get(dom);
   const result = Extractor.invoke(config, { localBuild: values.local, compilerState, showVerboseMessages: false, messageCallback: (m) => { if (m.logLevel === "info" || m.logLevel === "verbose") m.handled = true; } });
   if (!result.succeeded) {
     failed++;

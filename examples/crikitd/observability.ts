@@ -24,6 +24,11 @@
  * The registry is crikitd's own, not prom-client's global one; prom-client
  * is loaded only when the endpoint is on.
  *
+ * prom-client and the OpenTelemetry SDK packages are optional dependencies
+ * of crikit: npm installs them with it, and an install that left them out
+ * (`--omit=optional`) fails at start-up, when `[metrics]` or `[tracing]` is
+ * on, with an error that names the package to install.
+ *
  * ## Tracing
  *
  * A tracer provider (`@opentelemetry/sdk-trace`) with a batch processor and
@@ -63,10 +68,27 @@ interface Logger {
   warn(obj: object, msg?: string): void;
 }
 
+/**
+ * `load()`, an import of optional dependency `pkg`; when `pkg` is not
+ * installed, an error that says which config section needs it and what to
+ * install.
+ */
+async function optionalImport<T>(pkg: string, section: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    if (e.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes(`'${pkg}'`)) {
+      throw new Error(`${section} needs the optional dependency ${pkg}, which is not installed: run \`npm install ${pkg}\` beside crikit, or turn ${section} off`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** The Prometheus registry with crikitd's metrics, fed from crikit's diagnostics channels. */
 export async function createMetricsRegistry(): Promise<{ registry: Registry; unsubscribe: () => void }> {
   // Loaded only when the endpoint is on.
-  const { Counter, Histogram, Registry, collectDefaultMetrics } = await import("prom-client");
+  const { Counter, Histogram, Registry, collectDefaultMetrics } = await optionalImport("prom-client", "[metrics]", () => import("prom-client"));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const grpcLabels = ["grpc_type", "grpc_service", "grpc_method"] as const;
@@ -150,11 +172,11 @@ async function startTracing(t: DaemonConfig["tracing"], version: string): Promis
   // Loaded only when tracing is on.
   const [{ context, propagation, trace }, sdk, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }] = await Promise.all([
     import("@opentelemetry/api"),
-    import("@opentelemetry/sdk-trace"),
-    import("@opentelemetry/exporter-trace-otlp-http"),
-    import("@opentelemetry/context-async-hooks"),
-    import("@opentelemetry/core"),
-    import("@opentelemetry/resources"),
+    optionalImport("@opentelemetry/sdk-trace", "[tracing]", () => import("@opentelemetry/sdk-trace")),
+    optionalImport("@opentelemetry/exporter-trace-otlp-http", "[tracing]", () => import("@opentelemetry/exporter-trace-otlp-http")),
+    optionalImport("@opentelemetry/context-async-hooks", "[tracing]", () => import("@opentelemetry/context-async-hooks")),
+    optionalImport("@opentelemetry/core", "[tracing]", () => import("@opentelemetry/core")),
+    optionalImport("@opentelemetry/resources", "[tracing]", () => import("@opentelemetry/resources")),
   ]);
   const provider = new sdk.TracerProvider({
     resource: resourceFromAttributes({ "service.name": t.service_name, "service.version": version }),

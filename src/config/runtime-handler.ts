@@ -20,9 +20,18 @@
  *
  * @packageDocumentation
  */
+import { createRequire } from "node:module";
 import { invalidArgument } from "../errors.js";
-import { decodeRuntimeOptions, type DecodedRuntimeOptions } from "../runtime-options/index.js";
+import type * as RuntimeOptions from "../runtime-options/index.js";
+import type { DecodedRuntimeOptions } from "../runtime-options/index.js";
 import type { RuntimeHandlerConfig } from "./daemon-config.js";
+
+// The option decoders build protobuf descriptors (@bufbuild/protobuf, about
+// 20 MiB): loaded on the first handler that has options, not when crikit/config
+// is imported. `require` of the ES module shares its instance with `import`.
+const require = createRequire(import.meta.url);
+let runtimeOptions: typeof RuntimeOptions | undefined;
+const loadRuntimeOptions = (): typeof RuntimeOptions => (runtimeOptions ??= require("../runtime-options/index.js") as typeof RuntimeOptions);
 
 /**
  * The settings a handler's `options` table gives its OCI runtime (see the
@@ -65,9 +74,11 @@ function has(table: Readonly<Record<string, unknown>>, goName: string): boolean 
  */
 export function runtimeHandlerSettings(name: string, rc: Pick<RuntimeHandlerConfig, "type" | "options">): RuntimeHandlerSettings {
   const at = `runtimes.${name}.options`;
+  // An empty table decodes to the zero options of any type, which set nothing.
+  if (Object.keys(rc.options).length === 0) return { noPivotRoot: false, noNewKeyring: false };
   let decoded: DecodedRuntimeOptions;
   try {
-    decoded = decodeRuntimeOptions(rc.type, rc.options);
+    decoded = loadRuntimeOptions().decodeRuntimeOptions(rc.type, rc.options);
   } catch (err) {
     throw invalidArgument(`${at}: ${err instanceof Error ? err.message : String(err)}`, at);
   }

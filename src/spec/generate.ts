@@ -4,8 +4,10 @@
  *
  * @packageDocumentation
  */
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ContainerConfigSchema, PodSandboxConfigSchema } from "../cri.js";
+import { createRequire } from "node:module";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ContainerConfig, ContainerConfigSchema, PodSandboxConfig, PodSandboxConfigSchema } from "../cri.js";
+import type * as CriMessages from "./cri-messages.js";
 import { withContainerAnnotations, withSandboxAnnotations } from "./annotation-options.js";
 import { createBaseSpec } from "./defaults.js";
 import type { ContainerSpecInput, SandboxSpecInput } from "./input.js";
@@ -109,9 +111,33 @@ export const defaultSandboxSpecOptions: ReadonlyArray<SpecOption<SandboxSpecInpu
   withSandboxAnnotations,
 ]);
 
+// The CRI descriptor is built only when an init object must become a message:
+// a message passed in (what the server passes) is used as it is, as create()
+// would. `require` of the ES module shares its instance with `import`.
+const require = createRequire(import.meta.url);
+let criMessages: typeof CriMessages | undefined;
+const messages = (): typeof CriMessages => (criMessages ??= require("./cri-messages.js") as typeof CriMessages);
+
+function isMessage<T extends string>(v: object, typeName: T): v is { $typeName: T } {
+  return (v as { $typeName?: unknown }).$typeName === typeName;
+}
+
+function containerConfig(init: MessageInitShape<typeof ContainerConfigSchema>): ContainerConfig {
+  return isMessage(init, "runtime.v1.ContainerConfig") ? (init as ContainerConfig) : messages().containerConfig(init);
+}
+
+function podSandboxConfig(init: MessageInitShape<typeof PodSandboxConfigSchema>): PodSandboxConfig {
+  return isMessage(init, "runtime.v1.PodSandboxConfig") ? (init as PodSandboxConfig) : messages().podSandboxConfig(init);
+}
+
 /**
  * {@link ContainerSpecInput} with the CRI messages given as plain init
  * objects (`create()` is applied for you).
+ *
+ * @remarks
+ * Messages (objects with a `$typeName`, as the server receives them) are used
+ * as they are. The first init object given loads `crikit/cri`'s descriptor,
+ * once per process; importing crikit/spec does not.
  *
  * @public
  */
@@ -147,7 +173,7 @@ export interface GenerateSpecOptions<I> {
  * @public
  */
 export function containerSpecInput(init: ContainerSpecInit): ContainerSpecInput {
-  return { ...init, config: create(ContainerConfigSchema, init.config), sandboxConfig: create(PodSandboxConfigSchema, init.sandboxConfig) };
+  return { ...init, config: containerConfig(init.config), sandboxConfig: podSandboxConfig(init.sandboxConfig) };
 }
 
 /**
@@ -184,7 +210,7 @@ export function generateContainerSpec(input: ContainerSpecInit, options: Generat
  * @public
  */
 export function generateSandboxSpec(input: SandboxSpecInit, options: GenerateSpecOptions<SandboxSpecInput> = {}): OciSpec {
-  const normalized: SandboxSpecInput = { ...input, config: create(PodSandboxConfigSchema, input.config) };
+  const normalized: SandboxSpecInput = { ...input, config: podSandboxConfig(input.config) };
   const spec = options.base ? structuredClone(options.base) : createBaseSpec(input.rootfsPath);
   if (input.ociVersion !== undefined) spec.ociVersion = input.ociVersion;
   return applySpecOptions(spec, normalized, options.specOptions ?? defaultSandboxSpecOptions);

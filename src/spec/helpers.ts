@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { ContainerState, NamespaceMode } from "../cri.js";
+import { ContainerState, NamespaceMode } from "../cri-enums.js";
 import { CrikitError } from "../errors.js";
 
 /**

@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 import { CrikitError } from "../errors.js";
-import { NamespaceMode, type LinuxContainerResources, type NamespaceOption, type UserNamespace } from "../cri.js";
+import type { LinuxContainerResources, NamespaceOption, UserNamespace } from "../cri.js";
+import { NamespaceMode } from "../cri-enums.js";
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "./defaults.js";
 import type { CgroupDriver, CommonSpecInput, ContainerSpecInput, SandboxSpecInput, SpecFeatures } from "./input.js";
 import type { OciIdMapping, OciLinuxResources, OciNamespaceType, OciSpec } from "./oci-types.js";

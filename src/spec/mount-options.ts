@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { MountPropagation, NamespaceMode, type Mount } from "../cri.js";
+import type { Mount } from "../cri.js";
+import { MountPropagation, NamespaceMode } from "../cri-enums.js";
 import { DEFAULT_SHM_SIZE } from "./defaults.js";
 import { cleanPath } from "./helpers.js";
 import type { CommonSpecInput, ContainerSpecInput, ImageConfigInput, SandboxSpecInput } from "./input.js";

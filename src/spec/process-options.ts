@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { SupplementalGroupsPolicy } from "../cri.js";
+import { SupplementalGroupsPolicy } from "../cri-enums.js";
 import { computeCapabilities } from "./capabilities.js";
 import { DEFAULT_RLIMITS } from "./defaults.js";
 import type { CommonSpecInput, ContainerSpecInput } from "./input.js";

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { NamespaceMode, SupplementalGroupsPolicy } from "../cri.js";
+import { NamespaceMode, SupplementalGroupsPolicy } from "../cri-enums.js";
 import { computeCapabilities } from "./capabilities.js";
 import { DEFAULT_PATH_ENV } from "./defaults.js";
 import type { SandboxSpecInput } from "./input.js";

@@ -15,7 +15,8 @@
  *
  * @packageDocumentation
  */
-import { SecurityProfile_ProfileType, type SecurityProfile, type SELinuxOption } from "../cri.js";
+import type { SecurityProfile, SELinuxOption } from "../cri.js";
+import { SecurityProfile_ProfileType } from "../cri-enums.js";
 import { createDefaultSeccompProfile } from "../seccomp/index.js";
 import type { CommonSpecInput, ContainerSpecInput, SandboxSpecInput } from "./input.js";
 import type { OciSeccomp, OciSpec } from "./oci-types.js";

@@ -24,7 +24,7 @@
  *
  * @packageDocumentation
  */
-import { ContainerState, PodSandboxState } from "../cri.js";
+import { ContainerState, PodSandboxState } from "../cri-enums.js";
 
 /**
  * The exit reasons a runtime reports in `ContainerStatus.reason`.

@@ -1,13 +1,25 @@
 /**
  * CRI state names: `ContainerState.CONTAINER_RUNNING` is `"CONTAINER_RUNNING"`
- * and back. The names come from the generated enum descriptors, so they are
+ * and back. The names come from the generated enum objects, so they are
  * exactly the proto names (what containerd and CRI-O print in errors such as
  * `container "x" is in CONTAINER_EXITED state`).
  *
  * @packageDocumentation
  */
-import { ContainerState, ContainerStateSchema, PodSandboxState, PodSandboxStateSchema } from "../cri.js";
+import { ContainerState, PodSandboxState } from "../cri-enums.js";
 import { invalidArgument } from "../errors.js";
+
+/** The name of each value of a generated enum object, by number. */
+function namesByNumber<N extends string>(e: Readonly<Record<N, number>>): ReadonlyMap<number, N> {
+  return new Map(Object.entries(e).map(([name, n]) => [n as number, name as N]));
+}
+
+const containerStateNames = namesByNumber(ContainerState);
+const podSandboxStateNames = namesByNumber(PodSandboxState);
+
+function valueOf<N extends string>(e: Readonly<Record<N, number>>, name: string): number | undefined {
+  return Object.hasOwn(e, name) ? e[name as N] : undefined;
+}
 
 /**
  * The proto name of a CRI container state.
@@ -32,9 +44,9 @@ export type PodSandboxStateName = keyof typeof PodSandboxState;
  * @public
  */
 export function containerStateName(state: ContainerState): ContainerStateName {
-  const v = ContainerStateSchema.value[state];
-  if (v === undefined) throw invalidArgument(`unknown container state ${String(state)}`, "state");
-  return v.name as ContainerStateName;
+  const name = containerStateNames.get(state);
+  if (name === undefined) throw invalidArgument(`unknown container state ${String(state)}`, "state");
+  return name;
 }
 
 /**
@@ -46,14 +58,11 @@ export function containerStateName(state: ContainerState): ContainerStateName {
  * @public
  */
 export function parseContainerState(name: string): ContainerState {
-  const v = ContainerStateSchema.values.find((e) => e.name === name);
+  const v = valueOf(ContainerState, name);
   if (v === undefined) {
-    throw invalidArgument(
-      `unknown container state "${name}": expected one of ${ContainerStateSchema.values.map((e) => e.name).join(", ")}`,
-      "state",
-    );
+    throw invalidArgument(`unknown container state "${name}": expected one of ${[...containerStateNames.values()].join(", ")}`, "state");
   }
-  return v.number as ContainerState;
+  return v as ContainerState;
 }
 
 /**
@@ -65,9 +74,9 @@ export function parseContainerState(name: string): ContainerState {
  * @public
  */
 export function podSandboxStateName(state: PodSandboxState): PodSandboxStateName {
-  const v = PodSandboxStateSchema.value[state];
-  if (v === undefined) throw invalidArgument(`unknown pod sandbox state ${String(state)}`, "state");
-  return v.name as PodSandboxStateName;
+  const name = podSandboxStateNames.get(state);
+  if (name === undefined) throw invalidArgument(`unknown pod sandbox state ${String(state)}`, "state");
+  return name;
 }
 
 /**
@@ -79,12 +88,9 @@ export function podSandboxStateName(state: PodSandboxState): PodSandboxStateName
  * @public
  */
 export function parsePodSandboxState(name: string): PodSandboxState {
-  const v = PodSandboxStateSchema.values.find((e) => e.name === name);
+  const v = valueOf(PodSandboxState, name);
   if (v === undefined) {
-    throw invalidArgument(
-      `unknown pod sandbox state "${name}": expected one of ${PodSandboxStateSchema.values.map((e) => e.name).join(", ")}`,
-      "state",
-    );
+    throw invalidArgument(`unknown pod sandbox state "${name}": expected one of ${[...podSandboxStateNames.values()].join(", ")}`, "state");
   }
-  return v.number as PodSandboxState;
+  return v as PodSandboxState;
 }

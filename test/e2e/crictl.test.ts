@@ -1,15 +1,15 @@
 /**
  * crikitd driven by real clients: crictl (cri-tools v1.26.1, grpc-go, which
- * sends the socket path as `:authority`) walks the README's crictl session
+ * sends the socket path as `:authority`) walks the crictl session of docs/crictl.md
  * as a person would, meets the error paths a person meets, and grpc-js
  * calls with a path and an empty `:authority` get their answers.
  *
- * The session is read from README.md as written: crictl's minimal
+ * The session is read from docs/crictl.md as written: crictl's minimal
  * `pod.json` and `container.json` (the two `json` blocks) and the `sh` block
  * of crictl commands. The test substitutes only the endpoint (the daemon's
  * temporary socket for `unix:///run/crikit/crikit.sock`) and the IDs the
  * session itself captures (`POD_ID=$(crictl runp ...)`), and rewrites one
- * field: the pod's `log_directory` (`/tmp` in the README) becomes a
+ * field: the pod's `log_directory` (`/tmp` in the guide) becomes a
  * directory of this test, so runs at the same time do not share
  * `/tmp/busybox.0.log` and nothing is left in /tmp. `crictl pull busybox`
  * works offline through a `[registry.mirrors."docker.io"]` pointing at the
@@ -46,10 +46,10 @@ function findCrictl(): string | undefined {
 }
 const crictl = findCrictl();
 
-/** The endpoint the README's session names; the test's socket replaces it. */
+/** The endpoint the guide's session names; the test's socket replaces it. */
 const readmeEndpoint = "unix:///run/crikit/crikit.sock";
 
-// --- the README's session -----------------------------------------------------
+// --- the session of docs/crictl.md -----------------------------------------------------
 
 /** One line of the session: the crictl command, its words after `crictl` (variables unexpanded), and the variable that captures its output. */
 interface SessionStep {
@@ -116,15 +116,15 @@ function shellWords(line: string, vars: Readonly<Record<string, string>>): strin
 
 /** The fenced code blocks of a Markdown text, with their info strings. */
 function fencedBlocks(markdown: string): { lang: string; body: string }[] {
-  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1] ?? "", body: m[2] ?? "" }));
+  return [...markdown.matchAll(/^```(\w*)[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1] ?? "", body: m[2] ?? "" }));
 }
 
-/** Reads crictl's two configs and the session's lines from the README. */
+/** Reads crictl's two configs and the session's lines from the guide (docs/crictl.md). */
 function readReadmeSession(markdown: string): ReadmeSession {
   const blocks = fencedBlocks(markdown);
   const one = (what: string, pick: (b: { lang: string; body: string }) => boolean): string => {
     const found = blocks.filter(pick);
-    assert.equal(found.length, 1, `the README has exactly one ${what}`);
+    assert.equal(found.length, 1, `docs/crictl.md has exactly one ${what}`);
     return (found[0] as { body: string }).body.trim();
   };
   const podJson = one("pod.json block", (b) => b.lang === "json" && b.body.includes('"nginx-sandbox"'));
@@ -144,7 +144,7 @@ function readReadmeSession(markdown: string): ReadmeSession {
   return { podJson, containerJson, steps };
 }
 
-const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+const readme = readFileSync(join(repoRoot, "docs/crictl.md"), "utf8");
 const session = readReadmeSession(readme);
 
 // --- running crictl -----------------------------------------------------------
@@ -183,8 +183,8 @@ const hex64 = /^[0-9a-f]{64}$/;
 
 /**
  * What a person expects from each crictl command of the session, by
- * subcommand. A subcommand the README gains without an entry here fails the
- * test, so the README and the checks move together.
+ * subcommand. A subcommand the guide gains without an entry here fails the
+ * test, so the guide and the checks move together.
  */
 const checks: Record<string, (r: CrictlResult, args: string[], c: StepContext) => Promise<void>> = {
   async config(_r, _args, c) {
@@ -354,8 +354,8 @@ function grpcFailure(r: CrictlResult): { code: string; desc: string } {
 }
 
 describe("crictl against crikitd", { timeout: 240_000 }, () => {
-  it("has crictl: ../shared/bin/crictl or one on PATH (the README says where to get it)", () => {
-    assert.ok(crictl !== undefined, "no crictl: ../shared/bin/crictl or one on PATH; see the README's crictl section");
+  it("has crictl: ../shared/bin/crictl or one on PATH (docs/crictl.md says where to get it)", () => {
+    assert.ok(crictl !== undefined, "no crictl: ../shared/bin/crictl or one on PATH; see docs/crictl.md");
   });
 
   let env: E2eEnv;
@@ -383,7 +383,7 @@ describe("crictl against crikitd", { timeout: 240_000 }, () => {
     configFile = join(work, "crictl.yaml");
     // crictl refuses a config path that does not exist; the session's `crictl config --set` fills it.
     await writeFile(configFile, "");
-    // The README's pod.json with its log directory moved from /tmp into this test's directory.
+    // The guide's pod.json with its log directory moved from /tmp into this test's directory.
     const pod = JSON.parse(session.podJson) as Record<string, unknown>;
     assert.equal(pod["log_directory"], "/tmp");
     await writeFile(join(work, "pod.json"), JSON.stringify({ ...pod, log_directory: env.logDir }));
@@ -393,7 +393,7 @@ describe("crictl against crikitd", { timeout: 240_000 }, () => {
     await env?.cleanup();
   });
 
-  describe("the README's crictl session", () => {
+  describe("the crictl session of docs/crictl.md", () => {
     it("covers the steps a person takes, in order", () => {
       const want = ["version", "info", "pull", "images", "runp", "pods", "create", "start", "ps", "inspect", "inspectp", "exec", "logs", "stats", "statsp", "imagefsinfo", "update", "stop", "rm", "stopp", "rmp", "rmi"];
       const got = session.steps.map((s) => subcommand(s.args)).filter((s) => want.includes(s));

@@ -10,7 +10,7 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,12 +27,12 @@ async function entryPoints(): Promise<string[]> {
     .map((k) => (k === "." ? "crikit" : `crikit/${k.slice(2)}`));
 }
 
-/** The entry points whose types do not involve connect's (which name the DOM's HeadersInit). */
-const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming", "crikit/process"];
-/** The entry points whose types need connect's. */
+/** The entry points whose types do not involve connect's. */
+const connectFree = ["crikit", "crikit/server", "crikit/cri", "crikit/cri-enums", "crikit/errors", "crikit/naming", "crikit/stores", "crikit/spec", "crikit/seccomp", "crikit/status", "crikit/validation", "crikit/reference", "crikit/runtime-options", "crikit/config", "crikit/image", "crikit/network", "crikit/oci", "crikit/runtime", "crikit/sandbox", "crikit/stats", "crikit/telemetry", "crikit/streaming", "crikit/process"];
+/** The entry points whose types cross connect's (which name the DOM's HeadersInit; their declarations reference the DOM lib). */
 const connectBased = ["crikit/transport", "crikit/client"];
 
-const tsconfig = (files: string[]) => ({
+const tsconfig = (files: string[], lib = ["ES2023", "ESNext.Disposable"]) => ({
   compilerOptions: {
     strict: true,
     exactOptionalPropertyTypes: true,
@@ -40,7 +40,7 @@ const tsconfig = (files: string[]) => ({
     module: "NodeNext",
     moduleResolution: "NodeNext",
     target: "ES2023",
-    lib: ["ES2023", "ESNext.Disposable"],
+    lib,
     types: ["node"],
     skipLibCheck: false,
     outDir: "out",
@@ -52,6 +52,7 @@ const tsconfig = (files: string[]) => ({
 const pureConsumer = `
 import { cri, generateId as rootGenerateId } from "crikit";
 import { PodSandboxStateSchema } from "crikit/cri";
+import { ContainerState } from "crikit/cri-enums";
 import { CrikitError, isCrikitError } from "crikit/errors";
 import { makeSandboxName, generateId } from "crikit/naming";
 import { Registrar, SandboxStore } from "crikit/stores";
@@ -84,7 +85,7 @@ const checks: unknown[] = [
   store.list().length, isCrikitError(new CrikitError("NotFound", "x")), typeof generateContainerSpec, typeof createDefaultSeccompProfile,
   podSandboxStateName(cri.PodSandboxState.SANDBOX_READY), PodSandboxStateSchema.typeName, normalizeReference("busybox"), RuntimeType.RuncV2,
   config.default_runtime, MediaType.ociManifest, typeof CniManager, typeof OciRuntime, typeof startSandbox, parseNetDev("").length, stepChannelName, SPDY_PORT_FORWARD_PROTOCOL, typeof CriService,
-  typeof validateLogPath, typeof createSpawner,
+  typeof validateLogPath, typeof createSpawner, ContainerState.CONTAINER_RUNNING,
 ];
 console.log(name, checks.join(" "));
 `;
@@ -105,8 +106,25 @@ await server.close();
 console.log(v.runtimeName, CriService === RootCriService);
 `;
 
-/** The global Node's types lack and connect's types name (a project without the DOM lib declares it). */
-const headersInitShim = "type HeadersInit = ConstructorParameters<typeof Headers>[0];\n";
+/**
+ * crikitd's [metrics] and [tracing] started from the installed package: the
+ * metrics endpoint (127.0.0.1, a free port) answers and tracing adds its
+ * interceptor (no span is made, so nothing is exported). Prints what it saw,
+ * or the error.
+ */
+const observabilityConsumer = `
+import { resolveDaemonConfig } from "crikit/config";
+const { startObservability } = await import(new URL("./node_modules/crikit/dist/examples/crikitd/observability.js", import.meta.url).href);
+const config = resolveDaemonConfig({ root: "/tmp/crikit-consumer/root", state: "/tmp/crikit-consumer/state", metrics: { address: "127.0.0.1:0" }, tracing: { endpoint: "http://127.0.0.1:4318/v1/traces" } });
+try {
+  const obs = await startObservability(config, { info() {}, warn() {} }, "0.0.0");
+  const text = await (await fetch(obs.metricsUrl)).text();
+  await obs.close();
+  console.log(text.includes("grpc_server_started_total"), obs.interceptors.length);
+} catch (e) {
+  console.log("error: " + e.message);
+}
+`;
 
 const cjsConsumer = `
 const { makeSandboxName } = require("crikit/naming");
@@ -155,13 +173,13 @@ describe("the packed tarball in a fresh project", () => {
     for (const entry of connectFree) assert.ok(pureConsumer.includes(`from "${entry}"`), entry);
   });
 
-  it("compiles and runs a consumer of every entry point, the Connect-based ones with a HeadersInit declaration", async () => {
+  it("compiles, with no DOM lib and no declaration of its own, and runs a consumer of every entry point", async () => {
     const app = join(dir, "app");
     await writeFile(join(app, "full.ts"), `${pureConsumer.replace("console.log(name, checks.join(\" \"));", "void checks;")}\n${connectConsumer}`);
-    await writeFile(join(app, "headers-init.d.ts"), headersInitShim);
-    await writeFile(join(app, "tsconfig.full.json"), JSON.stringify(tsconfig(["full.ts", "headers-init.d.ts"])));
+    await writeFile(join(app, "tsconfig.full.json"), JSON.stringify(tsconfig(["full.ts"])));
     const r = await execa(process.execPath, [tsc, "-p", "tsconfig.full.json"], { cwd: app, reject: false });
     assert.equal(r.exitCode, 0, r.stdout);
+    assert.doesNotMatch(await readFile(join(app, "full.ts"), "utf8"), /HeadersInit/);
     const source = await readFile(join(app, "full.ts"), "utf8");
     const all = await entryPoints();
     for (const entry of all) assert.ok(source.includes(`from "${entry}"`), `the consumer imports ${entry}`);
@@ -170,10 +188,37 @@ describe("the packed tarball in a fresh project", () => {
     assert.equal(run.stdout.trim(), "consumer true");
   });
 
+  it("compiles the same consumer in a project that has the DOM lib (no duplicate HeadersInit)", async () => {
+    const app = join(dir, "app");
+    const withDom = tsconfig(["full.ts"], ["ES2023", "ESNext.Disposable", "DOM", "DOM.Iterable"]);
+    await writeFile(join(app, "tsconfig.dom.json"), JSON.stringify({ ...withDom, compilerOptions: { ...withDom.compilerOptions, noEmit: true } }));
+    const r = await execa(process.execPath, [tsc, "-p", "tsconfig.dom.json"], { cwd: app, reject: false });
+    assert.equal(r.exitCode, 0, r.stdout);
+  });
+
   it("runs the daemon with `npx crikitd`, as the README shows", async () => {
     const app = join(dir, "app");
     const r = await execa("sh", ["-c", "npx crikitd --version"], { cwd: app });
     assert.match(r.stdout, /^crikitd \d+\.\d+\.\d+/);
+  });
+
+  it("enables crikitd's [metrics] and [tracing] with the optional dependencies npm installed with it", async () => {
+    const app = join(dir, "app");
+    await writeFile(join(app, "observability.mjs"), observabilityConsumer);
+    const run = await execa("node", ["observability.mjs"], { cwd: app });
+    assert.equal(run.stdout.trim(), "true 1");
+  });
+
+  it("says which package to install when an optional dependency was left out", async () => {
+    const app = join(dir, "app");
+    const pkg = join(app, "node_modules/prom-client");
+    await rename(pkg, `${pkg}.off`);
+    try {
+      const run = await execa("node", ["observability.mjs"], { cwd: app });
+      assert.match(run.stdout.trim(), /^error: \[metrics\] needs the optional dependency prom-client, which is not installed: run `npm install prom-client` beside crikit, or turn \[metrics\] off$/);
+    } finally {
+      await rename(`${pkg}.off`, pkg);
+    }
   });
 
   it("is required by a CommonJS consumer", async () => {

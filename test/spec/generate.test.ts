@@ -6,6 +6,7 @@ import {
   DEFAULT_MASKED_PATHS,
   DEFAULT_READONLY_PATHS,
   defaultContainerSpecOptions,
+  containerSpecInput,
   generateContainerSpec,
   withContainerSeccomp,
   type ContainerSpecInit,
@@ -459,5 +460,19 @@ describe("generateContainerSpec: option lists", () => {
     const b = generateContainerSpec(containerInit());
     assert.ok(mountAt(a, "/data"));
     assert.equal(mountAt(b, "/data"), undefined);
+  });
+});
+
+describe("generateContainerSpec: messages and init objects", () => {
+  it("uses a CRI message as it is and makes the same spec from the equivalent init object", async () => {
+    const { create } = await import("@bufbuild/protobuf");
+    const { ContainerConfigSchema, PodSandboxConfigSchema } = await import("../../src/cri.js");
+    const init = containerInit({}, { command: ["/bin/sh"], workingDir: "/work", linux: { securityContext: { namespaceOptions: { pid: NamespaceMode.CONTAINER } } } }, podConfig());
+    const config = create(ContainerConfigSchema, init.config);
+    const sandboxConfig = create(PodSandboxConfigSchema, init.sandboxConfig);
+    const input = containerSpecInput({ ...init, config, sandboxConfig });
+    assert.equal(input.config, config);
+    assert.equal(input.sandboxConfig, sandboxConfig);
+    assert.deepEqual(generateContainerSpec({ ...init, config, sandboxConfig }), generateContainerSpec(init));
   });
 });

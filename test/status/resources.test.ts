@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { create } from "@bufbuild/protobuf";
-import { LinuxContainerResourcesSchema } from "../../src/cri.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { ContainerResourcesSchema, LinuxContainerResourcesSchema } from "../../src/cri.js";
 import type { LinuxContainerResources } from "../../src/cri.js";
 import { resourcesFromSpec } from "../../src/status/index.js";
 import type { SpecLinuxResourcesInput, SpecResourcesInput } from "../../src/status/index.js";
@@ -164,5 +164,23 @@ describe("resourcesFromSpec with unusual numbers", () => {
     });
     assert.equal(got?.linux?.cpuShares, 1n);
     assert.equal(got?.linux?.hugepageLimits[0]?.limit, 2n);
+  });
+
+  it("writes the same messages as create() would, field for field, without the CRI descriptor", () => {
+    const spec: SpecResourcesInput = {
+      process: { oomScoreAdj: -998 },
+      linux: { resources: { cpu: { shares: 2, quota: 5000 }, hugepageLimits: [{ pageSize: "2MB", limit: 1048576 }], unified: { "memory.high": "max" } } },
+      windows: { resources: { cpu: { count: 2 }, memory: { limit: 1024 } } },
+    };
+    const got = resourcesFromSpec(spec);
+    assert.ok(got?.linux && got.windows);
+    // The same values as an init object (no $typeName anywhere), made a message by create().
+    const init = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(init) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== "$typeName").map(([k, x]) => [k, init(x)])) : v;
+    const want = create(ContainerResourcesSchema, init(got) as Parameters<typeof create<typeof ContainerResourcesSchema>>[1]);
+    assert.notEqual(want, got);
+    assert.deepEqual(got, want);
+    assert.deepEqual(Object.keys(got.linux).sort(), Object.keys(create(LinuxContainerResourcesSchema)).sort());
+    assert.equal(toBinary(ContainerResourcesSchema, got).length > 0, true);
   });
 });
