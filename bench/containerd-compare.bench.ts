@@ -16,6 +16,7 @@
  *   metrics    (9) ListPodSandboxMetrics over 50 pods (containerd: ListPodSandboxStats)
  *   tracing    (10) pod Run+Stop+Remove with crikitd's tracing off and on
  *   stream     (11) crictl exec -s / exec round trip and port-forward MB/s (real crictl, SPDY)
+ *   listload   (12) ListPodSandbox/ListContainers/statuses while 10 clients run lifecycles
  * The floor is always measured (the other tables divide by it).
  *
  * `CRIKIT_BENCH_CPU_PROF=DIR` runs crikitd under `node --cpu-prof` and leaves
@@ -52,6 +53,7 @@ import type { BenchContext } from "./cri-bench/context.js";
 import { benchAbort } from "./cri-bench/fixtures.js";
 import { createFloorRunner, measureFloor, type FloorRunner } from "./cri-bench/floor.js";
 import { list1000 } from "./cri-bench/list-1000.js";
+import { listLoad } from "./cri-bench/list-load.js";
 import { podLifecycle } from "./cri-bench/pod-lifecycle.js";
 import { pull } from "./cri-bench/pull.js";
 import { renderTable, stats, toRows, type WorkloadResult } from "./cri-bench/result.js";
@@ -62,7 +64,7 @@ import { streaming } from "./cri-bench/streaming.js";
 export const title = "containerd-compare";
 
 /** Workload ids in run order. */
-export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory", "metrics", "tracing", "stream"] as const;
+export const WORKLOADS = ["floor", "pod", "container", "burst", "list", "pull", "stats", "memory", "metrics", "tracing", "stream", "listload"] as const;
 
 function selected(): Set<string> {
   const env = process.env["CRIKIT_BENCH_WORKLOAD"]?.trim();
@@ -207,6 +209,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     if (want.has("container")) await step("container", () => containerLifecycle(ctx));
     if (want.has("burst")) await step("burst", () => burst(ctx));
     if (want.has("list")) await step("list", () => list1000(ctx));
+    if (want.has("listload")) await step("listload", () => listLoad(ctx));
     if (want.has("pull")) await step("pull", () => pull(ctx));
     if (want.has("stream")) await step("stream", () => streaming(ctx));
     if (want.has("floor")) {

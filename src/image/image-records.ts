@@ -95,12 +95,17 @@ export class ImageRecordFiles {
     const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
     const fh = await open(tmp, "wx", 0o644);
     try {
-      await fh.writeFile(JSON.stringify(rec));
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.writeFile(JSON.stringify(rec));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(this.root, `${digestHex(rec.id)}.json`));
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
     }
-    await rename(tmp, join(this.root, `${digestHex(rec.id)}.json`));
   }
 
   async loadRetained(): Promise<Record<string, string[]>> {
@@ -115,12 +120,17 @@ export class ImageRecordFiles {
     const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
     const fh = await open(tmp, "wx", 0o644);
     try {
-      await fh.writeFile(JSON.stringify(map));
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.writeFile(JSON.stringify(map));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(this.root, "retained.json"));
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
     }
-    await rename(tmp, join(this.root, "retained.json"));
   }
 
   async delete(id: string): Promise<void> {

@@ -119,14 +119,20 @@ export function createFileAttachmentCache(dir: string): CniAttachmentCache {
       };
       const tmp = `${p}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
       try {
-        await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+        try {
+          await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+        } catch (e) {
+          if ((e as { code?: unknown }).code !== "ENOENT") throw e;
+          // The directory was removed behind our back: make it again.
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+        }
+        await rename(tmp, p);
       } catch (e) {
-        if ((e as { code?: unknown }).code !== "ENOENT") throw e;
-        // The directory was removed behind our back: make it again.
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+        // A full disk leaves a partial temp file: remove it, the old entry stays as it was.
+        await rm(tmp, { force: true });
+        throw e;
       }
-      await rename(tmp, p);
       memory.set(p, a);
     },
     async delete(n, c, i) {

@@ -4,8 +4,15 @@
  * (`{code, msg, details}` printed on stdout) and a tail of its stderr.
  *
  * Code mapping: timeout to `DeadlineExceeded`; abort to `Canceled`; a missing
- * plugin binary to `FailedPrecondition`; CNI code 11 ("try again later") and
- * the STATUS codes 50 and 51 to `Unavailable`; anything else to `Unknown`.
+ * plugin binary, and the CNI codes that say the configuration or the set-up
+ * is wrong (1 incompatible version, 2 unsupported field, 4 invalid
+ * environment, 6 decode failure, 7 invalid network config), to
+ * `FailedPrecondition`: a retry fails the same way until someone fixes it;
+ * 3 (unknown container) to `NotFound`; everything else (5 I/O failure,
+ * 11 try again later, the STATUS codes 50 and 51, a plugin-specific code,
+ * a plugin that exits non-zero without a CNI error or is killed by a
+ * signal) to `Unavailable`: the network could not be set up this time, and
+ * the kubelet's retry may well succeed.
  *
  * @packageDocumentation
  */
@@ -121,11 +128,19 @@ function codeFor(i: CniPluginErrorInit): ErrorCodeName {
   if (i.canceled) return "Canceled";
   if (i.notFound) return "FailedPrecondition";
   const c = i.cniError?.code;
-  if (c === CniErrorCode.TryAgainLater || c === CniErrorCode.PluginNotAvailable || c === CniErrorCode.PluginNotAvailableExistingDamaged) {
-    return "Unavailable";
-  }
-  return "Unknown";
+  if (c === CniErrorCode.UnknownContainer) return "NotFound";
+  if (c !== undefined && setupErrors.has(c)) return "FailedPrecondition";
+  return "Unavailable";
 }
+
+/** CNI codes that say the configuration or the plugin's set-up is wrong. */
+const setupErrors: ReadonlySet<number> = new Set([
+  CniErrorCode.IncompatibleVersion,
+  CniErrorCode.UnsupportedField,
+  CniErrorCode.InvalidEnvironment,
+  CniErrorCode.DecodeFailure,
+  CniErrorCode.InvalidNetworkConfig,
+]);
 
 function messageFor(i: CniPluginErrorInit): string {
   const head = `CNI plugin "${i.plugin}" ${i.command} for network "${i.network}"`;
@@ -171,8 +186,8 @@ export class CniPluginError extends CrikitError {
 
   /**
    * Builds the error; the code follows from `init`: a timeout is `DeadlineExceeded`, an abort `Canceled`, a
-   * missing plugin binary `FailedPrecondition`, CNI code 11 and the STATUS codes 50 and 51 `Unavailable`, anything
-   * else `Unknown`.
+   * missing plugin binary and the CNI codes 1, 2, 4, 6 and 7 `FailedPrecondition`, CNI code 3 `NotFound`, anything
+   * else (a plugin-specific code, a crash, a non-zero exit) `Unavailable`.
    */
   constructor(init: CniPluginErrorInit) {
     const stderr = (init.stderr ?? "").slice(-stderrTailBytes);

@@ -55,7 +55,14 @@ export async function bundleProcess(bundle: string): Promise<Record<string, unkn
 
 /** A binary's absolute path: as given when it has a slash, else the first executable match in PATH. */
 export async function resolveInPath(bin: string, what = "binary"): Promise<string> {
-  if (bin.includes("/")) return bin;
+  if (bin.includes("/")) {
+    try {
+      await access(bin, fsConstants.X_OK);
+    } catch (e) {
+      throw failedPrecondition(`${what} "${bin}" is not an executable file (${(e as NodeJS.ErrnoException).code ?? "unknown error"})`);
+    }
+    return bin;
+  }
   for (const dir of (process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
     const p = join(dir, bin);
     try {

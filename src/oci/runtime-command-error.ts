@@ -14,7 +14,8 @@
  *
  * The kinds map to {@link CrikitError} codes: `NotFound` to NotFound,
  * `AlreadyExists` to AlreadyExists, `NotRunning` to FailedPrecondition and
- * `Other` to Unknown.
+ * `Other` to Unavailable: the runtime (or conmon) could not do it this time,
+ * its own message says why, and a retry may succeed.
  *
  * This file is pure.
  *
@@ -34,7 +35,7 @@ const kindToCode: Readonly<Record<RuntimeErrorKind, ErrorCodeName>> = {
   NotFound: "NotFound",
   AlreadyExists: "AlreadyExists",
   NotRunning: "FailedPrecondition",
-  Other: "Unknown",
+  Other: "Unavailable",
 };
 
 const patterns: ReadonlyArray<readonly [RegExp, RuntimeErrorKind]> = [

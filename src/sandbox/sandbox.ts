@@ -142,8 +142,16 @@ export async function startSandbox(runtime: ContainerRuntime, input: SandboxInpu
     };
   }
   const file = join(input.dir, "sandbox.json");
-  await writeFile(`${file}.tmp`, JSON.stringify(handle));
-  await rename(`${file}.tmp`, file);
+  try {
+    await writeFile(`${file}.tmp`, JSON.stringify(handle));
+    await rename(`${file}.tmp`, file);
+  } catch (e) {
+    // A full disk: nobody gets the handle, so undo what it names here (the caller removes the dir).
+    await rm(`${file}.tmp`, { force: true }).catch(() => undefined);
+    if (handle.mode === "infra") await runtime.remove(input.id, { timeoutMs: 0 }).catch(() => undefined);
+    else await unpinNamespaces({ ipc: handle.namespaces.ipc, uts: handle.namespaces.uts }).catch(() => undefined);
+    throw e;
+  }
   return handle;
 }
 

@@ -39,7 +39,8 @@ export function recordFromJson(text: string): unknown {
 
 /**
  * Writes `data` to `path` atomically and durably (temp file, fsync, rename,
- * directory fsync).
+ * directory fsync). When a step fails (a full disk), the temp file is
+ * removed and `path` keeps its old content.
  *
  * @public
  */
@@ -48,12 +49,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
   const fh = await open(tmp, "w", 0o600);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

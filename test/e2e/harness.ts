@@ -88,6 +88,8 @@ export interface E2eEnv {
   image: string;
   client: CriClient;
   daemon: Daemon;
+  /** The environment the next {@link E2eEnv.start} gives the daemon; `undefined`: the test's. */
+  daemonEnv: NodeJS.ProcessEnv | undefined;
   start(): Promise<Daemon>;
   /** SIGKILL the daemon by pid and wait for it. */
   kill9(): Promise<void>;
@@ -116,7 +118,11 @@ export function e2eImage(): { layers: { entries: import("../helpers/oci-layout.j
   };
 }
 
-function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; netnsDir: string; registryHost: string; extra?: string; logLevel?: string }): string {
+function configToml(e: { root: string; state: string; socket: string; cniConfDir: string; netnsDir: string; registryHost: string; extra?: string; logLevel?: string; cni?: SetupOptions["cni"]; insecure?: string[] }): string {
+  const cniExtra = [
+    ...(e.cni?.binDirs ? [`bin_dirs = ${JSON.stringify(e.cni.binDirs)}`] : []),
+    ...(e.cni?.pluginTimeoutMs !== undefined ? [`plugin_timeout_ms = ${e.cni.pluginTimeoutMs}`] : []),
+  ].join("\n");
   return `root = "${e.root}"
 state = "${e.state}"
 socket = "${e.socket}"
@@ -129,9 +135,10 @@ binary = "runc"
 [cni]
 conf_dir = "${e.cniConfDir}"
 netns_dir = "${e.netnsDir}"
+${cniExtra}
 
 [registry]
-insecure = ["${e.registryHost}"]
+insecure = ${JSON.stringify([e.registryHost, ...(e.insecure ?? [])])}
 ${e.extra ?? ""}
 `;
 }
@@ -142,6 +149,14 @@ export interface SetupOptions {
   extraToml?: string | ((registryHost: string) => string);
   /** The daemon's log level. @defaultValue "debug" */
   logLevel?: string;
+  /** `[cni]` settings: plugin directories searched in order, each plugin call's timeout. */
+  cni?: { binDirs?: string[]; pluginTimeoutMs?: number };
+  /** More registry hosts reached over plain HTTP. */
+  insecure?: string[];
+  /** The daemon's environment (default: the test's); {@link E2eEnv.daemonEnv} changes it for later starts. */
+  daemonEnv?: NodeJS.ProcessEnv;
+  /** Runs once the directories exist, before the first start (to mount a small tmpfs on the root, say). */
+  beforeStart?: (dirs: { dir: string; root: string; state: string }) => Promise<void>;
 }
 
 /** Builds the environment and starts the daemon. */
@@ -163,7 +178,10 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
   await pushLayout(layout, "1", image);
   const configPath = join(dir, "crikitd.toml");
   const extra = typeof options.extraToml === "function" ? options.extraToml(registry.host) : options.extraToml;
-  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, netnsDir, registryHost: registry.host, ...(extra ? { extra } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) }));
+  await writeFile(configPath, configToml({ root, state, socket, cniConfDir, netnsDir, registryHost: registry.host, ...(extra ? { extra } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}), ...(options.cni ? { cni: options.cni } : {}), ...(options.insecure ? { insecure: options.insecure } : {}) }));
+  await mkdir(root, { recursive: true });
+  await mkdir(state, { recursive: true });
+  await options.beforeStart?.({ dir, root, state });
   const client = createCriClient(socket);
   let daemonCount = 0;
   const env: E2eEnv = {
@@ -180,10 +198,11 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
     image,
     client,
     daemon: undefined as unknown as Daemon,
+    daemonEnv: options.daemonEnv,
     async start() {
       const logFile = join(dir, `crikitd-${daemonCount++}.log`);
       const out = createWriteStream(logFile);
-      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, "--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"] });
+      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, "--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"], ...(env.daemonEnv ? { env: env.daemonEnv } : {}) });
       proc.stderr?.pipe(out);
       let how = "";
       const exited = new Promise<number | null>((resolve) =>

@@ -81,7 +81,7 @@ describe("createCniExec", () => {
     assert.deepEqual(err.cniError, { code: 7, msg: "crkt-fail refuses every call", details: "command ADD", cniVersion: "1.0.0" });
     assert.equal(err.exitCode, 1);
     assert.match(err.stderr, /crkt-fail: refusing ADD for pod1/);
-    assert.equal(err.code, "Unknown");
+    assert.equal(err.code, "FailedPrecondition", "CNI code 7: the network config is wrong");
     assert.match(err.message, /CNI plugin "crkt-fail" ADD for network "crkt-net" failed: crkt-fail refuses every call: command ADD \(CNI error code 7\)/);
     assert.equal(err.containerId, "pod1");
   });

@@ -30,7 +30,7 @@ describe("runtime error classification", () => {
     { kind: "NotFound", code: "NotFound" },
     { kind: "AlreadyExists", code: "AlreadyExists" },
     { kind: "NotRunning", code: "FailedPrecondition" },
-    { kind: "Other", code: "Unknown" },
+    { kind: "Other", code: "Unavailable" },
   ] as const;
   for (const c of codes) {
     it(`maps kind ${c.kind} to code ${c.code}`, () => {
