@@ -69,7 +69,7 @@ export type { TruncIndexOptions, StoreRecord, StoreOptions, StatusUpdate, AsyncS
 
 // --- server ---
 export { CriService, createCriService, createCniPodNetwork, createMonotonicClock, RUNTIME_RPCS, IMAGE_RPCS, EventBroadcaster, LateResults, RecordDir, recordFromJson, recordToJson, writeFileAtomic, ExitMonitor, createNodeSpecHost, createDirRootfsReader, nodeValidationHost, defaultCniConflist, ensureDefaultCniConfig, createOciStreamingRuntime } from "./server/index.js";
-export type { CriServiceOptions, CriServiceDeps, CallContext, ServiceLogger, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment, RecordStore, SandboxFileRecord, ContainerFileRecord, Clock, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions, OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./server/index.js";
+export type { CriServiceOptions, CriServiceDeps, CallContext, ServiceLogger, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment, RecordStore, SandboxFileRecord, ContainerFileRecord, IntentRecord, SandboxCreateIntent, ContainerCreateIntent, ObjectIntent, Clock, EventBroadcasterOptions, LateResultsOptions, ExitMonitorOptions, DefaultCniOptions, OciStreamingRuntimeOptions, StreamingContainerTarget, StreamingSandboxTarget } from "./server/index.js";
 export { daemonConfigSchema, defaultDaemonConfig, parseDaemonConfig, resolveDaemonConfig, runtimeHandlerSettings, parseUlimit, parseHostPort } from "./config/index.js";
 export type { DaemonConfig, RegistryAuthConfig, RegistryMirrorConfig, RuntimeHandlerConfig, RuntimeHandlerSettings } from "./config/index.js";
 // The handler shapes CriService.handlers() returns (types only: nothing of the transport is loaded).

@@ -49,6 +49,7 @@ import { ImageRecordFiles, type ImageDetails, type ImageRecord } from "./image-r
 import { MediaType, layerCompression, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from "./media-types.js";
 import { hostPlatform, selectPlatform } from "./platform.js";
 import { RegistryClient, type ImageLogger, type PullProgress, type RegistryAuth, type RegistryClientOptions } from "./registry-client.js";
+import { crashPoint } from "../crash-points.js";
 import { Snapshotter } from "./snapshotter.js";
 import { applyLayer } from "./unpack.js";
 import { UnpackThread } from "./unpack-thread.js";
@@ -269,6 +270,7 @@ export class ImageService {
         this.#saved.set(id, stored);
       }
       for (const [id, chain] of Object.entries(await this.#records.loadRetained())) this.#retained.set(id, chain);
+      await this.#sweepUnrecorded();
     })();
     return this.#ready;
   }
@@ -382,7 +384,9 @@ export class ImageService {
           if (res.diffId !== diffIds[i]) {
             throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
           }
+          crashPoint("PullImage.mid-unpack");
         });
+        crashPoint("PullImage.after-unpack");
       }
       blobs.push(manifest.config.digest, ...manifest.layers.map((l) => l.digest));
       const id = manifest.config.digest;
@@ -589,6 +593,18 @@ export class ImageService {
     };
     this.#gc = this.#gc.then(run, run);
     return this.#gc;
+  }
+
+  /**
+   * At start-up: removes the blobs and snapshots no record names nor
+   * retains, which a pull cut short by a crash leaves (its retry fetches
+   * them again).
+   */
+  async #sweepUnrecorded(): Promise<void> {
+    const blobs = new Set(this.#images.list().flatMap((img) => img.config.blobs));
+    const snaps = new Set([...this.#images.list().flatMap((img) => img.config.chainIds), ...[...this.#retained.values()].flat()]);
+    for (const b of await this.content.list()) if (!blobs.has(b)) await this.content.delete(b);
+    for (const c of await this.snapshots.list()) if (!snaps.has(c)) await this.snapshots.remove(c);
   }
 
   /** Sets or clears the pin of an image (pinned images are kept by {@link ImageService.prune}). */

@@ -40,6 +40,7 @@ import { channel } from "node:diagnostics_channel";
 import { access } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { CrikitError, failedPrecondition } from "../errors.js";
+import { crashPoint } from "../crash-points.js";
 import { createFileAttachmentCache } from "./attachment-cache.js";
 import type { CniAttachment, CniAttachmentCache } from "./attachment-cache.js";
 import { buildCapabilityArgs, buildCniArgs, buildPluginStdin, formatCniArgs } from "./cni-args.js";
@@ -483,6 +484,7 @@ export class CniManager {
           throw new CniPluginError({ plugin: p.type, command: "ADD", network: list.name, containerId: req.id, exitCode: 0, reason: (e as Error).message, cause: e });
         }
         prev = result.raw;
+        if (p !== list.plugins.at(-1)) crashPoint("RunPodSandbox.mid-cni-add");
       }
     } catch (e) {
       await this.#rollback(list, att, e);

@@ -75,6 +75,7 @@ import { EventBroadcaster } from "./event-broadcaster.js";
 import * as images from "./image-rpcs.js";
 import { LateResults } from "./late-results.js";
 import type { ContainerFileRecord, RecordStore, SandboxFileRecord } from "./record-codec.js";
+import type { IntentRecord } from "./intents.js";
 import { recover } from "./recovery.js";
 import { bindMethods, IMAGE_RPCS, RUNTIME_RPCS } from "./rpc-names.js";
 import * as info from "./runtime-info.js";
@@ -102,8 +103,12 @@ export interface CriServiceDeps {
   images: ImageBackend;
   /** Where objects' directories are. */
   dirs: ObjectDirs;
-  /** Where sandbox and container records are kept. */
-  records: { sandboxes: RecordStore<SandboxFileRecord>; containers: RecordStore<ContainerFileRecord> };
+  /**
+   * Where sandbox and container records are kept, and the intents of calls
+   * under way (see `intents.ts`; without it, a crash mid-call may leak what
+   * the call made).
+   */
+  records: { sandboxes: RecordStore<SandboxFileRecord>; containers: RecordStore<ContainerFileRecord>; intents?: RecordStore<IntentRecord> | undefined };
   /** The host facts specs are generated with. */
   env: SpecEnvironment;
   /** The stats collector. */
@@ -194,6 +199,7 @@ export class CriService {
       lateSandboxes: new LateResults<string>({ ttlMs, onCleanupError }),
       lateContainers: new LateResults<string>({ ttlMs, onCleanupError }),
       inflight: new Map(),
+      unansweredStarts: new Set(),
       events: this.events,
       lifetime: new AbortController(),
       createTimeoutMs: deps.createTimeoutMs ?? 240_000,

@@ -88,7 +88,8 @@ export interface E2eEnv {
   image: string;
   client: CriClient;
   daemon: Daemon;
-  start(): Promise<Daemon>;
+  /** Starts the daemon; `extraEnv` is added to its environment (a crash point, for instance). */
+  start(extraEnv?: Record<string, string>): Promise<Daemon>;
   /** SIGKILL the daemon by pid and wait for it. */
   kill9(): Promise<void>;
   /** SIGTERM and wait. */
@@ -142,6 +143,8 @@ export interface SetupOptions {
   extraToml?: string | ((registryHost: string) => string);
   /** The daemon's log level. @defaultValue "debug" */
   logLevel?: string;
+  /** Run the compiled daemon (`dist/examples/crikitd/main.js`, after `npm run build`) rather than the sources through tsx: starts about twice as fast. */
+  compiled?: boolean;
 }
 
 /** Builds the environment and starts the daemon. */
@@ -180,10 +183,15 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
     image,
     client,
     daemon: undefined as unknown as Daemon,
-    async start() {
+    async start(extraEnv) {
       const logFile = join(dir, `crikitd-${daemonCount++}.log`);
       const out = createWriteStream(logFile);
-      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, "--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"] });
+      const main = options.compiled === true ? ["dist/examples/crikitd/main.js"] : ["--import", "tsx", "examples/crikitd/main.ts"];
+      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, ...main, "--config", configPath], {
+        cwd: repoRoot,
+        stdio: ["ignore", "inherit", "pipe"],
+        ...(extraEnv !== undefined ? { env: { ...process.env, ...extraEnv } } : {}),
+      });
       proc.stderr?.pipe(out);
       let how = "";
       const exited = new Promise<number | null>((resolve) =>
