@@ -92,12 +92,13 @@ describe("crash consistency", { timeout: 900_000 }, () => {
   }
 
   /** Runs the call that must crash the daemon at `point`, then starts the daemon again without the hook. */
-  async function crashAndRestart(point: string, args: string[]): Promise<void> {
+  async function crashAndRestart(point: string, args: string[], whileDown?: () => Promise<void>): Promise<void> {
     const r = await crictl(args);
     assert.notEqual(r.exitCode, 0, `crictl ${args.join(" ")} should fail when the daemon dies`);
     await env.daemon.exited;
     assert.match(env.daemon.how(), /signal SIGKILL/, "the daemon killed itself");
     assert.match(await readFile(env.daemon.logFile, "utf8"), new RegExp(`crash point ${point.replace(".", "\\.")} reached`));
+    await whileDown?.();
     await env.start();
   }
 
@@ -110,22 +111,35 @@ describe("crash consistency", { timeout: 900_000 }, () => {
     return id;
   }
 
+  /** The pod network's host state that a pod holds: veths on the test bridge, host-local allocations, CNI cache entries, portmap rules, netns pins. */
+  async function networkState(): Promise<{ veths: string[]; ipam: string[]; cniCache: string[]; libcniCache: string[]; nat: string[]; netns: string[] }> {
+    const veths = await execa("ip", ["-o", "link", "show", "master", env.net.bridge], { reject: false });
+    const ipam = await readdir(join("/var/lib/cni/networks", env.net.network)).catch(() => [] as string[]);
+    const results = await readdir("/var/lib/cni/results").catch(() => [] as string[]);
+    const nat = await execa("iptables-save", ["-t", "nat"], { reject: false });
+    return {
+      veths: veths.exitCode === 0 ? veths.stdout.split("\n").filter((l) => l.trim() !== "") : [],
+      ipam: ipam.filter((f) => !/^(lock|last_reserved_ip\.\d+)$/.test(f)),
+      cniCache: await filesUnder(join(env.root, "cni-cache")),
+      libcniCache: results.filter((f) => f.startsWith(`${env.net.network}-`)),
+      nat: nat.stdout.split("\n").filter((l) => l.includes(env.net.network)),
+      netns: await netnsPins(env, []),
+    };
+  }
+
   /** Each kind of leftover, checked on its own. */
   async function assertNothingLeft(opts: { images?: boolean } = {}): Promise<void> {
     assert.deepEqual(await pidsMentioning(env.state), [], "no conmon or container process");
     const runc = await execa("runc", ["--root", join(env.state, "runtimes", "runc"), "list", "-q"], { reject: false });
     assert.equal(runc.stdout.trim(), "", "no runc container");
     assert.deepEqual(await leakedMounts(env), [], "no mount (rootfs, shm, pinned namespaces)");
-    assert.deepEqual(await netnsPins(env, []), [], "no netns pin");
-    const veths = await execa("ip", ["-o", "link", "show", "master", env.net.bridge], { reject: false });
-    assert.equal(veths.exitCode === 0 ? veths.stdout.trim() : "", "", "no veth on the pod bridge");
-    const ipam = await readdir(join("/var/lib/cni/networks", env.net.network)).catch(() => [] as string[]);
-    assert.deepEqual(ipam.filter((f) => !/^(lock|last_reserved_ip\.\d+)$/.test(f)), [], "no host-local address allocated");
-    assert.deepEqual(await filesUnder(join(env.root, "cni-cache")), [], "no CNI cache entry in the daemon's cache dir");
-    const results = await readdir("/var/lib/cni/results").catch(() => [] as string[]);
-    assert.deepEqual(results.filter((f) => f.startsWith(`${env.net.network}-`)), [], "no libcni result cache entry for the test network");
-    const nat = await execa("iptables-save", ["-t", "nat"], { reject: false });
-    assert.deepEqual(nat.stdout.split("\n").filter((l) => l.includes(env.net.network)), [], "no portmap iptables rule");
+    const net = await networkState();
+    assert.deepEqual(net.netns, [], "no netns pin");
+    assert.deepEqual(net.veths, [], "no veth on the pod bridge");
+    assert.deepEqual(net.ipam, [], "no host-local address allocated");
+    assert.deepEqual(net.cniCache, [], "no CNI cache entry in the daemon's cache dir");
+    assert.deepEqual(net.libcniCache, [], "no libcni result cache entry for the test network");
+    assert.deepEqual(net.nat, [], "no portmap iptables rule");
     for (const d of [join(env.state, "sandboxes"), join(env.state, "containers"), join(env.root, "sandboxes"), join(env.root, "containers")]) {
       assert.deepEqual(await readdir(d).catch(() => [] as string[]), [], `nothing left in ${d}`);
     }
@@ -150,19 +164,37 @@ describe("crash consistency", { timeout: 900_000 }, () => {
     async RunPodSandbox(point, step) {
       await writeConfigs(step === "after-sandbox-start");
       await arm(point);
-      await crashAndRestart(point, ["runp", podJson]);
+      await crashAndRestart(point, ["runp", podJson], async () => {
+        // What the crash left for recovery to undo.
+        const left = await networkState();
+        if (step !== "after-intent") assert.equal(left.netns.length, 1, "the crash left the netns pin");
+        if (["mid-cni-add", "after-cni-add", "after-files", "after-record"].includes(step)) {
+          assert.equal(left.veths.length, 1, "the crash left the veth");
+          assert.equal(left.ipam.length, 1, "the crash left the address");
+          assert.equal(left.cniCache.length, 1, "the crash left the CNI cache entry");
+        }
+      });
       const id = await podIn();
       const st = JSON.parse(await ok(["inspectp", id])) as { status: { state: string; network: { ip: string } } };
       assert.equal(st.status.state, "SANDBOX_READY");
       assert.match(st.status.network.ip, /^10\.203\./, "the retry's pod has its address");
+      // The checks below see what a pod holds: each finds it while the pod runs.
+      const live = await networkState();
+      assert.equal(live.netns.length, 1, "a running pod has its netns pin");
+      assert.equal(live.veths.length, 1, "a running pod has its veth");
+      assert.equal(live.ipam.length, 1, "a running pod has its address");
+      assert.equal(live.cniCache.length, 1, "a running pod has its CNI cache entry");
+      assert.ok(live.nat.length > 0, "a running pod with a host port has its portmap rules");
       await ok(["rmp", "-fa"]);
       await assertNothingLeft();
     },
-    async CreateContainer(point) {
+    async CreateContainer(point, step) {
       await writeConfigs(false);
       await arm(point);
       const pod = await podIn();
-      await crashAndRestart(point, ["create", "--no-pull", pod, ctrJson, podJson]);
+      await crashAndRestart(point, ["create", "--no-pull", pod, ctrJson, podJson], async () => {
+        if (step !== "after-intent") assert.equal((await leakedMounts(env)).filter((m) => m.endsWith("/rootfs")).length, 1, "the crash left the rootfs mounted");
+      });
       const id = await ctrIn(pod);
       assert.match(await ok(["inspect", "-o", "go-template", "--template", "{{.status.state}}", id]), /CONTAINER_RUNNING/);
       await ok(["rmp", "-fa"]);
