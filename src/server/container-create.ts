@@ -2,9 +2,11 @@
  * CreateContainer, step by step (each step pushes its undo): validate
  * (metadata, a ready pod, run_as_group without a user, CDI devices, a PID
  * namespace target, the image pulled, a runtime handler that is the pod's)
- * → claim a late result or reserve the name → bundle and writable layer →
+ * → claim a late result or reserve the name → the intent written (see
+ * `intents.ts`) → bundle and writable layer →
  * rootfs mounted from the image → spec generated, adjusted by the hooks,
- * written → the pod's runtime creates the container → record written.
+ * written → the pod's runtime creates the container → record written →
+ * intent deleted.
  *
  * @packageDocumentation
  */

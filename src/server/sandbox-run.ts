@@ -3,12 +3,12 @@
  *
  * validate (metadata, run_as_group without a user, a hostname of at most
  * 64 bytes, an absolute log directory, runtime handler) → claim a late
- * result or reserve the name → netns (unless host network) → CNI ADD
+ * result or reserve the name → the intent written (see `intents.ts`) → netns (unless host network) → CNI ADD
  * (unless host network), the sandbox through its handler's controller
  * (`infra`: catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS
  * namespaces, no process) and the pod's shm tmpfs (unless host IPC), at
  * the same time → hostname, hosts, resolv.conf in the sandbox dir → log
- * directory → record written → READY. On failure the undo steps run newest
+ * directory → record written → intent deleted → READY. On failure the undo steps run newest
  * first under their own time limit and the name is released.
  *
  * Mode `auto` picks `pinned` (infra-less) unless the pod shares one PID
