@@ -17,7 +17,9 @@
  *    intent file (and, after a pull, no blob, partial blob or snapshot).
  *
  * A representative set runs by default, at least one point of every RPC;
- * `CRIKIT_CRASH_ALL=1` runs every point in `CRASH_POINTS`.
+ * `CRIKIT_CRASH_ALL=1` runs every point in `CRASH_POINTS`. The daemon runs
+ * compiled (`dist/`, as `npm test` builds it first): run `npm run build`
+ * before running this file alone.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
