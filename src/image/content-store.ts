@@ -22,6 +22,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { crashPoint } from "../crash-points.js";
 import { CrikitError } from "../errors.js";
 import { dirUsage } from "../stats/dir-usage.js";
 import { digestHex, sha256Digest } from "./digest.js";
@@ -201,6 +202,7 @@ export class ContentStore {
         onProgress?.(written);
       }
       await flush();
+      crashPoint("PullImage.mid-blob-write");
       if (written !== size) {
         // A body cut short: worth another try.
         throw new CrikitError("DataLoss", `blob sha256:${hex} has ${written} bytes, expected ${size}`, { details: { retryable: true } });
@@ -214,6 +216,7 @@ export class ContentStore {
       await rename(tmp, join(this.root, "blobs", "sha256", hex));
       await syncDir(join(this.root, "blobs", "sha256"));
       ok = true;
+      crashPoint("PullImage.after-blob-write");
     } finally {
       if (!ok) {
         await fh.close().catch(() => undefined);

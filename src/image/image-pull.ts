@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { Readable } from "node:stream";
+import { crashPoint } from "../crash-points.js";
 import { CrikitError } from "../errors.js";
 import { repositoryName, type ParsedReference } from "../reference/index.js";
 import { runStep } from "../telemetry/index.js";
@@ -117,7 +118,9 @@ export async function fetchImage(p: PullParts, ref: ParsedReference, name: strin
         if (res.diffId !== diffIds[i]) {
           throw new CrikitError("DataLoss", `layer ${layer.digest} of ${name} unpacks to ${res.diffId}, the config says ${diffIds[i]}`);
         }
+        crashPoint("PullImage.mid-unpack");
       });
+      crashPoint("PullImage.after-unpack");
     }
     blobs.push(manifest.config.digest, ...manifest.layers.map((l) => l.digest));
     const size = top.bytes.byteLength + manifest.config.size + manifest.layers.reduce((a, l) => a + l.size, 0);

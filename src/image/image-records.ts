@@ -201,6 +201,19 @@ export class PersistedImageIndex {
     for (const [id, chain] of Object.entries(await this.#files.loadRetained())) this.#retained.set(id, chain);
   }
 
+  /**
+   * At start-up, after {@link PersistedImageIndex.load}: removes the blobs
+   * and snapshots no record names nor retains, which a pull cut short by a
+   * crash leaves (its retry fetches them again).
+   */
+  async sweepUnrecorded(content: { list(): Promise<string[]>; delete(digest: string): Promise<unknown> }, snapshots: { list(): Promise<string[]>; remove(chainId: string): Promise<unknown> }): Promise<void> {
+    const images = this.#images.list();
+    const blobs = new Set(images.flatMap((img) => img.config.blobs));
+    const snaps = new Set([...images.flatMap((img) => img.config.chainIds), ...[...this.#retained.values()].flat()]);
+    for (const b of await content.list()) if (!blobs.has(b)) await content.delete(b);
+    for (const c of await snapshots.list()) if (!snaps.has(c)) await snapshots.remove(c);
+  }
+
   /** Writes the records that changed since the last write and deletes those of removed images. */
   async persist(): Promise<void> {
     const live = new Set<string>();

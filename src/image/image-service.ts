@@ -132,6 +132,7 @@ export class ImageService {
       await this.content.init();
       await this.snapshots.init();
       await this.#index.load();
+      await this.#index.sweepUnrecorded(this.content, this.snapshots);
     })();
     return this.#ready;
   }

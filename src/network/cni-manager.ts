@@ -18,16 +18,15 @@
  * kept, so a retry can finish the job. It is idempotent: the plugins
  * treat a second DEL, or a DEL whose netns is gone, as success.
  *
- * Verbs by config version: CHECK only for cniVersion 0.4.0 and later (and
- * not with `disableCheck`); STATUS and GC only for 1.1.0 (GC not with
- * `disableGC`). Older configs never receive them.
+ * Verbs by config version: CHECK from cniVersion 0.4.0 (not with
+ * `disableCheck`); STATUS and GC from 1.1.0 (GC not with `disableGC`).
  *
  * Concurrency: calls for one pod (keyed by sandbox ID) run one at a time;
  * different pods run in parallel. Every plugin call has a timeout and takes
  * the caller's AbortSignal.
  *
  * Lifetime: `close()` refuses new calls (Unavailable) and waits for running
- * ones; `destroy(reason)` also aborts them. Both are idempotent.
+ * ones; `destroy(reason)` also aborts them (both idempotent).
  *
  * Diagnostics: each plugin call publishes `{command, plugin, network,
  * containerId, durationMs, error?}` on the `crikit:network:plugin` channel;
@@ -38,6 +37,7 @@
  */
 import { access } from "node:fs/promises";
 import { CrikitError, failedPrecondition } from "../errors.js";
+import { crashPoint } from "../crash-points.js";
 import { createFileAttachmentCache } from "./attachment-cache.js";
 import type { CniAttachment, CniAttachmentCache } from "./attachment-cache.js";
 import { buildCapabilityArgs, buildCniArgs, buildPluginStdin } from "./cni-args.js";
@@ -325,6 +325,7 @@ export class CniManager {
           throw new CniPluginError({ plugin: p.type, command: "ADD", network: list.name, containerId: req.id, exitCode: 0, reason: (e as Error).message, cause: e });
         }
         prev = result.raw;
+        if (p !== list.plugins.at(-1)) crashPoint("RunPodSandbox.mid-cni-add");
       }
     } catch (e) {
       await this.#rollback(list, att, e);

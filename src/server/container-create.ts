@@ -2,9 +2,11 @@
  * CreateContainer, step by step (each step pushes its undo): validate
  * (metadata, a ready pod, run_as_group without a user, CDI devices, a PID
  * namespace target, the image pulled, a runtime handler that is the pod's)
- * → claim a late result or reserve the name → bundle and writable layer →
+ * → claim a late result or reserve the name → the intent written (see
+ * `intents.ts`) → bundle and writable layer →
  * rootfs mounted from the image → spec generated, adjusted by the hooks,
- * written → the pod's runtime creates the container → record written.
+ * written → the pod's runtime creates the container → record written →
+ * intent deleted.
  *
  * @packageDocumentation
  */
@@ -33,6 +35,8 @@ import { adjustContainerSpec, observed } from "./hooks.js";
 import { claimOrCreate, fingerprint } from "./late-create.js";
 import { publish } from "./object-status.js";
 import { saveContainer } from "./record-codec.js";
+import { crashPoint } from "../crash-points.js";
+import { clearIntent, recordIntent, type ContainerCreateIntent } from "./intents.js";
 import { checkReady, findSandbox, handlerOf, visible, workSignal, type CallContext, type ServiceContext } from "./service-context.js";
 import { errMessage, Undo } from "./undo.js";
 import { reserveName, sandboxNotReady } from "./user-errors.js";
@@ -89,17 +93,17 @@ export async function createContainer(c: ServiceContext, req: CreateContainerReq
   const image = await c.images.status(imageRef);
   if (image === undefined) throw notFound(`image ${JSON.stringify(imageRef)} not found; pull it first`);
   const name = makeContainerName(cfg.metadata as NonNullable<typeof cfg.metadata>, sb.metadata.config.metadata as NonNullable<PodSandboxConfig["metadata"]>);
+  const late = { key: `container:${name}`, fp: fingerprint(toJson(CreateContainerRequestSchema, create(CreateContainerRequestSchema, { podSandboxId: sb.id, config: cfg }))) };
   const id = await claimOrCreate(c, call, {
-    key: `container:${name}`,
-    fp: fingerprint(toJson(CreateContainerRequestSchema, create(CreateContainerRequestSchema, { podSandboxId: sb.id, config: cfg }))),
+    ...late,
     late: c.lateContainers,
-    work: () => createNow(c, name, sb, cfg, image),
+    work: () => createNow(c, name, sb, cfg, image, late),
     cleanup: (cid) => removeContainerNow(c, cid, AbortSignal.timeout(c.rollbackTimeoutMs)),
   });
   return { containerId: id };
 }
 
-async function createNow(c: ServiceContext, name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord): Promise<string> {
+async function createNow(c: ServiceContext, name: string, sb: SandboxRecord, cfg: ContainerConfig, image: ImageRecord, late: { key: string; fp: string }): Promise<string> {
   const x = sb.metadata.runtime;
   if (x === undefined) throw notFound(`pod sandbox ${JSON.stringify(sb.id)} not found`);
   const id = c.ids.newId();
@@ -108,7 +112,16 @@ async function createNow(c: ServiceContext, name: string, sb: SandboxRecord, cfg
   undo.push("release name", async () => c.containerNames.release(name));
   const log = { id, name, sandboxId: sb.id };
   try {
-    return await observed(c, { step: "CreateContainer", sandboxId: sb.id, containerId: id, handler: x.handler }, () => build(c, id, name, sb, cfg, image, undo));
+    return await observed(c, { step: "CreateContainer", sandboxId: sb.id, containerId: id, handler: x.handler }, async () => {
+      // The bundle, rootfs mount point, writable layer and runtime container all derive from the ID: one intent covers every step.
+      const intent: ContainerCreateIntent = { op: "CreateContainer", id, ...late, handler: x.handler, bundle: c.dirs.containerStateDir(id), rwDir: c.dirs.containerRootDir(id) };
+      await recordIntent(c, intent);
+      undo.push("forget intent", () => clearIntent(c, intent));
+      crashPoint("CreateContainer.after-intent");
+      const out = await build(c, id, name, sb, cfg, image, undo);
+      await clearIntent(c, intent);
+      return out;
+    });
   } catch (err) {
     c.log.warn({ ...log, err: errMessage(err) }, "CreateContainer failed; rolling back");
     await undo.run(c.rollbackTimeoutMs, c.log, log);
@@ -130,6 +143,7 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
   undo.push("remove writable layer", () => rm(rwDir, { recursive: true, force: true }));
   await c.images.mountRootfs(image.id, rootfs, { upperDir: join(rwDir, "upper"), workDir: join(rwDir, "work"), signal });
   undo.push("unmount rootfs", (s) => c.images.unmountRootfs(rootfs, { signal: s }));
+  crashPoint("CreateContainer.after-rootfs-mount");
   const ns = cfg.linux?.securityContext?.namespaceOptions;
   const targetPid = ns?.pid === NamespaceMode.TARGET && ns.targetId !== "" ? targetContainer(c, sb.id, ns.targetId).pid : undefined;
   const sbCfg = sb.metadata.config as PodSandboxConfig;
@@ -147,6 +161,7 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
   });
   await adjustContainerSpec(c, spec, { id, sandboxId: sb.id, handler: x.handler, config: cfg, sandboxConfig: sbCfg });
   await writeFile(join(bundle, "config.json"), stringifyExactJson(spec));
+  crashPoint("CreateContainer.after-spec");
   const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
   const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
   await prepareLogFile(logFile, cfg.logPath);
@@ -165,6 +180,7 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
     { signal },
   );
   undo.push("remove runtime container", (s) => h.runtime.remove(id, { timeoutMs: 0 }, { signal: s }));
+  crashPoint("CreateContainer.after-runtime-create");
   const u = spec.process?.user;
   const runtime: ContainerRuntimeFacts = {
     handler: x.handler,
@@ -188,6 +204,7 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
     await c.records.containers.delete(id);
   });
   await saveContainer(c, id);
+  crashPoint("CreateContainer.after-record");
   c.log.info({ id, name, sandboxId: sb.id }, "container created");
   publish(c, id, ContainerEventType.CONTAINER_CREATED_EVENT, sb.id);
   return id;

@@ -13,6 +13,8 @@ import { invalidArgument } from "../errors.js";
 import { stopContainerNow } from "./container-stop.js";
 import { observed } from "./hooks.js";
 import { publish } from "./object-status.js";
+import { crashPoint } from "../crash-points.js";
+import { withIntent } from "./intents.js";
 import { checkReady, handlerOf, sig, visible, type CallContext, type ServiceContext } from "./service-context.js";
 
 /** RemoveContainer (see the file header). */
@@ -22,7 +24,10 @@ export async function removeContainer(c: ServiceContext, req: RemoveContainerReq
   const r = c.containers.find(req.containerId);
   if (r === undefined || !visible(r)) return {};
   await observed(c, { step: "RemoveContainer", sandboxId: r.metadata.sandboxId, containerId: r.id, handler: r.metadata.runtime?.handler ?? "" }, () =>
-    removeContainerNow(c, r.id, call.signal),
+    withIntent(c, { op: "RemoveContainer", id: r.id }, () => {
+      crashPoint("RemoveContainer.after-intent");
+      return removeContainerNow(c, r.id, call.signal);
+    }),
   );
   return {};
 }
@@ -36,9 +41,12 @@ export async function removeContainerNow(c: ServiceContext, id: string, signal: 
     c.containers.update(id, (s) => ({ ...s, removing: true }));
     await stopContainerNow(c, id, 0, signal);
     await handlerOf(c, x.handler).runtime.remove(id, { timeoutMs: 0 }, sig(signal));
+    crashPoint("RemoveContainer.after-runtime-remove");
     await c.images.unmountRootfs(join(x.bundle, "rootfs"), sig(signal));
+    crashPoint("RemoveContainer.after-rootfs-unmount");
     await rm(x.bundle, { recursive: true, force: true });
     await rm(x.rwDir, { recursive: true, force: true });
+    crashPoint("RemoveContainer.after-dir-remove");
     await c.records.containers.delete(id);
     publish(c, id, ContainerEventType.CONTAINER_DELETED_EVENT, r.metadata.sandboxId);
     c.containers.delete(id);

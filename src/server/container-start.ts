@@ -14,6 +14,8 @@ import { refreshExit } from "./exit-handling.js";
 import { observed } from "./hooks.js";
 import { publish } from "./object-status.js";
 import { saveContainer } from "./record-codec.js";
+import { crashPoint } from "../crash-points.js";
+import { clearIntent, recordIntent } from "./intents.js";
 import { findContainer, handlerOf, sig, type CallContext, type ServiceContext } from "./service-context.js";
 import { errMessage } from "./undo.js";
 import { sandboxNotReady } from "./user-errors.js";
@@ -25,24 +27,33 @@ export async function startContainer(c: ServiceContext, req: StartContainerReque
   await c.containers.locks.run(id, async () => {
     const cur = c.containers.get(id);
     const state = containerState(cur.status);
+    // The retry of a start that a crash left unanswered (see intents.ts): it did start.
+    if (state !== "CREATED" && c.unansweredStarts.delete(id)) return;
     if (state !== "CREATED") throw failedPrecondition(`container ${JSON.stringify(id)} is ${state.toLowerCase()}, not created`);
     if (cur.status.removing) throw failedPrecondition(`container ${JSON.stringify(id)} is being removed`);
     const sb = c.sandboxes.find(cur.metadata.sandboxId);
     if (sb === undefined || sandboxState(sb.status) !== "READY") throw sandboxNotReady(cur.metadata.sandboxId);
     const handler = cur.metadata.runtime?.handler ?? "";
     const h = handlerOf(c, handler);
+    const intent = { op: "StartContainer", id } as const;
     await observed(c, { step: "StartContainer", sandboxId: sb.id, containerId: id, handler }, async () => {
+      await recordIntent(c, intent);
+      crashPoint("StartContainer.after-intent");
       c.containers.update(id, (s) => ({ ...s, starting: true }));
       try {
         await h.runtime.start(id, sig(call.signal));
+        crashPoint("StartContainer.after-runtime-start");
       } catch (err) {
         c.containers.update(id, (s) => ({ ...s, starting: false, finishedAt: c.clock.nowNs(), exitCode: SpecialExitCode.StartError ?? 128, reason: ExitReason.StartError, message: errMessage(err) }));
         await saveContainer(c, id);
+        await clearIntent(c, intent);
         publish(c, id, ContainerEventType.CONTAINER_STOPPED_EVENT, cur.metadata.sandboxId);
         throw err;
       }
       c.containers.update(id, (s) => ({ ...s, starting: false, startedAt: c.clock.nowNs() }));
       await saveContainer(c, id);
+      crashPoint("StartContainer.after-record");
+      await clearIntent(c, intent);
       c.log.info({ id }, "container started");
       publish(c, id, ContainerEventType.CONTAINER_STARTED_EVENT, cur.metadata.sandboxId);
     });

@@ -222,7 +222,11 @@ export function createCriService(options: CriServiceOptions): CriService {
     network,
     images,
     dirs: createObjectDirs({ rootDir: c.root, stateDir: c.state }),
-    records: { sandboxes: new RecordDir(join(c.root, "records", "sandboxes")), containers: new RecordDir(join(c.root, "records", "containers")) },
+    records: {
+      sandboxes: new RecordDir(join(c.root, "records", "sandboxes")),
+      containers: new RecordDir(join(c.root, "records", "containers")),
+      intents: new RecordDir(join(c.root, "records", "intents")),
+    },
     env: hostEnvironment(c, log),
     stats: new StatsCollector({
       ...(options.cgroupReader ? { reader: options.cgroupReader } : {}),

@@ -85,6 +85,7 @@ export class CriService {
       lateSandboxes: new LateResults<string>({ ttlMs, onCleanupError }),
       lateContainers: new LateResults<string>({ ttlMs, onCleanupError }),
       inflight: new Map(),
+      unansweredStarts: new Set(),
       events: this.events,
       lifetime: new AbortController(),
       createTimeoutMs: deps.createTimeoutMs ?? 240_000,

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { crashPoint } from "../crash-points.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
   ImageFsInfoRequest,
@@ -71,6 +72,7 @@ export async function pullImage(c: ServiceContext, req: PullImageRequest, call: 
   const res = await c.images.pull(ref, { ...(auth ? { auth } : {}), ...sig(call.signal) }).catch((err: unknown) => {
     throw isCrikitError(err) && err.code === "NotFound" ? imageNotInRegistry(ref, err) : err;
   });
+  crashPoint("PullImage.after-record");
   c.log.info({ image: ref, id: res.imageRef }, "image pulled");
   return { imageRef: res.imageRef };
 }

@@ -13,6 +13,7 @@ export { createCniPodNetwork } from "./cni-pod-network.js";
 export type { CriServiceOptions, ServiceLogger } from "./create-cri-service.js";
 export type { CallContext, PodNetwork, ImageBackend, ResolvedHandler, SpecEnvironment } from "./service-context.js";
 export type { RecordStore, SandboxFileRecord, ContainerFileRecord } from "./record-codec.js";
+export type { IntentRecord, SandboxCreateIntent, ContainerCreateIntent, ObjectIntent } from "./intents.js";
 export { createMonotonicClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { RUNTIME_RPCS, IMAGE_RPCS } from "./rpc-names.js";

@@ -4,8 +4,9 @@
  * names reserved again; each handler's runtime is reconciled (running,
  * exited while the daemon was down, vanished: exited with reason Unknown);
  * each ready sandbox is checked by its controller and its network
- * namespace (one that lost either is NOTREADY); runtime containers with no
- * record are removed; the images are loaded; late results parked before the
+ * namespace (one that lost either is NOTREADY); the calls a crash
+ * interrupted are finished or undone from their intents (`intents.ts`);
+ * runtime containers with no record are removed; the images are loaded; late results parked before the
  * restart stay parked; last, one exit re-check pass.
  *
  * @packageDocumentation
@@ -21,6 +22,7 @@ import { decodeContainer, decodeSandbox, saveContainer, saveSandbox } from "./re
 import { handlerOf, type ServiceContext } from "./service-context.js";
 import { removeContainerNow } from "./container-remove.js";
 import { removeSandboxNow } from "./sandbox-stop-remove.js";
+import { resolveIntents } from "./intents.js";
 import { errMessage } from "./undo.js";
 
 /** Why a ready sandbox is no longer usable after a restart, or undefined. */
@@ -121,7 +123,9 @@ export async function recover(c: ServiceContext, exitRecheckMs: number): Promise
       c.log.error({ id, err: errMessage(err) }, "cannot restore container");
     }
   }
-  // Runtime state with no record (a create interrupted by a crash): remove it.
+  // Calls a crash interrupted: finish or undo each (see intents.ts).
+  if (c.records.intents !== undefined) await resolveIntents(c, c.records.intents);
+  // Runtime state with no record and no intent (a runtime's own leftovers): remove it.
   for (const h of c.handlers.values()) {
     for (const id of await h.runtime.list().catch(() => [] as string[])) {
       if (c.containers.has(id) || c.sandboxes.has(id)) continue;

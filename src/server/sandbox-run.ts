@@ -3,12 +3,12 @@
  *
  * validate (metadata, run_as_group without a user, a hostname of at most
  * 64 bytes, an absolute log directory, runtime handler) → claim a late
- * result or reserve the name → netns (unless host network) → CNI ADD
+ * result or reserve the name → the intent written (see `intents.ts`) → netns (unless host network) → CNI ADD
  * (unless host network), the sandbox through its handler's controller
  * (`infra`: catatonit holds PID/IPC/UTS; `pinned`: bind-mounted IPC/UTS
  * namespaces, no process) and the pod's shm tmpfs (unless host IPC), at
  * the same time → hostname, hosts, resolv.conf in the sandbox dir → log
- * directory → record written → READY. On failure the undo steps run newest
+ * directory → record written → intent deleted → READY. On failure the undo steps run newest
  * first under their own time limit and the name is released.
  *
  * Mode `auto` picks `pinned` (infra-less) unless the pod shares one PID
@@ -30,6 +30,8 @@ import { claimOrCreate, fingerprint } from "./late-create.js";
 import { publish } from "./object-status.js";
 import { saveSandbox } from "./record-codec.js";
 import { removeSandboxNow } from "./sandbox-stop-remove.js";
+import { crashPoint } from "../crash-points.js";
+import { clearIntent, recordIntent, type SandboxCreateIntent } from "./intents.js";
 import { checkReady, handlerOf, resolveHandler, workSignal, type CallContext, type ServiceContext } from "./service-context.js";
 import { allOrFirstFailure, errMessage, Undo } from "./undo.js";
 import { reserveName } from "./user-errors.js";
@@ -62,11 +64,11 @@ export async function runPodSandbox(c: ServiceContext, req: RunPodSandboxRequest
   validate(cfg);
   const handler = resolveHandler(c, req.runtimeHandler);
   const name = makeSandboxName(cfg.metadata as NonNullable<typeof cfg.metadata>);
+  const late = { key: `sandbox:${name}`, fp: fingerprint(toJson(RunPodSandboxRequestSchema, req)) };
   const id = await claimOrCreate(c, call, {
-    key: `sandbox:${name}`,
-    fp: fingerprint(toJson(RunPodSandboxRequestSchema, req)),
+    ...late,
     late: c.lateSandboxes,
-    work: () => runSandbox(c, name, cfg, req.runtimeHandler, handler),
+    work: () => runSandbox(c, name, cfg, req.runtimeHandler, handler, late),
     cleanup: (sid) => removeSandboxNow(c, sid, AbortSignal.timeout(c.rollbackTimeoutMs)),
   });
   return { podSandboxId: id };
@@ -80,14 +82,25 @@ function sandboxMode(c: ServiceContext, cfg: PodSandboxConfig): SandboxMode {
   return (cfg.linux?.securityContext?.namespaceOptions?.pid ?? NamespaceMode.POD) === NamespaceMode.POD ? "infra" : "pinned";
 }
 
-async function runSandbox(c: ServiceContext, name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string): Promise<string> {
+async function runSandbox(c: ServiceContext, name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string, late: { key: string; fp: string }): Promise<string> {
   const id = c.ids.newId();
   reserveName(c.sandboxNames, name, id, "pod sandbox");
   const undo = new Undo();
   undo.push("release name", async () => c.sandboxNames.release(name));
-  const log = { id, name, mode: sandboxMode(c, cfg), handler };
+  const mode = sandboxMode(c, cfg);
+  const log = { id, name, mode, handler };
+  const hostNetwork = cfg.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
+  // Every name the steps give the host derives from the ID: one intent, written before the first, covers them all.
+  const intent: SandboxCreateIntent = { op: "RunPodSandbox", id, ...late, handler, mode, dir: c.dirs.sandboxStateDir(id), netnsName: hostNetwork ? "" : `crikit-${id.slice(0, 32)}` };
   try {
-    return await observed(c, { step: "RunPodSandbox", sandboxId: id, handler }, () => setUp(c, id, name, cfg, requestedHandler, handler, undo));
+    return await observed(c, { step: "RunPodSandbox", sandboxId: id, handler }, async () => {
+      await recordIntent(c, intent);
+      undo.push("forget intent", () => clearIntent(c, intent));
+      crashPoint("RunPodSandbox.after-intent");
+      const out = await setUp(c, intent, name, cfg, requestedHandler, undo);
+      await clearIntent(c, intent);
+      return out;
+    });
   } catch (err) {
     c.log.warn({ ...log, err: errMessage(err) }, "RunPodSandbox failed; rolling back");
     await undo.run(c.rollbackTimeoutMs, c.log, log);
@@ -95,17 +108,17 @@ async function runSandbox(c: ServiceContext, name: string, cfg: PodSandboxConfig
   }
 }
 
-async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandboxConfig, requestedHandler: string, handler: string, undo: Undo): Promise<string> {
+async function setUp(c: ServiceContext, intent: SandboxCreateIntent, name: string, cfg: PodSandboxConfig, requestedHandler: string, undo: Undo): Promise<string> {
+  const { id, handler, mode, dir } = intent;
   const signal = workSignal(c);
   const h = handlerOf(c, handler);
   const ns = cfg.linux?.securityContext?.namespaceOptions;
-  const hostNetwork = ns?.network === NamespaceMode.NODE;
-  const mode = sandboxMode(c, cfg);
-  const dir = c.dirs.sandboxStateDir(id);
+  const hostNetwork = intent.netnsName === "";
   let netnsPath = "";
   if (!hostNetwork) {
-    netnsPath = await c.network.createNetns(`crikit-${id.slice(0, 32)}`, { signal });
+    netnsPath = await c.network.createNetns(intent.netnsName, { signal });
     undo.push("remove netns", (s) => c.network.removeNetns(netnsPath, { signal: s }));
+    crashPoint("RunPodSandbox.after-netns");
   }
   const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
   // No hostname in the config (crictl's minimal pod.json): the node's, as
@@ -136,6 +149,7 @@ async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandbo
         )
         .then((setup) => {
           undo.push("CNI teardown", (sg) => c.network.tearDownPod({ id, netnsPath }, { signal: sg }));
+          crashPoint("RunPodSandbox.after-cni-add");
           return setup.ips;
         });
   const sandbox = h.sandboxes
@@ -158,6 +172,7 @@ async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandbo
         await unmountPodShm(join(dir, "shm"), { signal: sg });
         await h.sandboxes.remove(handle, { signal: sg });
       });
+      crashPoint("RunPodSandbox.after-sandbox-start");
       return handle;
     });
   // The pod's /dev/shm, shared by its containers (containerd's and CRI-O's
@@ -179,6 +194,7 @@ async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandbo
       : writeFile(files.hostsPath, buildHostsFile({ hostname, podIps: ips })),
     (resolv !== undefined ? Promise.resolve(resolv) : readFile("/etc/resolv.conf").catch(() => "")).then((t) => writeFile(files.resolvConfPath, t)),
   ]);
+  crashPoint("RunPodSandbox.after-files");
   const now = c.clock.nowNs();
   // The mode the controller reports (a handler may decide otherwise than asked: wasi's is always pinned).
   const runtime: SandboxRuntimeFacts = { handler, mode: handle.mode, handle, hostNetwork, netnsPath, files };
@@ -192,6 +208,7 @@ async function setUp(c: ServiceContext, id: string, name: string, cfg: PodSandbo
     await c.records.sandboxes.delete(id);
   });
   await saveSandbox(c, id);
+  crashPoint("RunPodSandbox.after-record");
   c.log.info({ id, name, mode: handle.mode, handler, ip: ips[0] ?? "" }, "pod sandbox ready");
   publish(c, id, ContainerEventType.CONTAINER_CREATED_EVENT, id);
   publish(c, id, ContainerEventType.CONTAINER_STARTED_EVENT, id);

@@ -18,6 +18,8 @@ import { releaseExited } from "./exit-handling.js";
 import { observed } from "./hooks.js";
 import { publish } from "./object-status.js";
 import { saveSandbox } from "./record-codec.js";
+import { crashPoint } from "../crash-points.js";
+import { withIntent } from "./intents.js";
 import { checkReady, handlerOf, sig, visible, type CallContext, type ServiceContext } from "./service-context.js";
 import { allOrFirstFailure, mapLimit } from "./undo.js";
 
@@ -39,7 +41,12 @@ export async function stopPodSandbox(c: ServiceContext, req: StopPodSandboxReque
     c.log.debug({ id: req.podSandboxId }, "StopPodSandbox of an unknown sandbox: nothing to do");
     return {};
   }
-  await observed(c, { step: "StopPodSandbox", sandboxId: r.id, handler: r.metadata.runtime?.handler ?? "" }, () => stopSandboxNow(c, r.id, call.signal));
+  await observed(c, { step: "StopPodSandbox", sandboxId: r.id, handler: r.metadata.runtime?.handler ?? "" }, () =>
+    withIntent(c, { op: "StopPodSandbox", id: r.id }, () => {
+      crashPoint("StopPodSandbox.after-intent");
+      return stopSandboxNow(c, r.id, call.signal);
+    }),
+  );
   return {};
 }
 
@@ -47,13 +54,19 @@ export async function stopPodSandbox(c: ServiceContext, req: StopPodSandboxReque
 export async function removePodSandbox(c: ServiceContext, req: RemovePodSandboxRequest, call: CallContext = {}): Promise<MessageInitShape<typeof RemovePodSandboxResponseSchema>> {
   const r = lookup(c, req.podSandboxId);
   if (r === undefined) return {};
-  await observed(c, { step: "RemovePodSandbox", sandboxId: r.id, handler: r.metadata.runtime?.handler ?? "" }, () => removeSandboxNow(c, r.id, call.signal));
+  await observed(c, { step: "RemovePodSandbox", sandboxId: r.id, handler: r.metadata.runtime?.handler ?? "" }, () =>
+    withIntent(c, { op: "RemovePodSandbox", id: r.id }, () => {
+      crashPoint("RemovePodSandbox.after-intent");
+      return removeSandboxNow(c, r.id, call.signal);
+    }),
+  );
   return {};
 }
 
 /** Stops a sandbox and its containers (see the file header). */
 export async function stopSandboxNow(c: ServiceContext, id: string, signal: AbortSignal | undefined): Promise<void> {
   await mapLimit(c.containers.listBySandbox(id), POD_PARALLELISM, (ctr) => c.containers.locks.run(ctr.id, () => stopContainerNow(c, ctr.id, 0, signal)));
+  crashPoint("StopPodSandbox.after-containers-stopped");
   await c.sandboxes.locks.run(id, async () => {
     const r = c.sandboxes.find(id);
     const x = r?.metadata.runtime;
@@ -67,7 +80,9 @@ export async function stopSandboxNow(c: ServiceContext, id: string, signal: Abor
         ? Promise.resolve()
         : (async () => {
             await c.network.tearDownPod({ id, netnsPath: x.netnsPath }, sig(signal));
+            crashPoint("StopPodSandbox.after-cni-del");
             if (x.netnsPath !== "") await c.network.removeNetns(x.netnsPath, sig(signal));
+            crashPoint("StopPodSandbox.after-netns-remove");
             c.sandboxes.update(id, (s) => ({ ...s, networkDown: true }));
           })();
     // The pod's shm goes with the pod's processes, as containerd releases it at stop.
@@ -78,6 +93,7 @@ export async function stopSandboxNow(c: ServiceContext, id: string, signal: Abor
     const wasStopped = r.status.stoppedAt !== 0n;
     if (!wasStopped) c.sandboxes.update(id, (s) => ({ ...s, stoppedAt: c.clock.nowNs(), pid: 0 }));
     await saveSandbox(c, id);
+    crashPoint("StopPodSandbox.after-record");
     if (!wasStopped) {
       c.log.info({ id }, "pod sandbox stopped");
       publish(c, id, ContainerEventType.CONTAINER_STOPPED_EVENT, id);
@@ -89,13 +105,16 @@ export async function stopSandboxNow(c: ServiceContext, id: string, signal: Abor
 export async function removeSandboxNow(c: ServiceContext, id: string, signal: AbortSignal | undefined): Promise<void> {
   await stopSandboxNow(c, id, signal);
   await mapLimit(c.containers.listBySandbox(id), POD_PARALLELISM, (ctr) => removeContainerNow(c, ctr.id, signal));
+  crashPoint("RemovePodSandbox.after-containers-removed");
   await c.sandboxes.locks.run(id, async () => {
     const r = c.sandboxes.find(id);
     const x = r?.metadata.runtime;
     if (r === undefined || x === undefined) return;
     if (x.files.shmPath !== undefined) await unmountPodShm(x.files.shmPath, sig(signal));
     await handlerOf(c, x.handler).sandboxes.remove(x.handle, sig(signal));
+    crashPoint("RemovePodSandbox.after-sandbox-remove");
     await rm(x.handle.dir, { recursive: true, force: true });
+    crashPoint("RemovePodSandbox.after-dir-remove");
     await c.records.sandboxes.delete(id);
     publish(c, id, ContainerEventType.CONTAINER_DELETED_EVENT, id);
     c.sandboxes.delete(id);

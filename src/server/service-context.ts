@@ -24,6 +24,7 @@ import type { ContainerRecord, ContainerStore, Registrar, SandboxRecord, Sandbox
 import type { Clock } from "./clock.js";
 import type { EventBroadcaster } from "./event-broadcaster.js";
 import type { LateResults } from "./late-results.js";
+import type { IntentRecord } from "./intents.js";
 import type { ContainerFileRecord, RecordStore, SandboxFileRecord } from "./record-codec.js";
 import { containerNotFound, sandboxNotFound } from "./user-errors.js";
 
@@ -124,8 +125,12 @@ export interface CriServiceDeps {
   images: ImageBackend;
   /** Where objects' directories are. */
   dirs: ObjectDirs;
-  /** Where sandbox and container records are kept. */
-  records: { sandboxes: RecordStore<SandboxFileRecord>; containers: RecordStore<ContainerFileRecord> };
+  /**
+   * Where sandbox and container records are kept, and the intents of calls
+   * under way (see `intents.ts`; without it, a crash mid-call may leak what
+   * the call made).
+   */
+  records: { sandboxes: RecordStore<SandboxFileRecord>; containers: RecordStore<ContainerFileRecord>; intents?: RecordStore<IntentRecord> | undefined };
   /** The host facts specs are generated with. */
   env: SpecEnvironment;
   /** The stats collector. */
@@ -177,11 +182,17 @@ export interface ServiceContext {
   readonly containers: ContainerStore;
   readonly sandboxNames: Registrar;
   readonly containerNames: Registrar;
-  readonly records: { readonly sandboxes: RecordStore<SandboxFileRecord>; readonly containers: RecordStore<ContainerFileRecord> };
+  readonly records: {
+    readonly sandboxes: RecordStore<SandboxFileRecord>;
+    readonly containers: RecordStore<ContainerFileRecord>;
+    readonly intents?: RecordStore<IntentRecord> | undefined;
+  };
   readonly lateSandboxes: LateResults<string>;
   readonly lateContainers: LateResults<string>;
   /** Creates running now, by late-result key, so an identical retry waits for the first. */
   readonly inflight: Map<string, { fp: string; done: Promise<unknown> }>;
+  /** Containers started by a StartContainer a crash left unanswered: its retry succeeds once (see `intents.ts`). */
+  readonly unansweredStarts: Set<string>;
   readonly events: EventBroadcaster<MessageInitShape<typeof ContainerEventResponseSchema>>;
   readonly lifetime: AbortController;
   readonly createTimeoutMs: number;

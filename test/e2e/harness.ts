@@ -90,7 +90,8 @@ export interface E2eEnv {
   daemon: Daemon;
   /** The environment the next {@link E2eEnv.start} gives the daemon; `undefined`: the test's. */
   daemonEnv: NodeJS.ProcessEnv | undefined;
-  start(): Promise<Daemon>;
+  /** Starts the daemon; `extraEnv` is added to its environment (a crash point, for instance). */
+  start(extraEnv?: Record<string, string>): Promise<Daemon>;
   /** SIGKILL the daemon by pid and wait for it. */
   kill9(): Promise<void>;
   /** SIGTERM and wait. */
@@ -157,6 +158,8 @@ export interface SetupOptions {
   daemonEnv?: NodeJS.ProcessEnv;
   /** Runs once the directories exist, before the first start (to mount a small tmpfs on the root, say). */
   beforeStart?: (dirs: { dir: string; root: string; state: string }) => Promise<void>;
+  /** Run the compiled daemon (`dist/examples/crikitd/main.js`, after `npm run build`) rather than the sources through tsx: starts about twice as fast. */
+  compiled?: boolean;
 }
 
 /** Builds the environment and starts the daemon. */
@@ -199,10 +202,16 @@ export async function setupE2e(options: SetupOptions = {}): Promise<E2eEnv> {
     client,
     daemon: undefined as unknown as Daemon,
     daemonEnv: options.daemonEnv,
-    async start() {
+    async start(extraEnv) {
       const logFile = join(dir, `crikitd-${daemonCount++}.log`);
       const out = createWriteStream(logFile);
-      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, "--import", "tsx", "examples/crikitd/main.ts", "--config", configPath], { cwd: repoRoot, stdio: ["ignore", "inherit", "pipe"], ...(env.daemonEnv ? { env: env.daemonEnv } : {}) });
+      const main = options.compiled === true ? ["dist/examples/crikitd/main.js"] : ["--import", "tsx", "examples/crikitd/main.ts"];
+      const daemonEnv = extraEnv !== undefined ? { ...(env.daemonEnv ?? process.env), ...extraEnv } : env.daemonEnv;
+      const proc = spawn(process.execPath, [...CRIKITD_NODE_FLAGS, ...main, "--config", configPath], {
+        cwd: repoRoot,
+        stdio: ["ignore", "inherit", "pipe"],
+        ...(daemonEnv !== undefined ? { env: daemonEnv } : {}),
+      });
       proc.stderr?.pipe(out);
       let how = "";
       const exited = new Promise<number | null>((resolve) =>
