@@ -15,8 +15,8 @@
  * arguments (falling back to the current default network when nothing was
  * cached) and then forgets the attachment. Every plugin gets its DEL even if
  * an earlier one failed; the first failure is then thrown and the attachment
- * kept, so a retry can finish the job. It is idempotent: the plugins
- * treat a second DEL, or a DEL whose netns is gone, as success.
+ * kept, so a retry can finish the job. Idempotent: plugins treat a second
+ * DEL, or one whose netns is gone, as success.
  *
  * Verbs by config version: CHECK from cniVersion 0.4.0 (not with
  * `disableCheck`); STATUS and GC from 1.1.0 (GC not with `disableGC`).
