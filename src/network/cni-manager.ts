@@ -21,9 +21,8 @@
  * Verbs by config version: CHECK from cniVersion 0.4.0 (not with
  * `disableCheck`); STATUS and GC from 1.1.0 (GC not with `disableGC`).
  *
- * Concurrency: calls for one pod (keyed by sandbox ID) run one at a time;
- * different pods run in parallel. Every plugin call has a timeout and takes
- * the caller's AbortSignal.
+ * Concurrency: calls for one pod (by sandbox ID) run one at a time, pods in
+ * parallel; every plugin call has a timeout and the caller's AbortSignal.
  *
  * Lifetime: `close()` refuses new calls (Unavailable) and waits for running
  * ones; `destroy(reason)` also aborts them (both idempotent).
