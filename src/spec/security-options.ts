@@ -17,10 +17,17 @@
  */
 import type { SecurityProfile, SELinuxOption } from "../cri.js";
 import { SecurityProfile_ProfileType } from "../cri-enums.js";
-import { createDefaultSeccompProfile } from "../seccomp/index.js";
+import { createRequire } from "node:module";
+import type * as SeccompProfile from "../seccomp/profile.js";
 import type { CommonSpecInput, ContainerSpecInput, SandboxSpecInput } from "./input.js";
 import type { OciSeccomp, OciSpec } from "./oci-types.js";
 import { badField, isAbsolute, linuxOf, processOf, type SpecOption } from "./spec-option.js";
+
+// The default profile's table loads on the first RuntimeDefault container,
+// not when crikit/spec is imported.
+const require = createRequire(import.meta.url);
+let seccomp: typeof SeccompProfile | undefined;
+const seccompProfile = (): typeof SeccompProfile => (seccomp ??= require("../seccomp/profile.js") as typeof SeccompProfile);
 
 type Profile = { kind: "RuntimeDefault" | "Unconfined" } | { kind: "Localhost"; ref: string } | { kind: "unset" };
 
@@ -104,7 +111,7 @@ function applySeccomp(spec: OciSpec, input: CommonSpecInput, privileged: boolean
   linux.seccomp =
     input.defaultSeccompProfile !== undefined
       ? structuredClone(input.defaultSeccompProfile)
-      : createDefaultSeccompProfile({ capabilities: spec.process?.capabilities?.bounding ?? [], arch: input.arch ?? "x64" });
+      : seccompProfile().createDefaultSeccompProfile({ capabilities: spec.process?.capabilities?.bounding ?? [], arch: input.arch ?? "x64" });
 }
 
 /**

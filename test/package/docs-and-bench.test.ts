@@ -34,8 +34,9 @@ describe("npm run bench -- --only import-cost --quick", () => {
       const p50 = Number(line.split("|")[3]);
       assert.ok(p50 < 5, line);
     }
-    // crikit/spec is its own code (6.5 MiB), not the CRI descriptor it used to build (26 MiB).
+    // crikit/spec costs Node's ESM loader over its 22 modules (6.4 MiB), not the
+    // CRI descriptor it used to build (26 MiB); above the 5 MiB target, see the README.
     const spec = r.stdout.split("\n").find((l) => l.startsWith("| import crikit/spec | MiB rss |")) ?? "";
-    assert.ok(Number(spec.split("|")[3]) < 10, spec);
+    assert.ok(Number(spec.split("|")[3]) < 8, spec);
   });
 });
