@@ -15,8 +15,9 @@
  *
  * The helper lives while it has connections to make and `idleMs` (10 s)
  * after the last one was handed over, so a burst of connections (a port-
- * forward session, a browser) pays one start of Node (tens of ms), not one
- * per connection; it is unreferenced, so it never keeps this process alive,
+ * forward session, a browser) pays one start of Node (about 25 ms here),
+ * not one per connection, and {@link warmNamespace} starts it when a
+ * session is granted, before its first connection; it is unreferenced, so it never keeps this process alive,
  * and it exits when this process does (its IPC channel closes). While it
  * runs it holds the namespace, so a removed pod's namespace lingers at most
  * `idleMs` with no interface but its loopback. Helpers are keyed by the
