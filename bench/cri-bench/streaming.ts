@@ -106,7 +106,7 @@ export async function streaming(ctx: BenchContext): Promise<WorkloadResult> {
       return r.mbps;
     });
     const cpuNotes = [...runs].map(
-      ([p, rs]) => `${p.label}: daemon CPU ${rs.map((r) => r.daemonCpu.toFixed(0)).join("/")} ms, crictl CPU ${rs.map((r) => r.crictlCpu.toFixed(0)).join("/")} ms per 100 MB forwarded`,
+      ([p, rs]) => `${p.label}: ${rs.map((r) => r.mbps.toFixed(0)).join("/")} MB/s in turn, daemon CPU ${rs.map((r) => r.daemonCpu.toFixed(0)).join("/")} ms, crictl CPU ${rs.map((r) => r.crictlCpu.toFixed(0)).join("/")} ms per 100 MB forwarded`,
     );
     return {
       id: "stream",

@@ -152,6 +152,7 @@ async function main(options: CrikitdOptions): Promise<number> {
         exec: (...a) => sessions().exec(...a),
         attach: (...a) => sessions().attach(...a),
         portForward: (...a) => sessions().portForward(...a),
+        preparePortForward: (id) => sessions().preparePortForward?.(id),
       },
     });
     await streaming.listen();

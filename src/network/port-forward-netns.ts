@@ -15,8 +15,9 @@
  *
  * The helper lives while it has connections to make and `idleMs` (10 s)
  * after the last one was handed over, so a burst of connections (a port-
- * forward session, a browser) pays one start of Node (tens of ms), not one
- * per connection; it is unreferenced, so it never keeps this process alive,
+ * forward session, a browser) pays one start of Node (about 25 ms here),
+ * not one per connection, and {@link warmNamespace} starts it when a
+ * session is granted, before its first connection; it is unreferenced, so it never keeps this process alive,
  * and it exits when this process does (its IPC channel closes). While it
  * runs it holds the namespace, so a removed pod's namespace lingers at most
  * `idleMs` with no interface but its loopback. Helpers are keyed by the
@@ -111,7 +112,8 @@ class Helper {
     this.child.once("error", (e) => gone(`failed: ${e.message}`));
     this.child.once("exit", (code, sig) => gone(`exited (${sig ?? code})`));
     this.child.once("disconnect", () => gone("disconnected"));
-    this.#unref();
+    // Idle from the start: a helper warmed for connections that never come goes after idleMs.
+    this.#settled();
   }
 
   get gone(): boolean {
@@ -173,13 +175,7 @@ const helpers = new Map<string, Helper>();
  * @internal
  */
 export async function connectInNamespace(netnsPath: string, port: number, options: NamespaceConnectOptions = {}): Promise<Socket> {
-  const st = await stat(netnsPath);
-  const key = `${netnsPath}\0${st.dev}:${st.ino}`;
-  let h = helpers.get(key);
-  if (h === undefined || h.gone) {
-    h = new Helper(key, netnsPath, options.nsenter ?? "nsenter", options.idleMs ?? 10_000);
-    helpers.set(key, h);
-  }
+  const h = await helperFor(netnsPath, options);
   const { signal } = options;
   signal?.throwIfAborted();
   const sock = h.connect(port);
@@ -199,6 +195,28 @@ export async function connectInNamespace(netnsPath: string, port: number, option
       },
     );
   });
+}
+
+async function helperFor(netnsPath: string, options: NamespaceConnectOptions): Promise<Helper> {
+  const st = await stat(netnsPath);
+  const key = `${netnsPath}\0${st.dev}:${st.ino}`;
+  let h = helpers.get(key);
+  if (h === undefined || h.gone) {
+    h = new Helper(key, netnsPath, options.nsenter ?? "nsenter", options.idleMs ?? 10_000);
+    helpers.set(key, h);
+  }
+  return h;
+}
+
+/**
+ * Starts the helper of the namespace at `netnsPath` unless it runs, so that
+ * the first connection of a port-forward session does not wait for Node to
+ * start in it; the helper goes after `idleMs` if no connection comes.
+ *
+ * @internal
+ */
+export async function warmNamespace(netnsPath: string, options: Pick<NamespaceConnectOptions, "nsenter" | "idleMs"> = {}): Promise<void> {
+  await helperFor(netnsPath, options);
 }
 
 /**

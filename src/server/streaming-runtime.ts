@@ -14,6 +14,7 @@
 import type { Duplex } from "node:stream";
 import type { ContainerRuntime } from "../runtime/index.js";
 import { forwardPort } from "../network/index.js";
+import { warmNamespace } from "../network/port-forward-netns.js";
 import type { StreamingIO, StreamingRuntime } from "../streaming/runtime.js";
 
 /**
@@ -95,6 +96,11 @@ export function createOciStreamingRuntime(options: OciStreamingRuntimeOptions): 
         ...(options.socat !== undefined ? { socat: options.socat } : {}),
         ...(options.portForwardGraceMs !== undefined ? { graceMs: options.portForwardGraceMs } : {}),
       });
+    },
+    // Start the pod namespace's connection helper now, so the first forwarded connection finds it running.
+    async preparePortForward(podSandboxId: string): Promise<void> {
+      const s = await options.lookupSandbox(podSandboxId);
+      if (s.netnsPath !== undefined && s.netnsPath !== "") await warmNamespace(s.netnsPath, options.nsenter !== undefined ? { nsenter: options.nsenter } : {});
     },
   };
 }

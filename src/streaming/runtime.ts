@@ -76,4 +76,11 @@ export interface StreamingRuntime {
    * resolve when either side has closed.
    */
   portForward(podSandboxId: string, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
+  /**
+   * Called when a port-forward session is granted (the `PortForward` RPC),
+   * before any connection: get ready to connect into the pod (start what the
+   * first connection would otherwise wait for). Optional; failures are
+   * ignored, as the connections report their own.
+   */
+  preparePortForward?(podSandboxId: string): void | Promise<void>;
 }

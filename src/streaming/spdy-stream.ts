@@ -42,7 +42,10 @@ export class SpdyStream extends Duplex {
   /** @internal */
   constructor(session: SpdySession, id: number, headers: SpdyHeaders, replied: boolean) {
     // A larger read buffer than the default 16 KiB: fewer pauses of the whole socket under bulk transfer.
-    super({ allowHalfOpen: true, readableHighWaterMark: 256 * 1024 });
+    // Likewise for writes: with the default 64 KiB, every full 64 KiB chunk a
+    // forwarded connection reads makes write() return false, so the reader
+    // paused and resumed its socket once per chunk.
+    super({ allowHalfOpen: true, readableHighWaterMark: 256 * 1024, writableHighWaterMark: 256 * 1024 });
     this.id = id;
     this.headers = headers;
     this.#session = session;

@@ -191,7 +191,12 @@ export class StreamingServer {
     const ports = [...(req.port ?? [])];
     for (const p of ports) if (!Number.isInteger(p) || p < 1 || p > 65535) throw invalidArgument(`port ${p} is not in 1-65535`, "port");
     const r: StreamPortForwardRequest = { kind: "portforward", podSandboxId: req.podSandboxId, ports };
-    return { url: this.#url("portforward", r) };
+    const url = this.#url("portforward", r);
+    // The client connects next: let the runtime warm up meanwhile (its failures show on the connections).
+    void Promise.resolve()
+      .then(() => this.#runtime.preparePortForward?.(req.podSandboxId))
+      .catch((err: unknown) => this.#log.debug({ podSandboxId: req.podSandboxId, err: String(err) }, "streaming: port-forward warm-up failed"));
+    return { url };
   }
 
   /** Sessions running now. */
