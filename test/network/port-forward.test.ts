@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { createNetnsManager, forwardPort } from "../../src/network/index.js";
 import { hasErrorCode } from "../../src/errors.js";
-import { closeNamespaceHelpers, connectInNamespace, namespaceHelperPids } from "../../src/network/port-forward-netns.js";
+import { closeNamespaceHelpers, connectInNamespace, namespaceHelperPids, warmNamespace } from "../../src/network/port-forward-netns.js";
 import { removeTree, tempDir, shortId } from "./net-helpers.js";
 import { waitFor } from "../helpers/bundle.js";
 
@@ -197,6 +197,20 @@ describe("forwardPort into a pod network namespace (a helper in it hands the con
     } finally {
       f.server.close();
     }
+  });
+
+  it("warms the namespace's helper before the first connection, and that connection uses it", async () => {
+    closeNamespaceHelpers();
+    await warmNamespace(netnsPath, { idleMs: 2000 });
+    const [warm] = namespaceHelperPids();
+    assert.ok(warm !== undefined && alive(warm), "a helper runs before any connection");
+    await warmNamespace(netnsPath, { idleMs: 2000 });
+    assert.deepEqual(namespaceHelperPids(), [warm], "warming again starts no second helper");
+    const c = await connectInNamespace(netnsPath, 8080, { idleMs: 2000 });
+    c.destroy();
+    assert.deepEqual(namespaceHelperPids(), [warm], "the connection went through the warm helper");
+    closeNamespaceHelpers();
+    assert.ok(await waitFor(async () => !alive(warm), 5000), "the helper is gone after close");
   });
 
   it("stops an idle helper, and a later connection starts a new one", async () => {

@@ -11,6 +11,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { SpdySession, SpdyStream } from "../../src/streaming/spdy-session.js";
 import { hasErrorCode } from "../../src/errors.js";
 import { httpStatus, spdyConnect, startHarness } from "./harness.js";
+import { createHostRuntime } from "./host-runtime.js";
+import { StreamingServer } from "../../src/streaming/index.js";
 
 async function readAll(s: SpdyStream): Promise<string> {
   const parts: Buffer[] = [];
@@ -265,4 +267,26 @@ test("close() cuts the connections of a runtime that ignores the abort after clo
   await h.streaming.close();
   assert.ok(Date.now() - started < 2000);
   await c.session.done;
+});
+
+test("a PortForward URL lets the runtime prepare the pod (preparePortForward), and a failing preparation leaves the URL usable", async (t) => {
+  const prepared: string[] = [];
+  const rt = createHostRuntime();
+  const streaming = new StreamingServer({
+    runtime: Object.assign(Object.create(rt) as typeof rt, {
+      preparePortForward: async (pod: string): Promise<void> => {
+        prepared.push(pod);
+        if (pod === "bad") throw new Error("no such namespace");
+      },
+    }),
+  });
+  await streaming.listen();
+  t.after(() => streaming.close());
+  const url = streaming.getPortForward({ podSandboxId: "pod-a", port: [80] }).url;
+  assert.match(url, /\/portforward\//);
+  const bad = streaming.getPortForward({ podSandboxId: "bad", port: [80] }).url;
+  assert.match(bad, /\/portforward\//);
+  for (let i = 0; i < 50 && prepared.length < 2; i++) await delay(10);
+  assert.deepEqual(prepared, ["pod-a", "bad"]);
+  assert.equal((await httpStatus(bad, { Connection: "Upgrade", Upgrade: "SPDY/3.1", "X-Stream-Protocol-Version": "portforward.k8s.io" }, "POST")).status, 101, "the token still opens a session");
 });
