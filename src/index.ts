@@ -52,8 +52,8 @@ export type { Spawner, SpawnerOptions, ProcessRunner, RunRequest, RunResult, Run
 // --- oci runtime ---
 export { OciRuntime, createRuntimeCli, RuntimeCommandError, isRuntimeCommandError, classifyRuntimeError, runtimeErrorMessage, buildConmonArgs, parseConmonSyncMessage, runConmon, runExecSync, parseCriLogLine, parseCriLog, joinCriLogLines, formatCriLog, criLogTime, runExecStream, attachToConmon } from "./oci/index.js";
 export type { OciRuntimeOptions, OciLogger, OciCreateContainerInput, OciCallOptions, OciContainerStatus, OciRecoveryResult, RuntimeCli, RuntimeCliOptions, RuntimeCallOptions, RuntimeState, RuntimeErrorKind, RuntimeCommandFailure, ConmonArgsInput, RunConmonOptions, ExecSyncInput, ExecSyncResult, CriLogRecord, ExecStreamInput, AttachInput } from "./oci/index.js";
-export { startSandbox, stopSandbox, removeSandbox, loadSandbox, buildInfraSpec, infraBinaryPath, pinNamespaces, unpinNamespaces, mountPodShm, unmountPodShm } from "./sandbox/index.js";
-export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInput, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
+export { startSandbox, stopSandbox, removeSandbox, loadSandbox, generateInfraSpec, pinNamespaces, unpinNamespaces, mountPodShm, unmountPodShm } from "./sandbox/index.js";
+export type { SandboxMode, SandboxInput, SandboxHandle, InfraSpecInit, PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./sandbox/index.js";
 // --- end oci runtime ---
 
 // --- runtime handlers (extension points) ---

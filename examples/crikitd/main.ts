@@ -172,7 +172,8 @@ async function main(options: CrikitdOptions): Promise<number> {
     ...service.handlers(),
     logger: log,
     maxMessageBytes: config.max_message_bytes,
-    ready: false,
+    // One source of truth: the service's recovery, started once the socket is ours, opens the readiness gate.
+    ready: () => service.recover(),
     interceptors: observability.interceptors,
   });
   await server.listen();
@@ -201,7 +202,6 @@ async function main(options: CrikitdOptions): Promise<number> {
     await streaming?.close();
     return 1;
   }
-  server.setReady();
   log.info({ sandboxes: service.sandboxes.size, containers: service.containers.size }, "ready");
   return -1;
 }

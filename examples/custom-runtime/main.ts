@@ -93,10 +93,10 @@ export async function startCustomRuntime(o: CustomRuntimeOptions): Promise<Custo
     version: "0.1.0-crun",
     ...(o.logger ? { logger: o.logger } : {}),
   });
-  const server = new CriServer({ socketPath: config.socket, ...service.handlers(), ready: false });
+  // The service's recovery, started once the socket is ours, opens the server's readiness gate.
+  const server = new CriServer({ socketPath: config.socket, ...service.handlers(), ready: () => service.recover() });
   await server.listen();
   await service.recover();
-  server.setReady();
   return {
     service,
     server,

@@ -8,8 +8,8 @@ export { startSandbox, stopSandbox, removeSandbox, loadSandbox } from "./sandbox
 export { createSandboxController } from "./sandbox-controller.js";
 export { createDirSandboxController } from "./dir-sandbox-controller.js";
 export type { SandboxMode, SandboxInput, SandboxHandle } from "./sandbox.js";
-export { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
-export type { InfraSpecInput } from "./infra-spec.js";
+export { generateInfraSpec } from "./infra-spec.js";
+export type { InfraSpecInit } from "./infra-spec.js";
 export { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
 export { mountPodShm, unmountPodShm } from "./pod-shm.js";
 export type { PinNamespacesInput, PinnedNamespaces, PinnableNamespace } from "./pinned-namespaces.js";

@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { invalidArgument, isCrikitError } from "../errors.js";
 import type { ContainerRuntime } from "../runtime/index.js";
-import { buildInfraSpec, infraBinaryPath } from "./infra-spec.js";
+import { INFRA_BINARY, generateInfraSpec, type InfraSpecInit } from "./infra-spec.js";
 import { stringifyExactJson } from "../spec/index.js";
 import { pinNamespaces, unpinNamespaces } from "./pinned-namespaces.js";
 
@@ -69,6 +69,14 @@ export interface SandboxInput {
   catatonitPath?: string;
   /** Namespaced sysctls for the infra container. */
   sysctls?: Record<string, string>;
+  /**
+   * Infra mode: the pod's config and host facts from which
+   * `generateSandboxSpec` makes the infra container's spec (see
+   * {@link InfraSpecInit}); `hostname`, `cgroupParent` and `sysctls` are
+   * then taken from its config, not from the fields above. Without it, the
+   * spec is generated from a config made of those fields.
+   */
+  spec?: InfraSpecInit;
 }
 
 /**
@@ -112,19 +120,8 @@ export async function startSandbox(runtime: ContainerRuntime, input: SandboxInpu
     const bundle = join(input.dir, "infra");
     const rootfs = join(bundle, "rootfs");
     await Promise.all(["proc", "dev"].map((d) => mkdir(join(rootfs, d), { recursive: true })));
-    const spec = buildInfraSpec({
-      rootfs,
-      ...(input.catatonitPath !== undefined ? { catatonitPath: input.catatonitPath } : {}),
-      ...(input.hostname !== undefined ? { hostname: input.hostname } : {}),
-      ...(input.netns !== undefined ? { netns: input.netns } : {}),
-      ...(input.cgroupsPath !== undefined
-        ? { cgroupsPath: input.cgroupsPath }
-        : input.cgroupParent !== undefined
-          ? { cgroupsPath: `${input.cgroupParent.replace(/\/$/, "")}/${input.id}` }
-          : {}),
-      ...(input.sysctls !== undefined ? { sysctls: input.sysctls } : {}),
-    });
-    await Promise.all([writeFile(join(rootfs, infraBinaryPath.slice(1)), ""), writeFile(join(bundle, "config.json"), stringifyExactJson(spec))]);
+    const spec = generateInfraSpec(input, rootfs);
+    await Promise.all([writeFile(join(rootfs, INFRA_BINARY.slice(1)), ""), writeFile(join(bundle, "config.json"), stringifyExactJson(spec))]);
     const { pid } = await runtime.create({ id: input.id, bundle, logPath: join(input.dir, "infra.log"), labels: { "crikit.sandbox": "infra" } }, options);
     try {
       await runtime.start(input.id, options);

@@ -25,8 +25,8 @@ import { EventBroadcaster } from "./event-broadcaster.js";
 import { LateResults } from "./late-results.js";
 import { recover } from "./recovery.js";
 import { bindMethods, IMAGE_RPCS, RUNTIME_RPCS } from "./rpc-names.js";
-import { answerKind, RPC_TABLE, type CriServiceRpcs } from "./rpc-table.js";
-import type { CallContext, CriServiceDeps, ImageBackend, ServiceContext } from "./service-context.js";
+import { defineRpcMethods, type CriServiceRpcs } from "./rpc-table.js";
+import type { CriServiceDeps, ImageBackend, ServiceContext } from "./service-context.js";
 import { streamingRuntime } from "./streaming.js";
 import { errMessage } from "./undo.js";
 
@@ -39,7 +39,7 @@ export interface CriService extends CriServiceRpcs {}
  * @example
  * ```ts
  * const service = createCriService({ config: parseDaemonConfig(toml) });
- * const server = new CriServer({ socketPath: config.socket, ...service.handlers(), ready: service.recover() });
+ * const server = new CriServer({ socketPath: config.socket, ...service.handlers(), ready: () => service.recover() });
  * await server.listen();
  * ```
  *
@@ -146,24 +146,6 @@ export class CriService {
 
   static {
     // Each RPC's method: the request checked at the edge, then its module's function (see `rpc-table.ts`).
-    for (const [name, fn] of Object.entries(RPC_TABLE) as unknown as Array<[string, (c: ServiceContext, req: never, call?: CallContext) => unknown]>) {
-      const kind = answerKind(fn);
-      const method =
-        kind === "stream"
-          ? async function* (this: CriService, req: never, ctx?: CallContext) {
-              validateCriRequest(req, this.#validationHost);
-              yield* fn(this.#c, req, ctx) as AsyncIterable<unknown>;
-            }
-          : kind === "promise"
-            ? async function (this: CriService, req: never, ctx?: CallContext) {
-                validateCriRequest(req, this.#validationHost);
-                return fn(this.#c, req, ctx);
-              }
-            : function (this: CriService, req: never, ctx?: CallContext) {
-                validateCriRequest(req, this.#validationHost);
-                return fn(this.#c, req, ctx);
-              };
-      Object.defineProperty(CriService.prototype, name, { value: method, writable: true, configurable: true });
-    }
+    defineRpcMethods(CriService.prototype, (s) => s.#c, (s, req) => validateCriRequest(req, s.#validationHost));
   }
 }

@@ -121,7 +121,35 @@ const asyncFunctionProto: unknown = Object.getPrototypeOf(async () => undefined)
 const asyncGeneratorFunctionProto: unknown = Object.getPrototypeOf(async function* () {});
 
 /** How a module function answers: a stream (an async generator function), a promise (an async function) or at once. */
-export function answerKind(fn: object): "stream" | "promise" | "immediate" {
+function answerKind(fn: object): "stream" | "promise" | "immediate" {
   const proto: unknown = Object.getPrototypeOf(fn);
   return proto === asyncGeneratorFunctionProto ? "stream" : proto === asyncFunctionProto ? "promise" : "immediate";
+}
+
+/**
+ * Define one method per RPC of {@link RPC_TABLE} on `proto` (the service
+ * class's prototype): the request checked at the edge by `validate`, then
+ * its module's function called with the service's context. A stream stays a
+ * stream, a promise a promise, and an immediate answer stays immediate.
+ */
+export function defineRpcMethods<S>(proto: S, contextOf: (self: S) => ServiceContext, validate: (self: S, req: { readonly $typeName: string }) => void): void {
+  for (const [name, fn] of Object.entries(RPC_TABLE) as unknown as Array<[string, (c: ServiceContext, req: never, call?: CallContext) => unknown]>) {
+    const kind = answerKind(fn);
+    const method =
+      kind === "stream"
+        ? async function* (this: S, req: never, ctx?: CallContext) {
+            validate(this, req);
+            yield* fn(contextOf(this), req, ctx) as AsyncIterable<unknown>;
+          }
+        : kind === "promise"
+          ? async function (this: S, req: never, ctx?: CallContext) {
+              validate(this, req);
+              return fn(contextOf(this), req, ctx);
+            }
+          : function (this: S, req: never, ctx?: CallContext) {
+              validate(this, req);
+              return fn(contextOf(this), req, ctx);
+            };
+    Object.defineProperty(proto, name, { value: method, writable: true, configurable: true });
+  }
 }

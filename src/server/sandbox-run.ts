@@ -161,7 +161,17 @@ async function setUp(c: ServiceContext, intent: SandboxCreateIntent, name: strin
         ...(hostNetwork ? { netns: "host" } : { netns: netnsPath, hostname }),
         ...(cfg.linux?.cgroupParent ? { cgroupParent: cfg.linux.cgroupParent, cgroupsPath: cgroupsPath(h.cgroupDriver, cfg.linux.cgroupParent, id) } : {}),
         catatonitPath: c.config.pause_binary,
-        ...(mode === "infra" && cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length > 0 ? { sysctls: cfg.linux.sysctls } : {}),
+        // The infra container's spec: the pod's config and the host facts, as for its containers.
+        spec: {
+          config: cfg,
+          cgroupDriver: h.cgroupDriver,
+          restrictOomScoreAdj: c.config.restrict_oom_score_adj,
+          currentOomScoreAdj: c.env.oomScoreAdj,
+          hostCapabilities: c.env.hostCapabilities,
+          host: c.env.host,
+          nodeHostname,
+          podAnnotationPatterns: h.podAnnotations,
+        },
       },
       { signal },
     )

@@ -98,11 +98,15 @@ export interface CriServerOptions extends CriServices {
   /**
    * Readiness: `true` serves at once; a promise opens the gate when it
    * resolves (if it rejects, the gate stays closed with reason
-   * "recovery failed" and the error is logged); `false` waits for
+   * "recovery failed" and the error is logged); a function is called once
+   * the socket is bound and its promise is used so (give
+   * `() => service.recover()`, so that the service's recovery, which
+   * its in-process callers wait for too, is the one source of readiness,
+   * and starts only once this server holds the socket); `false` waits for
    * {@link CriServer.setReady}.
    * @defaultValue `false`
    */
-  ready?: boolean | PromiseLike<unknown>;
+  ready?: boolean | PromiseLike<unknown> | (() => PromiseLike<unknown>);
   /**
    * The reason clients see while not ready: `runtime is not ready: <reason>`.
    * @defaultValue `"recovering"`

@@ -186,15 +186,18 @@ export class CriServer {
     });
 
     const ready = options.ready;
-    if (ready !== undefined && typeof ready !== "boolean") {
-      Promise.resolve(ready).then(
-        () => this.setReady(),
-        (err: unknown) => {
-          this.#gate.setNotReady("recovery failed; see the runtime's log");
-          this.#logger.error({ err }, "recovery failed: the CRI server stays not ready");
-        },
-      );
-    }
+    if (ready !== undefined && typeof ready !== "boolean" && typeof ready !== "function") this.#openWhen(ready);
+  }
+
+  /** Open the gate when `ready` resolves; if it rejects, keep it closed and log why. */
+  #openWhen(ready: PromiseLike<unknown>): void {
+    Promise.resolve(ready).then(
+      () => this.setReady(),
+      (err: unknown) => {
+        this.#gate.setNotReady("recovery failed; see the runtime's log");
+        this.#logger.error({ err }, "recovery failed: the CRI server stays not ready");
+      },
+    );
   }
 
   /** The unix socket path. */
@@ -288,6 +291,8 @@ export class CriServer {
       this.#tcpServer = secure;
     }
     this.#logger.info({ socket: this.#options.socketPath, tcp: this.tcpAddress }, "CRI server listening");
+    const ready = this.#options.ready;
+    if (typeof ready === "function") this.#openWhen(new Promise((resolve) => resolve(ready())));
   }
 
   #track(server: http2.Http2Server | http2.Http2SecureServer): void {

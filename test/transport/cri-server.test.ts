@@ -222,6 +222,24 @@ describe("CriServer over a unix socket with a grpc-js client", () => {
       assert.equal((await client.unary("Version", {}))["version"], "0.1.0");
     });
 
+    it("calls a ready function only once the socket is bound, and opens when its promise resolves", async (t) => {
+      let called = 0;
+      let finish!: () => void;
+      const recovered = new Promise<void>((r) => (finish = r));
+      const { client, server } = await startHarness(t, {
+        ready: () => {
+          called++;
+          return recovered;
+        },
+      });
+      assert.equal(called, 1, "called by listen()");
+      assert.equal((await rejection(client.unary("Version", {}))).details, "runtime is not ready: recovering");
+      finish();
+      await server.whenReady();
+      assert.equal((await client.unary("Version", {}))["version"], "0.1.0");
+      assert.equal(called, 1);
+    });
+
     it("stays closed with a clear reason when the ready promise rejects", async (t) => {
       const logger = recordingLogger();
       const failed = Promise.reject(new Error("state dir unreadable"));
