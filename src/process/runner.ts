@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { resolveRequest } from "./spawner-wire.js";
 import { createSpawner, type Spawner } from "./spawner.js";
+import { onSyncLine } from "./spawner-main.js";
 
 /**
  * One command to run to its end.
@@ -168,25 +169,12 @@ export const directRunner: ProcessRunner = {
         child.on("exit", (code, signal) => {
           exit = { code, signal };
         });
-        let buf = "";
-        const detach = (line: string | undefined): void => {
-          const reply = (): void => {
-            finish({ ...(exit?.code != null ? { exitCode: exit.code } : {}), ...(exit?.signal != null ? { signal: exit.signal } : {}), ...(line !== undefined ? { syncLine: line } : {}) });
-            sync.destroy();
-            child.stderr?.destroy();
-            child.unref();
-          };
-          if (line === undefined) setTimeout(reply, 20);
-          else reply();
-        };
-        sync.setEncoding("utf8");
-        sync.on("data", (d: string) => {
-          buf += d;
-          const nl = buf.indexOf("\n");
-          if (nl >= 0) detach(buf.slice(0, nl));
+        onSyncLine(sync, (line) => {
+          finish({ ...(exit?.code != null ? { exitCode: exit.code } : {}), ...(exit?.signal != null ? { signal: exit.signal } : {}), ...(line !== undefined ? { syncLine: line } : {}) });
+          sync.destroy();
+          child.stderr?.destroy();
+          child.unref();
         });
-        sync.on("error", () => undefined);
-        sync.on("end", () => detach(undefined));
         return;
       }
       child.on("close", (code, signal) => {

@@ -1,7 +1,7 @@
 /**
  * The program a spawner process runs. {@link spawnerMain} is started as
  * `node -e "(SOURCE)()"`, so it must be self-contained: no imports, no
- * helpers from outside its own body, builtins through
+ * helpers from outside its own body but {@link onSyncLine} (sent with it), builtins through
  * `process.getBuiltinModule`. That keeps it one string that works alike
  * from the compiled package and from sources run through tsx.
  *
@@ -106,7 +106,6 @@ export function spawnerMain(): void {
     if (req.syncFd3 === true) {
       const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
       const stderrStream = child.stderr as NodeJS.ReadableStream & { destroy(): void };
-      let buf = "";
       let exit: { code: number | null; signal: string | null } | undefined;
       child.on("exit", (code, signal) => {
         exit = { code, signal };
@@ -117,34 +116,21 @@ export function spawnerMain(): void {
         stderrStream.destroy();
         child.unref();
       };
-      const detach = (line: string | undefined): void => {
-        // Give a failing first process a moment to report its exit status.
-        const reply = (): void => {
-          if (c.done) return;
-          const status = exit ?? { code: null, signal: null };
-          finish({
-            ...(child.pid !== undefined ? { pid: child.pid } : {}),
-            ...(status.code !== null ? { code: status.code } : {}),
-            ...(status.signal !== null ? { signal: status.signal } : {}),
-            stdout: "",
-            stderr: errOut.text(),
-            ...(line !== undefined ? { syncLine: line } : {}),
-          });
-          sync.destroy();
-          stderrStream.destroy();
-          child.unref();
-        };
-        if (line === undefined) setTimeout(reply, 20);
-        else reply();
-      };
-      sync.setEncoding("utf8");
-      sync.on("data", (d: string) => {
-        buf += d;
-        const nl = buf.indexOf("\n");
-        if (nl >= 0) detach(buf.slice(0, nl));
+      onSyncLine(sync, (line) => {
+        if (c.done) return;
+        const status = exit ?? { code: null, signal: null };
+        finish({
+          ...(child.pid !== undefined ? { pid: child.pid } : {}),
+          ...(status.code !== null ? { code: status.code } : {}),
+          ...(status.signal !== null ? { signal: status.signal } : {}),
+          stdout: "",
+          stderr: errOut.text(),
+          ...(line !== undefined ? { syncLine: line } : {}),
+        });
+        sync.destroy();
+        stderrStream.destroy();
+        child.unref();
       });
-      sync.on("error", () => undefined);
-      sync.on("end", () => detach(undefined));
       return;
     }
     child.on("close", (code, signal) => {
@@ -183,4 +169,31 @@ export function spawnerMain(): void {
     maybeExit();
   });
   process.stdout.on("error", () => process.exit(0));
+}
+
+/**
+ * Calls `reply` with the first line a command writes on its sync pipe
+ * (fd 3, as conmon reports the container's pid), without its newline, or
+ * with `undefined` 20 ms after the pipe ends without one (time for a failing
+ * command to report its exit status first). `reply` may be called again (a
+ * line, then the end); callers keep the first. Self-contained like
+ * {@link spawnerMain}, whose source it is sent with; the in-process runner
+ * uses it too.
+ *
+ * @internal
+ */
+export function onSyncLine(sync: NodeJS.ReadableStream, reply: (line: string | undefined) => void): void {
+  let buf = "";
+  const detach = (line: string | undefined): void => {
+    if (line === undefined) setTimeout(() => reply(undefined), 20);
+    else reply(line);
+  };
+  sync.setEncoding("utf8");
+  sync.on("data", (d: string) => {
+    buf += d;
+    const nl = buf.indexOf("\n");
+    if (nl >= 0) detach(buf.slice(0, nl));
+  });
+  sync.on("error", () => undefined);
+  sync.on("end", () => detach(undefined));
 }

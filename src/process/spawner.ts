@@ -21,7 +21,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { CrikitError } from "../errors.js";
-import { spawnerMain } from "./spawner-main.js";
+import { onSyncLine, spawnerMain } from "./spawner-main.js";
 import { resolveRequest, toResult, type SpawnWireReply, type SpawnWireRequest } from "./spawner-wire.js";
 import type { ProcessRunner, RunRequest, RunResult } from "./runner.js";
 
@@ -61,7 +61,7 @@ interface Pending {
 
 // tsx and esbuild may wrap nested functions in `__name(...)`; define it so the
 // source also runs on its own.
-const SOURCE = `var __name = (f) => f;\n(${spawnerMain.toString()})();`;
+const SOURCE = `var __name = (f) => f;\nvar onSyncLine = ${onSyncLine.toString()};\n(${spawnerMain.toString()})();`;
 
 /**
  * Create a spawner (started on first use).
