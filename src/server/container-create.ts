@@ -36,7 +36,7 @@ import { claimOrCreate, fingerprint } from "./late-create.js";
 import { publish } from "./object-status.js";
 import { saveContainer } from "./record-codec.js";
 import { crashPoint } from "../crash-points.js";
-import { clearIntent, recordIntent, type ContainerCreateIntent } from "./intents.js";
+import { createUnderIntent, type ContainerCreateIntent } from "./intents.js";
 import { checkReady, findSandbox, handlerOf, visible, workSignal, type CallContext, type ServiceContext } from "./service-context.js";
 import { errMessage, Undo } from "./undo.js";
 import { reserveName, sandboxNotReady } from "./user-errors.js";
@@ -115,12 +115,7 @@ async function createNow(c: ServiceContext, name: string, sb: SandboxRecord, cfg
     return await observed(c, { step: "CreateContainer", sandboxId: sb.id, containerId: id, handler: x.handler }, async () => {
       // The bundle, rootfs mount point, writable layer and runtime container all derive from the ID: one intent covers every step.
       const intent: ContainerCreateIntent = { op: "CreateContainer", id, ...late, handler: x.handler, bundle: c.dirs.containerStateDir(id), rwDir: c.dirs.containerRootDir(id) };
-      await recordIntent(c, intent);
-      undo.push("forget intent", () => clearIntent(c, intent));
-      crashPoint("CreateContainer.after-intent");
-      const out = await build(c, id, name, sb, cfg, image, undo);
-      await clearIntent(c, intent);
-      return out;
+      return await createUnderIntent(c, intent, undo, () => build(c, id, name, sb, cfg, image, undo));
     });
   } catch (err) {
     c.log.warn({ ...log, err: errMessage(err) }, "CreateContainer failed; rolling back");

@@ -39,7 +39,8 @@ import { removeContainerNow } from "./container-remove.js";
 import { saveContainer, saveSandbox, type RecordStore } from "./record-codec.js";
 import { removeSandboxNow, stopSandboxNow } from "./sandbox-stop-remove.js";
 import { handlerOf, type ServiceContext } from "./service-context.js";
-import { errMessage } from "./undo.js";
+import { errMessage, type Undo } from "./undo.js";
+import { crashPoint } from "../crash-points.js";
 
 /** An unfinished RunPodSandbox. @public */
 export interface SandboxCreateIntent {
@@ -117,6 +118,20 @@ export async function withIntent<T>(c: ServiceContext, intent: ObjectIntent, fn:
   return out;
 }
 
+/**
+ * Runs a create's steps under its intent: written before the first step
+ * (and forgotten again by the create's rollback), the `<op>.after-intent`
+ * crash point, the steps, and the intent cleared once they succeeded.
+ */
+export async function createUnderIntent<T>(c: ServiceContext, intent: SandboxCreateIntent | ContainerCreateIntent, undo: Undo, steps: () => Promise<T>): Promise<T> {
+  await recordIntent(c, intent);
+  undo.push("forget intent", () => clearIntent(c, intent));
+  crashPoint(intent.op === "RunPodSandbox" ? "RunPodSandbox.after-intent" : "CreateContainer.after-intent");
+  const out = await steps();
+  await clearIntent(c, intent);
+  return out;
+}
+
 async function undoSandboxCreate(c: ServiceContext, i: SandboxCreateIntent, signal: AbortSignal): Promise<void> {
   const h = handlerOf(c, i.handler);
   const handle = { id: i.id, mode: i.mode, dir: i.dir, namespaces: { ipc: "", uts: "" } };
@@ -141,25 +156,23 @@ async function undoContainerCreate(c: ServiceContext, i: ContainerCreateIntent, 
   await c.records.containers.delete(i.id);
 }
 
+/** What a create intent's handling did, once `work` is done: for the log. */
+async function outcome(work: Promise<unknown>, what: "undone" | "parked"): Promise<string> {
+  await work;
+  return what === "undone" ? "undone" : "recorded but never answered: kept for the retry";
+}
+
 /** Handles one intent (see the file header); returns what was done, for the log. */
 async function resolve(c: ServiceContext, i: IntentRecord, signal: AbortSignal): Promise<string> {
   switch (i.op) {
     case "RunPodSandbox":
-      if (c.sandboxes.has(i.id)) {
-        c.sandboxes.update(i.id, (s) => ({ ...s, parked: { key: i.key, fp: i.fp } }));
-        await saveSandbox(c, i.id);
-        return "recorded but never answered: kept for the retry";
-      }
-      await undoSandboxCreate(c, i, signal);
-      return "undone";
+      if (!c.sandboxes.has(i.id)) return outcome(undoSandboxCreate(c, i, signal), "undone");
+      c.sandboxes.update(i.id, (s) => ({ ...s, parked: { key: i.key, fp: i.fp } }));
+      return outcome(saveSandbox(c, i.id), "parked");
     case "CreateContainer":
-      if (c.containers.has(i.id)) {
-        c.containers.update(i.id, (s) => ({ ...s, parked: { key: i.key, fp: i.fp } }));
-        await saveContainer(c, i.id);
-        return "recorded but never answered: kept for the retry";
-      }
-      await undoContainerCreate(c, i, signal);
-      return "undone";
+      if (!c.containers.has(i.id)) return outcome(undoContainerCreate(c, i, signal), "undone");
+      c.containers.update(i.id, (s) => ({ ...s, parked: { key: i.key, fp: i.fp } }));
+      return outcome(saveContainer(c, i.id), "parked");
     case "StartContainer": {
       const r = c.containers.find(i.id);
       if (r === undefined || r.id !== i.id || r.status.startedAt === 0n) return "not started: the retry starts it";

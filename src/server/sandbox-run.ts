@@ -31,7 +31,7 @@ import { publish } from "./object-status.js";
 import { saveSandbox } from "./record-codec.js";
 import { removeSandboxNow } from "./sandbox-stop-remove.js";
 import { crashPoint } from "../crash-points.js";
-import { clearIntent, recordIntent, type SandboxCreateIntent } from "./intents.js";
+import { createUnderIntent, type SandboxCreateIntent } from "./intents.js";
 import { checkReady, handlerOf, resolveHandler, workSignal, type CallContext, type ServiceContext } from "./service-context.js";
 import { allOrFirstFailure, errMessage, Undo } from "./undo.js";
 import { reserveName } from "./user-errors.js";
@@ -94,12 +94,7 @@ async function runSandbox(c: ServiceContext, name: string, cfg: PodSandboxConfig
   const intent: SandboxCreateIntent = { op: "RunPodSandbox", id, ...late, handler, mode, dir: c.dirs.sandboxStateDir(id), netnsName: hostNetwork ? "" : `crikit-${id.slice(0, 32)}` };
   try {
     return await observed(c, { step: "RunPodSandbox", sandboxId: id, handler }, async () => {
-      await recordIntent(c, intent);
-      undo.push("forget intent", () => clearIntent(c, intent));
-      crashPoint("RunPodSandbox.after-intent");
-      const out = await setUp(c, intent, name, cfg, requestedHandler, undo);
-      await clearIntent(c, intent);
-      return out;
+      return await createUnderIntent(c, intent, undo, () => setUp(c, intent, name, cfg, requestedHandler, undo));
     });
   } catch (err) {
     c.log.warn({ ...log, err: errMessage(err) }, "RunPodSandbox failed; rolling back");
