@@ -21,7 +21,7 @@ export { EventBroadcaster } from "./event-broadcaster.js";
 export type { EventBroadcasterOptions } from "./event-broadcaster.js";
 export { LateResults } from "./late-results.js";
 export type { LateResultsOptions } from "./late-results.js";
-export { RecordDir, recordFromJson, recordToJson, writeFileAtomic } from "./records.js";
+export { DirSyncer, RecordDir, recordFromJson, recordToJson, writeFileAtomic, type WriteOptions } from "./records.js";
 export { ExitMonitor } from "../oci/exit-monitor.js";
 export type { ExitMonitorOptions } from "../oci/exit-monitor.js";
 export { createNodeSpecHost, createDirRootfsReader, boundingCapabilities, nodeValidationHost, ownOomScoreAdj, grantableRlimits, swapControllerAvailable } from "./node-host.js";

@@ -1,6 +1,6 @@
 /**
  * Intents: what a mutating call is about to change, written durably before
- * it changes anything, so that a crash at any step leaves a note of what to
+ * it changes anything (a start's only atomically, see {@link recordIntent}), so that a crash at any step leaves a note of what to
  * finish or undo.
  *
  * Every name a create will give the host is derived from the new object's
@@ -96,9 +96,15 @@ const ORDER: readonly IntentRecord["op"][] = ["RunPodSandbox", "CreateContainer"
 
 const keyOf = (i: Pick<IntentRecord, "op" | "id">): string => `${i.id}.${i.op}`;
 
-/** Writes the intent durably, before the call acts. */
+/**
+ * Writes the intent before the call acts: durably, except a StartContainer
+ * intent, which only has to outlive a crash of the daemon (the kernel keeps
+ * the file): after a power loss no container process is left for it to be
+ * about, and the container's record alone is recovered. A start so makes
+ * one durable write, its record.
+ */
 export async function recordIntent(c: ServiceContext, intent: IntentRecord): Promise<void> {
-  await c.records.intents?.put(keyOf(intent), intent);
+  await c.records.intents?.put(keyOf(intent), intent, intent.op === "StartContainer" ? { durable: false } : undefined);
 }
 
 /**

@@ -18,6 +18,7 @@ import type {
   SandboxStatus,
 } from "../stores/index.js";
 import type { ServiceContext } from "./service-context.js";
+import type { WriteOptions } from "./records.js";
 
 /**
  * Where records are kept: `RecordDir` is one.
@@ -25,8 +26,8 @@ import type { ServiceContext } from "./service-context.js";
  * @public
  */
 export interface RecordStore<T> {
-  /** Writes (replaces) a record. */
-  put(id: string, record: T): Promise<void>;
+  /** Writes (replaces) a record; durably unless `options.durable` is false (see {@link WriteOptions}). */
+  put(id: string, record: T, options?: WriteOptions): Promise<void>;
   /** Deletes a record; a missing one is fine. */
   delete(id: string): Promise<void>;
   /** Every readable record, by ID. */
