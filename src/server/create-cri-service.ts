@@ -101,7 +101,7 @@ function resolveHandlers(o: CriServiceOptions, log: Logger, owned: Array<{ close
   const given: Record<string, RuntimeHandler> = { ...o.handlers };
   for (const [name, runtime] of Object.entries(o.runtimes ?? {})) given[name] ??= { runtime };
   const out = new Map<string, ResolvedHandler>();
-  const add = (name: string, h: RuntimeHandler, d: Omit<ResolvedHandler, "name" | "runtime" | "sandboxes" | "hooks">): void => {
+  const add = (name: string, h: RuntimeHandler, d: Omit<ResolvedHandler, "name" | "runtime" | "sandboxes" | "hooks" | "rootfsHeldByRuntime">): void => {
     out.set(name, {
       name,
       runtime: h.runtime,
@@ -112,6 +112,7 @@ function resolveHandlers(o: CriServiceOptions, log: Logger, owned: Array<{ close
       podAnnotations: h.podAnnotations ?? d.podAnnotations,
       containerAnnotations: h.containerAnnotations ?? d.containerAnnotations,
       cgroupDriver: h.cgroupDriver ?? d.cgroupDriver,
+      rootfsHeldByRuntime: h.runtime instanceof OciRuntime,
     });
   };
   for (const [name, rc] of Object.entries(c.runtimes)) {

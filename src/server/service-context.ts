@@ -89,6 +89,12 @@ export interface ResolvedHandler {
   readonly containerAnnotations: readonly string[];
   /** Its cgroup driver. */
   readonly cgroupDriver: "cgroupfs" | "systemd";
+  /**
+   * Whether a created container holds its rootfs in a mount namespace of
+   * its own (an `OciRuntime`: runc or crun have pivoted into it), so the
+   * service unmounts the bundle's copy right after the runtime's create.
+   */
+  readonly rootfsHeldByRuntime: boolean;
 }
 
 /**

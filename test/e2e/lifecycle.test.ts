@@ -93,6 +93,8 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
       }),
       sandbox_config: pod,
     });
+    // runc's created container holds its rootfs in its own mount namespace: the bundle's copy is unmounted at create, and the server below still serves /www from it.
+    assert.deepEqual((await leakedMounts(env)).filter((m) => m.endsWith(`${String(server["container_id"])}/rootfs`)), [], "the bundle's rootfs copy is unmounted once runc holds it");
     await env.client.unary("StartContainer", { container_id: server["container_id"] });
     const fetcher = await env.client.unary("CreateContainer", {
       pod_sandbox_id: podId,

@@ -56,6 +56,7 @@ async function rig(dir: string, sandboxes: SandboxController = createDirSandboxC
     runtime,
     sandboxes,
     type: "io.crikit.test.dir",
+    rootfsHeldByRuntime: false,
     options: {},
     podAnnotations: [],
     containerAnnotations: [],
