@@ -19,8 +19,8 @@
  */
 export const CRASH_POINTS = {
   RunPodSandbox: ["after-intent", "after-netns", "mid-cni-add", "after-cni-add", "after-sandbox-start", "after-files", "after-record"],
-  CreateContainer: ["after-intent", "after-rootfs-mount", "after-spec", "after-runtime-create", "after-record"],
-  StartContainer: ["after-intent", "after-runtime-start", "after-record"],
+  CreateContainer: ["after-intent", "after-rootfs-mount", "after-spec", "after-record"],
+  StartContainer: ["after-intent", "after-runtime-create", "after-runtime-start", "after-record"],
   StopPodSandbox: ["after-intent", "after-containers-stopped", "after-cni-del", "after-netns-remove", "after-record"],
   RemovePodSandbox: ["after-intent", "after-containers-removed", "after-sandbox-remove", "after-dir-remove"],
   RemoveContainer: ["after-intent", "after-runtime-remove", "after-rootfs-unmount", "after-dir-remove"],

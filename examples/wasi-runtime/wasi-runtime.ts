@@ -57,10 +57,13 @@ export class WasiRuntime implements ContainerRuntime {
     this.#records = new RecordDir(options.stateDir);
   }
 
+  /** At CreateContainer, a module that cannot run is refused (compiled and dropped: `create`, at the first start, compiles it again). */
+  async check(input: ContainerCreateInput): Promise<void> {
+    await this.#compile(this.#fresh(input), input.spec);
+  }
+
   async create(input: ContainerCreateInput): Promise<{ pid: number }> {
-    this.#check();
-    if (input.terminal === true || input.stdin === true) throw invalidArgument("a WebAssembly container has no terminal and no stdin: unset tty and stdin", "config.tty");
-    const c: Container = { id: input.id, rec: { bundle: input.bundle, logPath: input.logPath } };
+    const c = this.#fresh(input);
     await this.#compile(c, input.spec);
     await this.#save(c);
     this.#containers.set(c.id, c);
@@ -208,6 +211,12 @@ export class WasiRuntime implements ContainerRuntime {
   /** Boots the next spare once a start is done, so it does not compete with that start; it keeps no process alive. */
   #refill(): void {
     if (this.#spare === undefined && !this.#closed && this.#opts.warmWorker !== false) (this.#spare = spawn()).unref();
+  }
+
+  #fresh(input: ContainerCreateInput): Container {
+    this.#check();
+    if (input.terminal === true || input.stdin === true) throw invalidArgument("a WebAssembly container has no terminal and no stdin: unset tty and stdin", "config.tty");
+    return { id: input.id, rec: { bundle: input.bundle, logPath: input.logPath } };
   }
 
   async #compile(c: Container, spec?: OciSpec): Promise<void> {

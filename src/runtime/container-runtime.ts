@@ -14,7 +14,8 @@
  *        └───────────── stop ────────────────┴──── stop(grace) ────┘
  * ```
  *
- * - `create` gets a prepared bundle: `<bundle>/config.json` (the OCI spec,
+ * - `create` (called at the container's first StartContainer, as containerd
+ *   creates its task there) gets a prepared bundle: `<bundle>/config.json` (the OCI spec,
  *   also passed as `spec`) and `<bundle>/rootfs` (the image's root file
  *   system, mounted). The container's output goes to `logPath` in the CRI
  *   log format.
@@ -150,8 +151,20 @@ export interface RuntimeExecResult {
  * @public
  */
 export interface ContainerRuntime {
-  /** Create a container from a prepared bundle; resolves with its main process's host pid (0 when none). */
+  /**
+   * Create a container from a prepared bundle; resolves with its main
+   * process's host pid (0 when none). The service calls it at the
+   * container's first StartContainer, right before `start`. A failed create
+   * leaves nothing behind: the service then never asks to remove it.
+   */
   create(input: ContainerCreateInput, options?: ContainerCallOptions): Promise<{ pid: number }>;
+  /**
+   * Optional: refuse, at CreateContainer, a container this runtime's create
+   * would refuse (a module that cannot run, a terminal it cannot give),
+   * with the same input `create` gets later. It creates nothing that
+   * needs removing; a rejection fails CreateContainer with its code.
+   */
+  check?(input: ContainerCreateInput, options?: ContainerCallOptions): Promise<void>;
   /** Start a created container. */
   start(id: string, options?: ContainerCallOptions): Promise<void>;
   /** The container's status; `NotFound` (a `CrikitError`) for an unknown ID. */

@@ -5,9 +5,11 @@
  * → claim a late result or reserve the name → the intent written (see
  * `intents.ts`) → bundle and writable layer →
  * rootfs mounted from the image → spec generated, adjusted by the hooks,
- * written → the pod's runtime creates the container → the bundle's rootfs
- * copy unmounted if the runtime's container holds its own → record written →
- * intent deleted.
+ * written → the runtime's optional check → record written, the container
+ * awaiting its runtime → intent
+ * deleted. The runtime creates it at StartContainer (`runtime-create.ts`),
+ * as containerd creates its task there: a create runs no process of the
+ * runtime's, and a container that never starts never costs one.
  *
  * @packageDocumentation
  */
@@ -37,6 +39,7 @@ import { claimOrCreate, fingerprint } from "./late-create.js";
 import { publish } from "./object-status.js";
 import { saveContainer } from "./record-codec.js";
 import { crashPoint } from "../crash-points.js";
+import { createInput } from "./runtime-create.js";
 import { createUnderIntent, type ContainerCreateIntent } from "./intents.js";
 import { checkReady, findSandbox, handlerOf, visible, workSignal, type CallContext, type ServiceContext } from "./service-context.js";
 import { errMessage, Undo } from "./undo.js";
@@ -77,7 +80,7 @@ function validate(c: ServiceContext, sb: SandboxRecord, cfg: ContainerConfig): v
 export function targetContainer(c: ServiceContext, sandboxId: string, targetId: string): { id: string; pid: number } {
   const t = c.containers.find(targetId);
   const found =
-    t === undefined || !visible(t) ? undefined : { id: t.id, sandboxId: t.metadata.sandboxId, state: criContainerState(t), pid: t.metadata.runtime?.pid ?? t.status.pid };
+    t === undefined || !visible(t) ? undefined : { id: t.id, sandboxId: t.metadata.sandboxId, state: criContainerState(t), pid: t.status.pid > 0 ? t.status.pid : (t.metadata.runtime?.pid ?? 0) };
   const ok = validateTargetContainer(sandboxId, found, targetId);
   return { id: ok.id, pid: ok.pid ?? 0 };
 }
@@ -161,23 +164,6 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
   const logPath = sbCfg.logDirectory !== "" && cfg.logPath !== "" ? join(sbCfg.logDirectory, cfg.logPath) : "";
   const logFile = logPath !== "" ? logPath : join(bundle, "container.log");
   await prepareLogFile(logFile, cfg.logPath);
-  const created = await h.runtime.create(
-    {
-      id,
-      bundle,
-      spec,
-      logPath: logFile,
-      name: `${cfg.metadata?.name ?? id}`,
-      terminal: cfg.tty,
-      stdin: cfg.stdin,
-      leaveStdinOpen: cfg.stdin && !cfg.stdinOnce,
-      labels: { "crikit.sandbox": sb.id },
-    },
-    { signal },
-  );
-  undo.push("remove runtime container", (s) => h.runtime.remove(id, { timeoutMs: 0 }, { signal: s }));
-  crashPoint("CreateContainer.after-runtime-create");
-  if (h.rootfsHeldByRuntime) await detachRootfs(c, id, rootfs, signal);
   const u = spec.process?.user;
   const runtime: ContainerRuntimeFacts = {
     handler: x.handler,
@@ -188,13 +174,14 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
     imageRepoDigest: names.imageRef,
     stopSignal: signalName(cfg.stopSignal) ?? (image.config.config?.StopSignal || "SIGTERM"),
     user: u ? { uid: u.uid ?? 0, gid: u.gid ?? 0, additionalGids: [...(u.additionalGids ?? [])] } : undefined,
-    pid: created.pid,
+    pid: 0,
   };
+  await h.runtime.check?.(createInput(id, sb.id, cfg, runtime, spec), { signal });
   const resources = resourcesFromSpec(spec);
   c.containers.add(
     id,
     { name, sandboxId: sb.id, config: cfg, imageRef: image.id, logPath, runtime },
-    newContainerStatus(c.clock.nowNs(), { pid: created.pid, ...(resources ? { resources } : {}) }),
+    newContainerStatus(c.clock.nowNs(), { awaitingRuntime: true, ...(resources ? { resources } : {}) }),
   );
   undo.push("forget container", async () => {
     c.containers.delete(id);
@@ -205,24 +192,6 @@ async function build(c: ServiceContext, id: string, name: string, sb: SandboxRec
   c.log.info({ id, name, sandboxId: sb.id }, "container created");
   publish(c, id, ContainerEventType.CONTAINER_CREATED_EVENT, sb.id);
   return id;
-}
-
-/**
- * Unmounts the bundle's copy of a rootfs the runtime's container holds in
- * its own mount namespace (runc and crun pivot into it at create): the
- * daemon's mount table then does not grow with the containers, and every
- * later mount-table read or copy (each `runc create` reads
- * /proc/self/mountinfo three times, and copies the table into the new
- * namespace) stays as cheap at the thousandth container as at the first.
- * The overlay lives on in the container's namespace until it exits. A
- * failure only leaves the copy mounted (RemoveContainer unmounts it).
- */
-async function detachRootfs(c: ServiceContext, id: string, rootfs: string, signal: AbortSignal): Promise<void> {
-  try {
-    await c.images.unmountRootfs(rootfs, { signal });
-  } catch (err) {
-    c.log.warn({ id, err: errMessage(err) }, "could not unmount the bundle's copy of the rootfs after create; it stays mounted until RemoveContainer");
-  }
 }
 
 /**

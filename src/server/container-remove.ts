@@ -1,6 +1,6 @@
 /**
  * RemoveContainer: stops a running container first, then removes it from
- * its runtime, unmounts its rootfs and deletes its bundle, writable layer
+ * its runtime (unless the runtime never created it), unmounts its rootfs and deletes its bundle, writable layer
  * and record; an unknown ID succeeds.
  *
  * @packageDocumentation
@@ -40,7 +40,7 @@ export async function removeContainerNow(c: ServiceContext, id: string, signal: 
     if (r === undefined || x === undefined) return;
     c.containers.update(id, (s) => ({ ...s, removing: true }));
     await stopContainerNow(c, id, 0, signal);
-    await handlerOf(c, x.handler).runtime.remove(id, { timeoutMs: 0 }, sig(signal));
+    if (c.containers.get(id).status.awaitingRuntime !== true) await handlerOf(c, x.handler).runtime.remove(id, { timeoutMs: 0 }, sig(signal));
     crashPoint("RemoveContainer.after-runtime-remove");
     await c.images.unmountRootfs(join(x.bundle, "rootfs"), sig(signal));
     crashPoint("RemoveContainer.after-rootfs-unmount");

@@ -1,7 +1,9 @@
 /**
- * StartContainer: a created container of a ready pod starts through its
- * pod's runtime; a failed start records the container as exited with
- * reason StartError.
+ * StartContainer: a created container of a ready pod is created in its
+ * pod's runtime (the first time: `runtime-create.ts`) and started there;
+ * the bundle's rootfs copy is unmounted meanwhile where the runtime's
+ * container holds its own. A failed create or start records the container
+ * as exited with reason StartError.
  *
  * @packageDocumentation
  */
@@ -16,7 +18,8 @@ import { publish } from "./object-status.js";
 import { saveContainer } from "./record-codec.js";
 import { crashPoint } from "../crash-points.js";
 import { clearIntent, recordIntent } from "./intents.js";
-import { findContainer, handlerOf, sig, type CallContext, type ServiceContext } from "./service-context.js";
+import { detachRootfs, runtimeCreateInput } from "./runtime-create.js";
+import { findContainer, handlerOf, sig, workSignal, type CallContext, type ServiceContext } from "./service-context.js";
 import { errMessage } from "./undo.js";
 import { sandboxNotReady } from "./user-errors.js";
 
@@ -40,16 +43,26 @@ export async function startContainer(c: ServiceContext, req: StartContainerReque
       await recordIntent(c, intent);
       crashPoint("StartContainer.after-intent");
       c.containers.update(id, (s) => ({ ...s, starting: true }));
+      let detached: Promise<void> | undefined;
       try {
+        if (cur.status.awaitingRuntime === true) {
+          // A failed create leaves nothing in the runtime (its contract), so the container stays awaiting it.
+          const created = await h.runtime.create(await runtimeCreateInput(cur), sig(call.signal));
+          c.containers.update(id, (s) => ({ ...s, awaitingRuntime: false, pid: created.pid }));
+          crashPoint("StartContainer.after-runtime-create");
+          detached = detachRootfs(c, h, cur, workSignal(c));
+        }
         await h.runtime.start(id, sig(call.signal));
         crashPoint("StartContainer.after-runtime-start");
       } catch (err) {
+        await detached;
         c.containers.update(id, (s) => ({ ...s, starting: false, finishedAt: c.clock.nowNs(), exitCode: SpecialExitCode.StartError ?? 128, reason: ExitReason.StartError, message: errMessage(err) }));
         await saveContainer(c, id);
         await clearIntent(c, intent);
         publish(c, id, ContainerEventType.CONTAINER_STOPPED_EVENT, cur.metadata.sandboxId);
         throw err;
       }
+      await detached;
       c.containers.update(id, (s) => ({ ...s, starting: false, startedAt: c.clock.nowNs() }));
       await saveContainer(c, id);
       crashPoint("StartContainer.after-record");

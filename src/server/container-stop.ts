@@ -2,7 +2,8 @@
  * StopContainer: the stop signal, then SIGKILL after `timeout` seconds;
  * stopping an exited container succeeds; an unknown ID is NotFound
  * (containerd). A container that never started is killed where its
- * runtime left it.
+ * runtime left it, or, never asked of its runtime, marked exited as if
+ * killed (137).
  *
  * @packageDocumentation
  */
@@ -10,6 +11,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { StopContainerRequest, StopContainerResponseSchema } from "../cri.js";
 import { isCrikitError } from "../errors.js";
 import type { RuntimeContainerStatus } from "../runtime/index.js";
+import { ExitReason } from "../status/index.js";
 import { containerState } from "../stores/index.js";
 import { exitFacts, markExited, refreshExit } from "./exit-handling.js";
 import { observed } from "./hooks.js";
@@ -38,6 +40,11 @@ export async function stopContainerNow(c: ServiceContext, id: string, timeoutMs:
   const state = containerState(r.status);
   if (state === "EXITED") return;
   const rt = handlerOf(c, x.handler).runtime;
+  if (state === "CREATED" && r.status.awaitingRuntime === true) {
+    // Never asked of its runtime: no process to signal; it ends as one killed before it ran would.
+    await markExited(c, id, { finishedAt: c.clock.nowNs(), exitCode: 128 + 9, reason: ExitReason.Error, message: "stopped before it was started" });
+    return;
+  }
   if (state === "CREATED") {
     // Never started: kill what the runtime's create left (runc's init waits in exec.fifo).
     await rt.stop(id, { timeoutMs: 0 }, sig(signal)).catch(ignoreNotFound);

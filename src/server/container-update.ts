@@ -1,7 +1,8 @@
 /**
  * UpdateContainerResources (applied synchronously through the pod's
  * runtime, and kept in the bundle's spec so the status and a restart
- * report what applies now) and ReopenContainerLog.
+ * report what applies now; a container its runtime has not created yet
+ * gets them from that spec at start) and ReopenContainerLog.
  *
  * @packageDocumentation
  */
@@ -32,7 +33,8 @@ export async function updateContainerResources(
       const x = cur.metadata.runtime;
       if (x === undefined) throw failedPrecondition(`container ${JSON.stringify(cur.id)} has no runtime`);
       const swap = { swapController: c.env.swapController };
-      await handlerOf(c, x.handler).runtime.updateResources(cur.id, resourcesToOci(req.linux, {}, swap) as Record<string, unknown>, sig(call.signal));
+      // A container awaiting its runtime gets the new resources from its config.json at start.
+      if (cur.status.awaitingRuntime !== true) await handlerOf(c, x.handler).runtime.updateResources(cur.id, resourcesToOci(req.linux, {}, swap) as Record<string, unknown>, sig(call.signal));
       const specPath = join(x.bundle, "config.json");
       const spec = parseExactJson(await readFile(specPath, "utf8")) as OciSpec;
       spec.linux = { ...(spec.linux ?? {}), resources: resourcesToOci(req.linux, spec.linux?.resources ?? {}, swap) };

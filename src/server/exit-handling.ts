@@ -71,7 +71,7 @@ export async function onExit(c: ServiceContext, id: string): Promise<void> {
 export async function refreshExit(c: ServiceContext, id: string): Promise<boolean> {
   const ctr = c.containers.find(id);
   const x = ctr?.metadata.runtime;
-  if (ctr === undefined || x === undefined || ctr.status.finishedAt !== 0n) return false;
+  if (ctr === undefined || x === undefined || ctr.status.finishedAt !== 0n || ctr.status.awaitingRuntime === true) return false;
   let st: RuntimeContainerStatus | undefined;
   try {
     st = await handlerOf(c, x.handler).runtime.status(id);
@@ -96,6 +96,6 @@ export async function markExited(c: ServiceContext, id: string, e: ExitFacts): P
   const handler = ctr.metadata.runtime?.handler;
   if (handler !== undefined) {
     await observe(c, { step: "ContainerExited", sandboxId: ctr.metadata.sandboxId, containerId: id, handler, ok: true });
-    await releaseExited(c, handler, id);
+    if (ctr.status.awaitingRuntime !== true) await releaseExited(c, handler, id);
   }
 }

@@ -17,14 +17,18 @@
  *   CNI manager caches it before the first plugin's ADD: veth, address,
  *   portmap rules), the sandbox's namespaces or infra container, the shm
  *   mount, the netns pin, the sandbox directory: all removed.
- * - CreateContainer with no record: the runtime container, the rootfs
- *   mount, the bundle and the writable layer: all removed.
+ * - CreateContainer with no record: the rootfs mount, the bundle and the
+ *   writable layer: all removed, and whatever the runtime holds under the
+ *   ID (nothing since creates left the runtime to StartContainer; an
+ *   intent written by an earlier version may have a runtime container).
  * - A create whose record was written: the call was never answered; the
  *   object is parked as a late result (see `late-create.ts`), so the
  *   kubelet's retry of the same request gets it, and it is removed when no
  *   retry comes.
  * - StartContainer: a container the runtime reports started was started by
- *   a call never answered; the retry of that start succeeds once.
+ *   a call never answered; the retry of that start succeeds once. One the
+ *   runtime does not know (the crash came before or during the runtime's
+ *   create) has whatever the create left removed, and the retry creates it.
  * - StopPodSandbox, RemovePodSandbox, RemoveContainer: finished (each is
  *   idempotent), so the retry finds the work done.
  *
@@ -181,6 +185,11 @@ async function resolve(c: ServiceContext, i: IntentRecord, signal: AbortSignal):
       return outcome(saveContainer(c, i.id), "parked");
     case "StartContainer": {
       const r = c.containers.find(i.id);
+      if (r !== undefined && r.id === i.id && r.status.awaitingRuntime === true && r.metadata.runtime !== undefined) {
+        // Whatever a create cut short left in the runtime (it reported no container) goes, so the retry creates it afresh.
+        await handlerOf(c, r.metadata.runtime.handler).runtime.remove(i.id, { timeoutMs: 0 }, { signal });
+        return "not created in the runtime: the retry creates and starts it";
+      }
       if (r === undefined || r.id !== i.id || r.status.startedAt === 0n) return "not started: the retry starts it";
       c.unansweredStarts.add(i.id);
       return "started but never answered: the retry succeeds";

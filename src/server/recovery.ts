@@ -2,7 +2,8 @@
  * Recovery after a (re)start: the runtimes' exit watches start first (so no
  * exit is missed); then sandbox and container records are loaded and their
  * names reserved again; each handler's runtime is reconciled (running,
- * exited while the daemon was down, vanished: exited with reason Unknown);
+ * exited while the daemon was down, vanished: exited with reason Unknown;
+ * a container still awaiting its runtime's create stays created);
  * each ready sandbox is checked by its controller and its network
  * namespace (one that lost either is NOTREADY); the calls a crash
  * interrupted are finished or undone from their intents (`intents.ts`);
@@ -36,8 +37,11 @@ async function sandboxLost(c: ServiceContext, r: SandboxRecord, infra: RuntimeCo
 }
 
 /** A recorded container's status reconciled with what its runtime says (see the file header). */
-async function reconcile(c: ServiceContext, status: ContainerStatus, o: RuntimeContainerStatus | undefined): Promise<ContainerStatus> {
-  if (status.finishedAt !== 0n) return status;
+async function reconcile(c: ServiceContext, recorded: ContainerStatus, o: RuntimeContainerStatus | undefined): Promise<ContainerStatus> {
+  if (recorded.finishedAt !== 0n) return recorded;
+  // Awaiting its runtime and unknown to it: still created. Known to it: a start the crash interrupted got as far as the runtime's create.
+  if (recorded.awaitingRuntime === true && o === undefined) return recorded;
+  const status = recorded.awaitingRuntime === true ? { ...recorded, awaitingRuntime: false, pid: o?.pid ?? 0 } : recorded;
   if (o === undefined) {
     return { ...status, finishedAt: c.clock.nowNs(), exitCode: SpecialExitCode.Unknown, reason: ExitReason.Unknown, message: "container state was lost while the runtime was down" };
   }
@@ -118,7 +122,7 @@ export async function recover(c: ServiceContext, exitRecheckMs: number): Promise
       c.containerNames.reserve(rec.name, id);
       // An exit while the daemon was down: release its cgroups now (a no-op once done).
       if (containerState(status) === "EXITED" && seen.get(id)?.state === "exited") await releaseExited(c, rec.extra.handler, id);
-      if (status.finishedAt !== recorded.finishedAt || status.startedAt !== recorded.startedAt) await saveContainer(c, id);
+      if (status.finishedAt !== recorded.finishedAt || status.startedAt !== recorded.startedAt || status.awaitingRuntime !== recorded.awaitingRuntime) await saveContainer(c, id);
     } catch (err) {
       c.log.error({ id, err: errMessage(err) }, "cannot restore container");
     }

@@ -94,7 +94,7 @@ export interface ContainerRuntimeFacts {
   readonly stopSignal: string;
   /** The user its process runs as. */
   readonly user?: { readonly uid: number; readonly gid: number; readonly additionalGids: readonly number[] } | undefined;
-  /** Its main process's host pid at create (0 for none). */
+  /** Its main process's host pid at create (0 for none, and for a container its runtime creates at start: see `ContainerStatus.pid`). */
   readonly pid: number;
 }
 
@@ -127,6 +127,13 @@ export interface ContainerStatus {
   readonly starting: boolean;
   /** RemoveContainer is in progress; a container being removed must not start. */
   readonly removing: boolean;
+  /**
+   * The container exists only as its record, bundle and mounted rootfs: its
+   * runtime has not been asked to create it yet (the service does that at
+   * StartContainer, as containerd creates its task there). Absent or false:
+   * the runtime holds it (records written before this field hold it too).
+   */
+  readonly awaitingRuntime?: boolean | undefined;
   /** Set while it is a parked late result: hidden from List and Status. */
   readonly parked?: ParkedResult | undefined;
 }

@@ -176,8 +176,8 @@ describe("crash consistency", { timeout: 900_000 }, () => {
       await arm(point);
       const pod = await podIn();
       await crashAndRestart(point, ["create", "--no-pull", pod, ctrJson, podJson], async () => {
-        // The bundle's copy of the rootfs is mounted from after-rootfs-mount until the runtime's container holds it (unmounted before the record).
-        const mounted = step !== "after-intent" && step !== "after-record" ? 1 : 0;
+        // The bundle's copy of the rootfs is mounted from after-rootfs-mount on (the runtime's create, which holds its own, comes at start).
+        const mounted = step !== "after-intent" ? 1 : 0;
         assert.equal((await leakedMounts(env)).filter((m) => m.endsWith("/rootfs")).length, mounted, mounted ? "the crash left the rootfs mounted" : "no rootfs copy mounted");
       });
       const id = await ctrIn(pod);
@@ -185,12 +185,18 @@ describe("crash consistency", { timeout: 900_000 }, () => {
       await ok(["rmp", "-fa"]);
       await assertNothingLeft();
     },
-    async StartContainer(point) {
+    async StartContainer(point, step) {
       await writeConfigs(false);
       await arm(point);
       const pod = await podIn();
       const id = await ctrIn(pod, false);
-      await crashAndRestart(point, ["start", id]);
+      assert.deepEqual(await pidsMentioning(env.state), [], "a created container has no process before its start");
+      await crashAndRestart(point, ["start", id], async () => {
+        // The runtime's create runs at start: from after-runtime-create on, conmon and the container's init are there.
+        const procs = await pidsMentioning(env.state);
+        if (step === "after-intent") assert.deepEqual(procs, [], "no process before the runtime's create");
+        else assert.ok(procs.length > 0, "the crash left the runtime's container");
+      });
       await ok(["start", id]);
       assert.match(await ok(["inspect", "-o", "go-template", "--template", "{{.status.state}}", id]), /CONTAINER_RUNNING/);
       await ok(["rmp", "-fa"]);

@@ -93,9 +93,13 @@ describe("crikitd end to end", { timeout: 300_000 }, () => {
       }),
       sandbox_config: pod,
     });
-    // runc's created container holds its rootfs in its own mount namespace: the bundle's copy is unmounted at create, and the server below still serves /www from it.
-    assert.deepEqual((await leakedMounts(env)).filter((m) => m.endsWith(`${String(server["container_id"])}/rootfs`)), [], "the bundle's rootfs copy is unmounted once runc holds it");
+    // The runtime creates the container at its first start; until then only the bundle's rootfs copy exists.
+    const rootfsCopies = async () => (await leakedMounts(env)).filter((m) => m.endsWith(`${String(server["container_id"])}/rootfs`));
+    assert.equal((await rootfsCopies()).length, 1, "a created container's rootfs is mounted in its bundle");
+    assert.deepEqual(await pidsMentioning(String(server["container_id"])), [], "a created container has no conmon or runc process before its start");
     await env.client.unary("StartContainer", { container_id: server["container_id"] });
+    // runc's container holds its rootfs in its own mount namespace: the bundle's copy is unmounted at start, and the server below still serves /www from it.
+    assert.deepEqual(await rootfsCopies(), [], "the bundle's rootfs copy is unmounted once runc holds it");
     const fetcher = await env.client.unary("CreateContainer", {
       pod_sandbox_id: podId,
       config: containerConfig(env, "fetcher", ["/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://127.0.0.1:8080/index.html && break; sleep 0.2; done; echo to-stderr >&2; sleep 600"]),

@@ -11,7 +11,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -23,6 +23,9 @@ import {
   NamespaceMode,
   PodSandboxState,
   PodSandboxStatusRequestSchema,
+  RemoveContainerRequestSchema,
+  StopContainerRequestSchema,
+  UpdateContainerResourcesRequestSchema,
   ContainerStatusRequestSchema,
   RunPodSandboxRequestSchema,
   StartContainerRequestSchema,
@@ -129,7 +132,6 @@ describe("RunPodSandbox rolls back newest first", () => {
 describe("CreateContainer rolls back newest first", () => {
   const cases = [
     { desc: "a failed rootfs mount removes the writable layer and the bundle", fail: ["images", "mount"], images: [], runtime: [] },
-    { desc: "a failed runtime create unmounts the rootfs", fail: ["runtime", "create"], images: ["mount", "unmount"], runtime: [] },
   ] as const;
   for (const c of cases) {
     it(c.desc, async () => {
@@ -147,6 +149,78 @@ describe("CreateContainer rolls back newest first", () => {
       await r.service.close();
     });
   }
+});
+
+describe("the runtime creates a container at its first start", () => {
+  const ctrState = async (r: Rig, id: string) => (await r.service.containerStatus(create(ContainerStatusRequestSchema, { containerId: id }))).status;
+
+  it("CreateContainer asks nothing of the runtime; StartContainer creates and starts it there", async () => {
+    const r = await rig(await fresh());
+    const podSandboxId = (await r.service.runPodSandbox(podRequest("web"))).podSandboxId ?? "";
+    const id = (await r.service.createContainer(containerRequest(podSandboxId, "app"))).containerId ?? "";
+    assert.deepEqual(r.runtime.journal, [], "no runtime call at create");
+    assert.equal(r.images.journal.filter((j) => j === "mount").length, 1, "the rootfs is mounted at create");
+    assert.equal((await ctrState(r, id))?.state, ContainerState.CONTAINER_CREATED);
+    await r.service.startContainer(create(StartContainerRequestSchema, { containerId: id }));
+    assert.deepEqual(r.runtime.journal, [`create ${id}`, `start ${id}`]);
+    assert.equal((await ctrState(r, id))?.state, ContainerState.CONTAINER_RUNNING);
+    await r.service.close();
+    r.runtime.killAll();
+  });
+
+  it("a failed runtime create is a StartError; RemoveContainer then unmounts the rootfs, asking nothing of the runtime", async () => {
+    const r = await rig(await fresh());
+    const podSandboxId = (await r.service.runPodSandbox(podRequest("web"))).podSandboxId ?? "";
+    const id = (await r.service.createContainer(containerRequest(podSandboxId, "app"))).containerId ?? "";
+    r.runtime.failNext.add("create");
+    await assert.rejects(r.service.startContainer(create(StartContainerRequestSchema, { containerId: id })), /injected failure/);
+    const st = await ctrState(r, id);
+    assert.equal(st?.state, ContainerState.CONTAINER_EXITED);
+    assert.equal(st?.reason, "StartError");
+    assert.equal(st?.exitCode, 128);
+    await r.service.removeContainer(create(RemoveContainerRequestSchema, { containerId: id }));
+    assert.deepEqual(r.images.journal, ["mount", "unmount"]);
+    assert.deepEqual(r.runtime.journal, [], "a failed create leaves nothing in the runtime (its contract): nothing to remove there");
+    assert.deepEqual(await readdir(join(r.dir, "state", "containers")), [], "no bundle is left");
+    await r.service.close();
+  });
+
+  it("a container stopped, updated or removed before its start never reaches the runtime", async () => {
+    const r = await rig(await fresh());
+    const podSandboxId = (await r.service.runPodSandbox(podRequest("web"))).podSandboxId ?? "";
+    const updated = (await r.service.createContainer(containerRequest(podSandboxId, "updated"))).containerId ?? "";
+    await r.service.updateContainerResources(create(UpdateContainerResourcesRequestSchema, { containerId: updated, linux: { cpuShares: 512n, memoryLimitInBytes: 64n << 20n } }));
+    const spec = JSON.parse(await readFile(join(r.dir, "state", "containers", updated, "config.json"), "utf8")) as { linux?: { resources?: { memory?: { limit?: number }; cpu?: { shares?: number } } } };
+    assert.equal(spec.linux?.resources?.memory?.limit, 64 << 20, "the new limit is in the bundle's spec the runtime creates it from");
+    assert.equal(spec.linux?.resources?.cpu?.shares, 512);
+    assert.equal((await ctrState(r, updated))?.resources?.linux?.memoryLimitInBytes, 64n << 20n);
+    const stopped = (await r.service.createContainer(containerRequest(podSandboxId, "stopped"))).containerId ?? "";
+    await r.service.stopContainer(create(StopContainerRequestSchema, { containerId: stopped, timeout: 0n }));
+    const st = await ctrState(r, stopped);
+    assert.equal(st?.state, ContainerState.CONTAINER_EXITED);
+    assert.equal(st?.exitCode, 137);
+    assert.equal(st?.reason, "Error");
+    await r.service.removeContainer(create(RemoveContainerRequestSchema, { containerId: stopped }));
+    await r.service.removeContainer(create(RemoveContainerRequestSchema, { containerId: updated }));
+    assert.deepEqual(r.runtime.journal, [], "no runtime call for containers that never started");
+    assert.deepEqual(r.images.journal, ["mount", "mount", "unmount", "unmount"]);
+    await r.service.close();
+  });
+
+  it("a created container stays created across a restart, and starts after it", async () => {
+    const dir = await fresh();
+    const r = await rig(dir);
+    const podSandboxId = (await r.service.runPodSandbox(podRequest("web"))).podSandboxId ?? "";
+    const id = (await r.service.createContainer(containerRequest(podSandboxId, "app"))).containerId ?? "";
+    await r.service.close();
+    const again = await rig(dir);
+    assert.equal((await ctrState(again, id))?.state, ContainerState.CONTAINER_CREATED, "not lost: its runtime was never meant to know it yet");
+    await again.service.startContainer(create(StartContainerRequestSchema, { containerId: id }));
+    assert.equal((await ctrState(again, id))?.state, ContainerState.CONTAINER_RUNNING);
+    assert.deepEqual(again.runtime.journal, [`create ${id}`, `start ${id}`]);
+    await again.service.close();
+    again.runtime.killAll();
+  });
 });
 
 describe("late results", () => {

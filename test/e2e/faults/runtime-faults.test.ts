@@ -2,7 +2,8 @@
  * Component faults, OCI runtime and monitor: a runtime handler whose
  * `binary` does not exist, one whose runtime fails every `create`, conmon
  * missing from the daemon's PATH and a conmon that fails at once. Each call
- * answers a specific gRPC code (FailedPrecondition for a missing binary,
+ * that runs them (RunPodSandbox of a pod with an infra process, a
+ * container's first StartContainer) answers a specific gRPC code (FailedPrecondition for a missing binary,
  * Unavailable for one that fails), leaves no container, record, state dir,
  * mount or process behind, the daemon then runs the next pod with the good
  * handler, and a restart recovers cleanly.
@@ -20,6 +21,23 @@ const binDir = join("/tmp", `crikit-faulty-oci-${process.pid}`);
 /** A pod whose containers share its PID namespace: it needs an infra process, so its handler's runtime runs at RunPodSandbox. */
 function sharedPidPod(env: E2eEnv, name: string): Record<string, unknown> {
   return podConfig(env, name, { linux: { security_context: { namespace_options: { network: "POD", pid: "POD", ipc: "POD" } } } });
+}
+
+/**
+ * CreateContainer succeeds (the runtime's create comes at start); the first
+ * StartContainer answers `code`, the container is then exited with reason
+ * StartError, and RemoveContainer removes it.
+ */
+async function createThenFailedStart(env: E2eEnv, podId: string, pod: Record<string, unknown>, code: number, match: RegExp): Promise<void> {
+  const c = await env.client.unary("CreateContainer", { pod_sandbox_id: podId, config: containerConfig(env, "c", ["/bin/sleep", "30"]), sandbox_config: pod });
+  const cid = c["container_id"];
+  await rejectsWith(env.client.unary("StartContainer", { container_id: cid }), code, match);
+  const st = (await env.client.unary("ContainerStatus", { container_id: cid }))["status"];
+  assert.equal(st?.["state"], "CONTAINER_EXITED");
+  assert.equal(st?.["reason"], "StartError");
+  assert.match(String(st?.["message"]), match, "the status says why it did not start");
+  await env.client.unary("RemoveContainer", { container_id: cid });
+  assert.deepEqual((await env.client.unary("ListContainers", {}))["containers"], []);
 }
 
 describe("component faults: OCI runtime and conmon", { timeout: 300_000 }, () => {
@@ -59,7 +77,7 @@ binary = "${binDir}/failing-runc"
       await assertNoLeftovers(env, `next pod after runtime ${handler}`);
     });
 
-    it(`runtime ${handler}: CreateContainer answers ${GrpcStatus[code] ?? code}, rolled back, the pod goes on`, async () => {
+    it(`runtime ${handler}: the container's StartContainer answers ${GrpcStatus[code] ?? code}, RemoveContainer leaves nothing, the pod goes on`, async () => {
       const pod = podConfig(env, `ctr-${handler}`);
       let id = "";
       try {
@@ -70,8 +88,7 @@ binary = "${binDir}/failing-runc"
         await assertNoLeftovers(env, `pod with runtime ${handler}`);
         return;
       }
-      await rejectsWith(env.client.unary("CreateContainer", { pod_sandbox_id: id, config: containerConfig(env, "c", ["/bin/sleep", "30"]), sandbox_config: pod }), code, match);
-      assert.deepEqual((await env.client.unary("ListContainers", {}))["containers"], []);
+      await createThenFailedStart(env, id, pod, code, match);
       await assertNoLeftovers(env, `container with runtime ${handler}`, [id]);
       await env.client.unary("StopPodSandbox", { pod_sandbox_id: id });
       await env.client.unary("RemovePodSandbox", { pod_sandbox_id: id });
@@ -79,7 +96,7 @@ binary = "${binDir}/failing-runc"
     });
   }
 
-  it("conmon failing or missing: RunPodSandbox and CreateContainer answer a specific code, rolled back", async () => {
+  it("conmon failing or missing: RunPodSandbox and the container's StartContainer answer a specific code, rolled back", async () => {
     // conmon that fails at once, found first on PATH.
     const failingDir = join(binDir, "failing-conmon");
     await mkdir(failingDir, { recursive: true });
@@ -102,7 +119,7 @@ binary = "${binDir}/failing-runc"
       await assertNoLeftovers(env, `infra with conmon ${c.what}`);
       const pod = podConfig(env, `conmon-ctr-${c.what}`);
       const id = (await env.client.unary("RunPodSandbox", { config: pod }))["pod_sandbox_id"];
-      await rejectsWith(env.client.unary("CreateContainer", { pod_sandbox_id: id, config: containerConfig(env, "c", ["/bin/sleep", "30"]), sandbox_config: pod }), c.code, c.match);
+      await createThenFailedStart(env, id, pod, c.code, c.match);
       await assertNoLeftovers(env, `container with conmon ${c.what}`, [id]);
       await env.client.unary("StopPodSandbox", { pod_sandbox_id: id });
       await env.client.unary("RemovePodSandbox", { pod_sandbox_id: id });
