@@ -140,11 +140,16 @@ describe("crikitd metrics endpoint and tracing end to end", { timeout: 300_000 }
     const want: Record<string, string[]> = {
       PullImage: ["crikit.image.pull"],
       RunPodSandbox: ["crikit.cni.add"],
-      CreateContainer: ["crikit.oci.create"],
-      StartContainer: ["crikit.oci.start"],
+      // The runtime creates a container at its first start: CreateContainer has no runtime step.
+      CreateContainer: [],
+      StartContainer: ["crikit.oci.create", "crikit.oci.start"],
     };
     const inTrace = (rpc: string): OtlpSpan[] => receiver.spans.filter((s) => s.traceId === traces[rpc]?.traceId);
-    await eventually(async () => Object.keys(want).every((rpc) => want[rpc]?.every((n) => inTrace(rpc).some((s) => s.name === n))), 20_000, "the spans to be exported");
+    await eventually(
+      async () => Object.keys(want).every((rpc) => inTrace(rpc).some((s) => s.name.endsWith(`/${rpc}`)) && want[rpc]?.every((n) => inTrace(rpc).some((s) => s.name === n))),
+      20_000,
+      "the spans to be exported",
+    );
     for (const [rpc, steps] of Object.entries(want)) {
       const spans = inTrace(rpc);
       const service = rpc === "PullImage" ? "runtime.v1.ImageService" : "runtime.v1.RuntimeService";
