@@ -15,6 +15,7 @@ import { observed } from "./hooks.js";
 import { publish } from "./object-status.js";
 import { crashPoint } from "../crash-points.js";
 import { withIntent } from "./intents.js";
+import { detached } from "./runtime-create.js";
 import { checkReady, handlerOf, sig, visible, type CallContext, type ServiceContext } from "./service-context.js";
 
 /** RemoveContainer (see the file header). */
@@ -42,6 +43,7 @@ export async function removeContainerNow(c: ServiceContext, id: string, signal: 
     await stopContainerNow(c, id, 0, signal);
     if (c.containers.get(id).status.awaitingRuntime !== true) await handlerOf(c, x.handler).runtime.remove(id, { timeoutMs: 0 }, sig(signal));
     crashPoint("RemoveContainer.after-runtime-remove");
+    await detached(c, id);
     await c.images.unmountRootfs(join(x.bundle, "rootfs"), sig(signal));
     crashPoint("RemoveContainer.after-rootfs-unmount");
     await rm(x.bundle, { recursive: true, force: true });

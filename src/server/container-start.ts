@@ -1,8 +1,8 @@
 /**
  * StartContainer: a created container of a ready pod is created in its
  * pod's runtime (the first time: `runtime-create.ts`) and started there;
- * the bundle's rootfs copy is unmounted meanwhile where the runtime's
- * container holds its own. A failed create or start records the container
+ * the bundle's rootfs copy is unmounted in the background where the
+ * runtime's container holds its own. A failed create or start records the container
  * as exited with reason StartError.
  *
  * @packageDocumentation
@@ -43,26 +43,23 @@ export async function startContainer(c: ServiceContext, req: StartContainerReque
       await recordIntent(c, intent);
       crashPoint("StartContainer.after-intent");
       c.containers.update(id, (s) => ({ ...s, starting: true }));
-      let detached: Promise<void> | undefined;
       try {
         if (cur.status.awaitingRuntime === true) {
           // A failed create leaves nothing in the runtime (its contract), so the container stays awaiting it.
           const created = await h.runtime.create(await runtimeCreateInput(cur), sig(call.signal));
           c.containers.update(id, (s) => ({ ...s, awaitingRuntime: false, pid: created.pid }));
           crashPoint("StartContainer.after-runtime-create");
-          detached = detachRootfs(c, h, cur, workSignal(c));
+          detachRootfs(c, h, cur, workSignal(c));
         }
         await h.runtime.start(id, sig(call.signal));
         crashPoint("StartContainer.after-runtime-start");
       } catch (err) {
-        await detached;
         c.containers.update(id, (s) => ({ ...s, starting: false, finishedAt: c.clock.nowNs(), exitCode: SpecialExitCode.StartError ?? 128, reason: ExitReason.StartError, message: errMessage(err) }));
         await saveContainer(c, id);
         await clearIntent(c, intent);
         publish(c, id, ContainerEventType.CONTAINER_STOPPED_EVENT, cur.metadata.sandboxId);
         throw err;
       }
-      await detached;
       c.containers.update(id, (s) => ({ ...s, starting: false, startedAt: c.clock.nowNs() }));
       await saveContainer(c, id);
       crashPoint("StartContainer.after-record");

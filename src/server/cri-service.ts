@@ -86,6 +86,7 @@ export class CriService {
       lateContainers: new LateResults<string>({ ttlMs, onCleanupError }),
       inflight: new Map(),
       unansweredStarts: new Set(),
+      detaching: new Map(),
       events: this.events,
       lifetime: new AbortController(),
       createTimeoutMs: deps.createTimeoutMs ?? 240_000,
@@ -116,6 +117,7 @@ export class CriService {
     this.#c.life.closed = true;
     await this.#recovered?.catch(() => undefined);
     await Promise.all(this.#watches.map((w) => w.close()));
+    await Promise.all(this.#c.detaching.values());
     this.events.close();
     this.#c.lateSandboxes.close();
     this.#c.lateContainers.close();

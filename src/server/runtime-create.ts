@@ -47,21 +47,28 @@ export async function runtimeCreateInput(r: ContainerRecord): Promise<ContainerC
 }
 
 /**
- * Unmounts the bundle's copy of a rootfs the runtime's container now holds
- * in its own mount namespace (runc and crun pivot into it at create): the
- * daemon's mount table then does not grow with the running containers, and
- * every later mount-table read or copy (each `runc create` reads
- * /proc/self/mountinfo three times and copies the table into the new
- * namespace) stays as cheap at the thousandth container as at the first.
- * The overlay lives on in the container's namespace until it exits. A
- * failure only leaves the copy mounted (RemoveContainer unmounts it).
+ * Unmounts, in the background, the bundle's copy of a rootfs the runtime's
+ * container now holds in its own mount namespace (runc and crun pivot into
+ * it at create): the daemon's mount table then does not grow with the
+ * running containers, and every later mount-table read or copy (each `runc
+ * create` reads /proc/self/mountinfo three times and copies the table into
+ * the new namespace) stays as cheap at the thousandth container as at the
+ * first. The overlay lives on in the container's namespace until it exits.
+ * StartContainer does not wait for the `umount`; RemoveContainer and the
+ * service's close do (`c.detaching`). A failure only leaves the copy
+ * mounted (RemoveContainer unmounts it).
  */
-export async function detachRootfs(c: ServiceContext, h: ResolvedHandler, r: ContainerRecord, signal: AbortSignal): Promise<void> {
+export function detachRootfs(c: ServiceContext, h: ResolvedHandler, r: ContainerRecord, signal: AbortSignal): void {
   const x = r.metadata.runtime;
   if (!h.rootfsHeldByRuntime || x === undefined) return;
-  try {
-    await c.images.unmountRootfs(join(x.bundle, "rootfs"), { signal });
-  } catch (err) {
-    c.log.warn({ id: r.id, err: errMessage(err) }, "could not unmount the bundle's copy of the rootfs after create; it stays mounted until RemoveContainer");
-  }
+  const done = c.images
+    .unmountRootfs(join(x.bundle, "rootfs"), { signal })
+    .catch((err: unknown) => c.log.warn({ id: r.id, err: errMessage(err) }, "could not unmount the bundle's copy of the rootfs after create; it stays mounted until RemoveContainer"))
+    .finally(() => c.detaching.delete(r.id));
+  c.detaching.set(r.id, done);
+}
+
+/** Waits for a background unmount of the container's rootfs copy, if one runs. */
+export async function detached(c: ServiceContext, id: string): Promise<void> {
+  await c.detaching.get(id);
 }

@@ -199,6 +199,8 @@ export interface ServiceContext {
   readonly inflight: Map<string, { fp: string; done: Promise<unknown> }>;
   /** Containers started by a StartContainer a crash left unanswered: its retry succeeds once (see `intents.ts`). */
   readonly unansweredStarts: Set<string>;
+  /** Bundle rootfs copies being unmounted after a start, by container ID (RemoveContainer and close wait for them). */
+  readonly detaching: Map<string, Promise<void>>;
   readonly events: EventBroadcaster<MessageInitShape<typeof ContainerEventResponseSchema>>;
   readonly lifetime: AbortController;
   readonly createTimeoutMs: number;
