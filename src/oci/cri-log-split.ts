@@ -18,8 +18,11 @@ export async function readCriLogInto(file: string, out: Capped, err: Capped): Pr
     return;
   }
   try {
+    // The log is whole (conmon is done with it): a read buffer of its size, at most 1 MiB, and none for an empty log.
+    const size = (await fh.stat()).size;
+    if (size === 0) return;
     let rest = Buffer.alloc(0);
-    const chunk = Buffer.alloc(1 << 20);
+    const chunk = Buffer.allocUnsafe(Math.min(size, 1 << 20));
     for (;;) {
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
