@@ -24,6 +24,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promis
 import { join } from "node:path";
 import { crashPoint } from "../crash-points.js";
 import { CrikitError } from "../errors.js";
+import { fsyncDir } from "../fs/sync-dir.js";
 import { dirUsage } from "../stats/dir-usage.js";
 import { digestHex, sha256Digest } from "./digest.js";
 
@@ -214,7 +215,7 @@ export class ContentStore {
       await fh.sync();
       await fh.close();
       await rename(tmp, join(this.root, "blobs", "sha256", hex));
-      await syncDir(join(this.root, "blobs", "sha256"));
+      await fsyncDir(join(this.root, "blobs", "sha256"));
       ok = true;
       crashPoint("PullImage.after-blob-write");
     } finally {
@@ -241,15 +242,5 @@ export class ContentStore {
   async usage(): Promise<{ bytes: number; inodes: number }> {
     const u = await dirUsage(join(this.root, "blobs", "sha256"));
     return { bytes: Number(u.usedBytes), inodes: Number(u.inodesUsed) };
-  }
-}
-
-/** fsync a directory so a rename in it is durable. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -60,8 +60,10 @@ export interface OciRuntimeOptions {
    */
   startTimeoutMs?: number;
   /**
-   * How long {@link OciRuntime.execSync} waits for pipes held open by a
-   * background child after the command exited, in ms.
+   * How long {@link OciRuntime.execSync} with `execVia: "runtime"`, and an
+   * exec stream, wait for pipes held open by a background child after the
+   * command exited, in ms (through conmon, ExecSync does not wait: conmon
+   * drains them).
    * @defaultValue `1000`
    */
   execDrainMs?: number;

@@ -13,6 +13,7 @@
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { fsyncDir } from "../fs/sync-dir.js";
 
 function replacer(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? { $bigint: value.toString() } : value;
@@ -80,15 +81,6 @@ export class DirSyncer {
       delete st.next;
     }
     return running;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
   }
 }
 
