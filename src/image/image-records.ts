@@ -1,8 +1,9 @@
 /**
  * The persisted image records: one JSON file per image under `root`, named
- * after the image ID's hex (`<config-hex>.json`), written atomically (temp
- * file, fsync, rename). On start the records are read back, which rebuilds
- * the in-memory index of repo tags and repo digests.
+ * after the image ID's hex (`<config-hex>.json`), written atomically and
+ * durably (temp file, fsync, rename, directory fsync). On start the
+ * records are read back, which rebuilds the in-memory index of repo tags
+ * and repo digests.
  *
  * `retained.json` maps the IDs of removed images that containers still use
  * to their chain IDs, so their layers survive a restart until released.
@@ -15,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { fsyncDir } from "../fs/sync-dir.js";
 import { isImageIdReference, normalizeReference } from "../reference/index.js";
 import type { ImageStore, ImageStoreRecord } from "../stores/index.js";
 import { digestHex } from "./digest.js";
@@ -92,20 +94,7 @@ export class ImageRecordFiles {
   }
 
   async save(rec: ImageRecord): Promise<void> {
-    const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
-    const fh = await open(tmp, "wx", 0o644);
-    try {
-      try {
-        await fh.writeFile(JSON.stringify(rec));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, join(this.root, `${digestHex(rec.id)}.json`));
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await this.#writeAtomic(`${digestHex(rec.id)}.json`, JSON.stringify(rec));
   }
 
   async loadRetained(): Promise<Record<string, string[]>> {
@@ -117,20 +106,26 @@ export class ImageRecordFiles {
   }
 
   async saveRetained(map: Record<string, readonly string[]>): Promise<void> {
+    await this.#writeAtomic("retained.json", JSON.stringify(map));
+  }
+
+  /** Writes `name` under the root atomically and durably: temp file, fsync, rename, directory fsync. */
+  async #writeAtomic(name: string, data: string): Promise<void> {
     const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
     const fh = await open(tmp, "wx", 0o644);
     try {
       try {
-        await fh.writeFile(JSON.stringify(map));
+        await fh.writeFile(data);
         await fh.sync();
       } finally {
         await fh.close();
       }
-      await rename(tmp, join(this.root, "retained.json"));
+      await rename(tmp, join(this.root, name));
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
     }
+    await fsyncDir(this.root);
   }
 
   async delete(id: string): Promise<void> {
