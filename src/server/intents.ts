@@ -1,7 +1,8 @@
 /**
- * Intents: what a mutating call is about to change, written durably before
- * it changes anything (a start's only atomically, see {@link recordIntent}), so that a crash at any step leaves a note of what to
- * finish or undo.
+ * Intents: what a mutating call is about to change, written before it
+ * changes anything (a create's durably, the others atomically, see
+ * {@link recordIntent}), so that a crash at any step leaves a note of what
+ * to finish or undo.
  *
  * Every name a create will give the host is derived from the new object's
  * ID (the netns pin, the sandbox and container directories, the rootfs
@@ -101,14 +102,21 @@ const ORDER: readonly IntentRecord["op"][] = ["RunPodSandbox", "CreateContainer"
 const keyOf = (i: Pick<IntentRecord, "op" | "id">): string => `${i.id}.${i.op}`;
 
 /**
- * Writes the intent before the call acts: durably, except a StartContainer
- * intent, which only has to outlive a crash of the daemon (the kernel keeps
- * the file): after a power loss no container process is left for it to be
- * about, and the container's record alone is recovered. A start so makes
- * one durable write, its record.
+ * Writes the intent before the call acts. Only a create's intent is
+ * durable: it names what the create leaves on disk before its record
+ * exists (the sandbox or container directory, the writable layer, the CNI
+ * attachment cache), which nothing else would find after a power loss.
+ * The intent of a change to an existing object (a start, a stop, a
+ * removal) only has to outlive a crash of the daemon, and the kernel keeps
+ * the file for that: after a power loss no process, mount or pinned
+ * namespace is left for it to be about, the object's record alone is
+ * recovered, and the kubelet repeats the stop or removal (each is
+ * idempotent) or starts the container again. Those calls so make one
+ * durable write each, the record's.
  */
 export async function recordIntent(c: ServiceContext, intent: IntentRecord): Promise<void> {
-  await c.records.intents?.put(keyOf(intent), intent, intent.op === "StartContainer" ? { durable: false } : undefined);
+  const durable = intent.op === "RunPodSandbox" || intent.op === "CreateContainer";
+  await c.records.intents?.put(keyOf(intent), intent, durable ? undefined : { durable: false });
 }
 
 /**

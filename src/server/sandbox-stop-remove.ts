@@ -63,8 +63,12 @@ export async function removePodSandbox(c: ServiceContext, req: RemovePodSandboxR
   return {};
 }
 
-/** Stops a sandbox and its containers (see the file header). */
-export async function stopSandboxNow(c: ServiceContext, id: string, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Stops a sandbox and its containers (see the file header). `record: false`
+ * skips writing the stopped sandbox's record, for a removal that deletes the
+ * record next (its intent covers a crash in between).
+ */
+export async function stopSandboxNow(c: ServiceContext, id: string, signal: AbortSignal | undefined, options: { record?: boolean } = {}): Promise<void> {
   await mapLimit(c.containers.listBySandbox(id), POD_PARALLELISM, (ctr) => c.containers.locks.run(ctr.id, () => stopContainerNow(c, ctr.id, 0, signal)));
   crashPoint("StopPodSandbox.after-containers-stopped");
   await c.sandboxes.locks.run(id, async () => {
@@ -92,7 +96,7 @@ export async function stopSandboxNow(c: ServiceContext, id: string, signal: Abor
     if (x.mode === "infra") await releaseExited(c, x.handler, id, "the infra container's");
     const wasStopped = r.status.stoppedAt !== 0n;
     if (!wasStopped) c.sandboxes.update(id, (s) => ({ ...s, stoppedAt: c.clock.nowNs(), pid: 0 }));
-    await saveSandbox(c, id);
+    if (options.record !== false) await saveSandbox(c, id);
     crashPoint("StopPodSandbox.after-record");
     if (!wasStopped) {
       c.log.info({ id }, "pod sandbox stopped");
@@ -103,7 +107,7 @@ export async function stopSandboxNow(c: ServiceContext, id: string, signal: Abor
 
 /** Stops and removes a sandbox and its containers. */
 export async function removeSandboxNow(c: ServiceContext, id: string, signal: AbortSignal | undefined): Promise<void> {
-  await stopSandboxNow(c, id, signal);
+  await stopSandboxNow(c, id, signal, { record: false });
   await mapLimit(c.containers.listBySandbox(id), POD_PARALLELISM, (ctr) => removeContainerNow(c, ctr.id, signal));
   crashPoint("RemovePodSandbox.after-containers-removed");
   await c.sandboxes.locks.run(id, async () => {
