@@ -154,13 +154,18 @@ export async function startSandbox(runtime: ContainerRuntime, input: SandboxInpu
 
 /**
  * Stop a sandbox: in infra mode the infra process is killed (its namespaces
- * then go away with the last container); pinned namespaces stay until
- * {@link removeSandbox}. Stopping a stopped sandbox succeeds.
+ * then go away with the last container); in pinned mode the IPC and UTS
+ * namespaces are unpinned, as they would go with an infra process (a stopped
+ * pod's containers are stopped, and none is created or started in it).
+ * Stopping a stopped sandbox succeeds.
  *
  * @public
  */
 export async function stopSandbox(runtime: ContainerRuntime, handle: SandboxHandle, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-  if (handle.mode !== "infra") return;
+  if (handle.mode !== "infra") {
+    await unpinNamespaces(pinnedFiles(handle), options);
+    return;
+  }
   try {
     await runtime.stop(handle.id, { timeoutMs: 0 }, options);
   } catch (e) {
@@ -179,9 +184,14 @@ export async function removeSandbox(runtime: ContainerRuntime, handle: SandboxHa
   if (handle.mode === "infra") {
     await runtime.remove(handle.id, { timeoutMs: 0 }, options);
   } else {
-    await unpinNamespaces({ ipc: join(handle.dir, "ns", "ipc"), uts: join(handle.dir, "ns", "uts") }, options);
+    await unpinNamespaces(pinnedFiles(handle), options);
   }
   await rm(handle.dir, { recursive: true, force: true });
+}
+
+/** A pinned sandbox's namespace files. */
+function pinnedFiles(handle: SandboxHandle): { ipc: string; uts: string } {
+  return { ipc: join(handle.dir, "ns", "ipc"), uts: join(handle.dir, "ns", "uts") };
 }
 
 /**

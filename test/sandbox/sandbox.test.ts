@@ -124,6 +124,8 @@ for (const runtime of runtimes) {
 
         await rt.remove(ctr.id);
         await stopSandbox(rt, sb);
+        // A stopped pod's namespaces are gone: the infra process with them, or the pins.
+        if (m.mode === "pinned") assert.deepEqual(await mountsMatching(dir), [], "stop unpins the IPC and UTS namespaces");
         await stopSandbox(rt, sb); // stopping twice is fine
         await removeSandbox(rt, sb);
         await removeSandbox(rt, sb); // removing twice is fine
