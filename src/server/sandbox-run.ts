@@ -109,46 +109,40 @@ async function setUp(c: ServiceContext, intent: SandboxCreateIntent, name: strin
   const h = handlerOf(c, handler);
   const ns = cfg.linux?.securityContext?.namespaceOptions;
   const hostNetwork = intent.netnsName === "";
-  let netnsPath = "";
-  if (!hostNetwork) {
-    netnsPath = await c.network.createNetns(intent.netnsName, { signal });
-    undo.push("remove netns", (s) => c.network.removeNetns(netnsPath, { signal: s }));
-    crashPoint("RunPodSandbox.after-netns");
-  }
+  // The netns is created first (the pod network and the sandbox are set up
+  // in it); the shm does not wait for it.
+  const netns = hostNetwork
+    ? Promise.resolve("")
+    : c.network.createNetns(intent.netnsName, { signal }).then((path) => {
+        undo.push("remove netns", (s) => c.network.removeNetns(path, { signal: s }));
+        crashPoint("RunPodSandbox.after-netns");
+        return path;
+      });
   const meta = cfg.metadata as NonNullable<typeof cfg.metadata>;
   // No hostname in the config (crictl's minimal pod.json): the node's, as
   // containerd and CRI-O do; never the pod name, which may pass 64 bytes.
   const nodeHostname = c.env.nodeHostname();
   const hostname = hostNetwork ? nodeHostname : podHostname(cfg, nodeHostname);
-  await mkdir(dir, { recursive: true });
   undo.push("remove sandbox dir", () => rm(dir, { recursive: true, force: true }));
-  if (cfg.logDirectory !== "") await mkdir(cfg.logDirectory, { recursive: true });
+  const dirs = Promise.all([mkdir(dir, { recursive: true }), cfg.logDirectory !== "" ? mkdir(cfg.logDirectory, { recursive: true }) : undefined]);
   const dns = cfg.dnsConfig ? { servers: cfg.dnsConfig.servers, searches: cfg.dnsConfig.searches, options: cfg.dnsConfig.options } : undefined;
   // The pod network (CNI ADD into the pinned netns), the sandbox and the shm
   // do not depend on each other: set them up at the same time.
+  const inNetns = Promise.all([netns, dirs]).then(([path]) => path);
   const network = hostNetwork
     ? Promise.resolve<readonly string[]>([])
-    : c.network
-        .setUpPod(
-          {
-            id,
-            name: meta.name,
-            namespace: meta.namespace,
-            uid: meta.uid,
-            netnsPath,
-            portMappings: cfg.portMappings.map((p) => ({ protocol: p.protocol, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp })),
-            annotations: cfg.annotations,
-            ...(dns ? { dns } : {}),
-          },
-          { signal },
-        )
-        .then((setup) => {
-          undo.push("CNI teardown", (sg) => c.network.tearDownPod({ id, netnsPath }, { signal: sg }));
-          crashPoint("RunPodSandbox.after-cni-add");
-          return setup.ips;
-        });
-  const sandbox = h.sandboxes
-    .start(
+    : (async () => {
+        const netnsPath = await inNetns;
+        const portMappings = cfg.portMappings.map((p) => ({ protocol: p.protocol, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp }));
+        const req = { id, name: meta.name, namespace: meta.namespace, uid: meta.uid, netnsPath, portMappings, annotations: cfg.annotations, ...(dns ? { dns } : {}) };
+        const setup = await c.network.setUpPod(req, { signal });
+        undo.push("CNI teardown", (sg) => c.network.tearDownPod({ id, netnsPath }, { signal: sg }));
+        crashPoint("RunPodSandbox.after-cni-add");
+        return setup.ips;
+      })();
+  const sandbox = (async () => {
+    const netnsPath = await inNetns;
+    const handle = await h.sandboxes.start(
       {
         id,
         dir,
@@ -169,25 +163,24 @@ async function setUp(c: ServiceContext, intent: SandboxCreateIntent, name: strin
         },
       },
       { signal },
-    )
-    .then((handle: SandboxHandle) => {
-      undo.push("remove sandbox", async (sg) => {
-        await h.sandboxes.stop(handle, { signal: sg }).catch(() => undefined);
-        // The shm lives in the sandbox dir that the controller's remove deletes.
-        await unmountPodShm(join(dir, "shm"), { signal: sg });
-        await h.sandboxes.remove(handle, { signal: sg });
-      });
-      crashPoint("RunPodSandbox.after-sandbox-start");
-      return handle;
+    );
+    undo.push("remove sandbox", async (sg) => {
+      await h.sandboxes.stop(handle, { signal: sg }).catch(() => undefined);
+      // The shm lives in the sandbox dir that the controller's remove deletes.
+      await unmountPodShm(join(dir, "shm"), { signal: sg });
+      await h.sandboxes.remove(handle, { signal: sg });
     });
+    crashPoint("RunPodSandbox.after-sandbox-start");
+    return handle;
+  })();
   // The pod's /dev/shm, shared by its containers (containerd's and CRI-O's
   // behaviour); a pod in the host IPC namespace uses the host's.
   const shmPath = ns?.ipc === NamespaceMode.NODE ? undefined : join(dir, "shm");
   const shm =
     shmPath === undefined
       ? Promise.resolve()
-      : mountPodShm(shmPath, c.config.shm_size, { signal }).finally(() => undo.push("unmount shm", (sg) => unmountPodShm(shmPath, { signal: sg })));
-  const [ips, handle] = await allOrFirstFailure<[readonly string[], SandboxHandle, void]>([network, sandbox, shm]);
+      : dirs.then(() => mountPodShm(shmPath, c.config.shm_size, { signal })).finally(() => undo.push("unmount shm", (sg) => unmountPodShm(shmPath, { signal: sg })));
+  const [ips, handle, , netnsPath] = await allOrFirstFailure<[readonly string[], SandboxHandle, void, string]>([network, sandbox, shm, netns]);
   const filesDir = join(dir, "files");
   await mkdir(filesDir, { recursive: true });
   const files = { ...(shmPath !== undefined ? { shmPath } : {}), hostnamePath: join(filesDir, "hostname"), hostsPath: join(filesDir, "hosts"), resolvConfPath: join(filesDir, "resolv.conf") };
